@@ -1,0 +1,124 @@
+/**
+ * Each subgraph owns one Postgres database. This opens it through MikroORM, runs its migrations, and
+ * creates or drops whole databases for the dev stack and the tests.
+ */
+import { ConnectionException, type Constructor } from '@mikro-orm/core';
+import { Migration, Migrator } from '@mikro-orm/migrations';
+import { MikroORM, type EntityManager, type Options } from '@mikro-orm/postgresql';
+import pg from 'pg';
+import { redactUrl } from './config.ts';
+import type { Logger } from './logger.ts';
+
+export type { EntityManager };
+export { Migration };
+
+export interface DatabaseOptions {
+  url: string;
+  entities: NonNullable<Options['entities']>;
+  migrations: Constructor<Migration>[];
+  poolMax: number;
+  logger: Logger;
+}
+
+/** How long a request waits for a connection before the database counts as unreachable. */
+const CONNECT_TIMEOUT_MS = 3_000;
+
+export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> {
+  const log = options.logger.child({ component: 'mikro-orm' });
+  return MikroORM.init({
+    clientUrl: options.url,
+    entities: options.entities,
+    extensions: [Migrator],
+    migrations: {
+      migrationsList: options.migrations,
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+    },
+    pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30_000 },
+    driverOptions: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    // The forked EntityManager of each request is the only one used, so no global identity map can leak.
+    allowGlobalContext: false,
+    discovery: { warnWhenNoEntities: false },
+    logger: (message) => log.debug(message),
+  });
+}
+
+export async function migrateDatabase(orm: MikroORM, logger: Logger): Promise<void> {
+  const applied = await orm.migrator.up();
+  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+}
+
+/** Throws when the database does not answer a trivial query in time; `/ready` uses it. */
+export async function checkDatabase(orm: MikroORM): Promise<void> {
+  await orm.em.getConnection().execute('select 1');
+}
+
+/** Whether an error means "the database cannot be reached" rather than "the query was wrong". */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (error instanceof ConnectionException) return true;
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' &&
+      (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/.test(code) ||
+        /^(08|57P)/.test(code))) ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+  );
+}
+
+/** The URL of database `name` on the server that `serverUrl` points at. */
+export function databaseUrl(serverUrl: string, name: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withMaintenanceConnection<T>(
+  serverUrl: string,
+  work: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = new pg.Client({
+    connectionString: databaseUrl(serverUrl, 'postgres'),
+    connectionTimeoutMillis: 10_000,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    throw new Error(`cannot connect to Postgres at ${redactUrl(serverUrl)}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+const SAFE_DATABASE_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+function quoteDatabaseName(name: string): string {
+  if (!SAFE_DATABASE_NAME.test(name)) throw new Error(`unsafe database name "${name}"`);
+  return `"${name}"`;
+}
+
+/** Creates database `name` unless it exists (safe when several processes race to create it). */
+export async function ensureDatabase(serverUrl: string, name: string): Promise<void> {
+  await withMaintenanceConnection(serverUrl, async (client) => {
+    const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (rowCount) return;
+    try {
+      await client.query(`create database ${quoteDatabaseName(name)}`);
+    } catch (error) {
+      // 42P04 duplicate_database, 23505 unique_violation: another process created it first.
+      if (!['42P04', '23505'].includes((error as { code?: string }).code ?? '')) throw error;
+    }
+  });
+}
+
+export async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await withMaintenanceConnection(serverUrl, async (client) => {
+    await client.query(`drop database if exists ${quoteDatabaseName(name)} with (force)`);
+  });
+}

@@ -1,0 +1,180 @@
+/**
+ * The HTTP server every service runs: `/graphql` served by Apollo Server, `/health` (the process is alive)
+ * and `/ready` (its dependencies answer), a request id on every request and response, a body size limit,
+ * and a graceful close that drains in-flight requests.
+ */
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from './logger.ts';
+
+export const GRAPHQL_PATH = '/graphql';
+
+/** What a service knows about one incoming request before building its GraphQL context. */
+export interface IncomingRequest {
+  requestId: string;
+  logger: Logger;
+  headers: IncomingHttpHeaders;
+  remoteAddress: string | undefined;
+}
+
+export interface GraphQLHttpOptions<TContext extends BaseContext> {
+  logger: Logger;
+  apollo: ApolloServer<TContext>;
+  context: (request: IncomingRequest) => Promise<TContext>;
+  /** Resolves when every dependency answers; rejects with the reason otherwise. */
+  checkReadiness: () => Promise<void>;
+  maxBodyBytes: number;
+  shutdownTimeoutMs: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting requests, waits for in-flight ones (up to the shutdown timeout), then stops Apollo. */
+  close(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 2_000;
+
+class HttpError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+export async function listenGraphQL<TContext extends BaseContext>(
+  options: GraphQLHttpOptions<TContext>,
+  host: string,
+  port: number,
+): Promise<RunningServer> {
+  const { apollo, logger } = options;
+  let draining = false;
+
+  const server = createServer((req, res) => {
+    const requestId = requestIdFrom(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
+    const path = (req.url ?? '/').split('?', 1)[0];
+    const reply =
+      path === '/health'
+        ? Promise.resolve(sendJson(res, 200, { status: 'ok' }))
+        : path === '/ready'
+          ? answerReadiness(res)
+          : path === GRAPHQL_PATH
+            ? serveGraphQL(req, res, requestId)
+            : Promise.resolve(sendJson(res, 404, { error: 'not found' }));
+    reply.catch((error: unknown) => {
+      const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent)
+        sendJson(res, status, {
+          errors: [{ message: status === 500 ? 'Internal server error' : (error as Error).message }],
+        });
+      else res.destroy();
+    });
+  });
+  server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
+
+  async function answerReadiness(res: ServerResponse): Promise<void> {
+    if (draining) return sendJson(res, 503, { status: 'draining' });
+    try {
+      await withTimeout(options.checkReadiness(), READY_TIMEOUT_MS);
+      sendJson(res, 200, { status: 'ready' });
+    } catch (error) {
+      logger.warn({ err: error }, 'not ready');
+      sendJson(res, 503, { status: 'unavailable', reason: (error as Error).message });
+    }
+  }
+
+  async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const raw = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : '';
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: {
+        method: req.method ?? 'GET',
+        headers,
+        search: req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '',
+        body: raw === '' ? undefined : parseJsonBody(raw, headers.get('content-type')),
+      },
+      context: () =>
+        options.context({
+          requestId,
+          logger: logger.child({ requestId }),
+          headers: req.headers,
+          remoteAddress: req.socket.remoteAddress,
+        }),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  await apollo.start();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+
+  return {
+    port: address.port,
+    url: `http://${urlHost}:${address.port}${GRAPHQL_PATH}`,
+    async close() {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs);
+      await closed;
+      clearTimeout(timer);
+      await apollo.stop();
+    },
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
+
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Apollo Server expects JSON bodies parsed; other content types go through as text for it to refuse. */
+function parseJsonBody(raw: string, contentType: string | undefined): unknown {
+  if (!contentType?.toLowerCase().startsWith('application/json')) return raw;
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON');
+  }
+}
+
+export function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,29 @@
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import type { LogLevel } from './config.ts';
+
+export type { Logger };
+
+/** The header that carries one request's id from the client through the router to every subgraph. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** JSON logs (one object a line) tagged with the service name; secrets never reach them. */
+export function createLogger(service: string, level: LogLevel): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.databaseUrl'],
+      censor: '[redacted]',
+    },
+  });
+}
+
+const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** Keeps a caller's request id when it is well-formed (so traces join up), otherwise makes a new one. */
+export function requestIdFrom(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && ACCEPTABLE_REQUEST_ID.test(value) ? value : randomUUID();
+}

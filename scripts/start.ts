@@ -1,0 +1,85 @@
+/**
+ * `npm start`: the whole supergraph on this machine. Uses the Postgres server that DATABASE_URL (or PG*)
+ * points at, else starts an embedded one with its data under .data/postgres. Creates and migrates one
+ * database per subgraph, loads the demo data, starts the four subgraphs and the router, and stops
+ * everything cleanly on Ctrl-C.
+ */
+import { fileURLToPath } from 'node:url';
+import { exitOnConfigError, readConfig } from '../lib/config.ts';
+import { databaseUrl, ensureDatabase } from '../lib/database.ts';
+import { createLogger } from '../lib/logger.ts';
+import { postgresServerFromEnv } from '../lib/postgres-server.ts';
+import { stopOnSignals } from '../lib/shutdown.ts';
+import { readSubgraphConfig } from '../lib/subgraph.ts';
+import { readRouterConfig } from '../router/config.ts';
+import { createRouter } from '../router/create-router.ts';
+import { SUBGRAPHS, SUBGRAPH_NAMES } from '../subgraphs/index.ts';
+import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
+
+const env = process.env;
+const stackConfig = exitOnConfigError(() =>
+  readConfig(env, (read) => ({
+    embeddedPostgresPort: read.int('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 }),
+    embeddedPostgresDir: read.string(
+      'EMBEDDED_PG_DIR',
+      fileURLToPath(new URL('../.data/postgres', import.meta.url)),
+    ),
+    databasePrefix: read.string('DATABASE_PREFIX', 'pharmacy_'),
+    demoData: read.boolean('DEMO_DATA', true),
+  })),
+);
+const logger = createLogger('stack', exitOnConfigError(() => readRouterConfig(env)).logLevel);
+
+let embedded: EmbeddedPostgresServer | undefined;
+let serverUrl = postgresServerFromEnv(env);
+if (serverUrl === undefined) {
+  logger.info(
+    { dataDir: stackConfig.embeddedPostgresDir },
+    'no DATABASE_URL or PGHOST: starting embedded Postgres',
+  );
+  embedded = await startEmbeddedPostgres({
+    dataDir: stackConfig.embeddedPostgresDir,
+    port: stackConfig.embeddedPostgresPort,
+    persistent: true,
+  });
+  serverUrl = embedded.url;
+}
+const server = serverUrl;
+
+/** Everything started so far, closed in reverse order: the router first, the database server last. */
+const running: { close(): Promise<void> }[] = embedded ? [{ close: embedded.stop }] : [];
+stopOnSignals(logger, async () => {
+  for (const service of running.reverse()) await service.close();
+});
+
+const subgraphUrls: Record<string, string> = {};
+for (const name of SUBGRAPH_NAMES) {
+  const { create, defaultPort } = SUBGRAPHS[name];
+  const database = `${stackConfig.databasePrefix}${name}`;
+  await ensureDatabase(server, database);
+  const config = exitOnConfigError(() =>
+    readSubgraphConfig(
+      {
+        ...env,
+        DATABASE_URL: databaseUrl(server, database),
+        PORT: env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort),
+      },
+      defaultPort,
+    ),
+  );
+  const subgraph = await create(config);
+  running.push(subgraph);
+  subgraphUrls[`${name.toUpperCase()}_URL`] = (await subgraph.listen()).url;
+  if (name === 'products' && stackConfig.demoData) {
+    const added = await seedDemoProducts(subgraph.orm);
+    if (added > 0) logger.info({ added }, 'demo products loaded');
+  }
+}
+
+const router = createRouter(exitOnConfigError(() => readRouterConfig({ ...env, ...subgraphUrls })));
+running.push(router);
+const { url } = await router.listen();
+process.stdout.write(
+  `\nPharmacy supergraph ready: ${url}\nOpen it in a browser for Apollo Sandbox. Ctrl-C stops everything.\n\n`,
+);

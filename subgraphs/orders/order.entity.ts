@@ -1,0 +1,34 @@
+import { defineEntity, p } from '@mikro-orm/postgresql';
+
+export const ORDER_STATUSES = [
+  'PENDING',
+  'CONFIRMED',
+  'REJECTED',
+  'SHIPPED',
+  'DELIVERED',
+  'CANCELLED',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** A customer's order; `userId` is the users subgraph's id of the customer. */
+export const OrderSchema = defineEntity({
+  name: 'Order',
+  tableName: 'customer_order',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    userId: p.integer(),
+    status: p.enum(() => ORDER_STATUSES),
+    totalMinor: p.bigint('number'),
+    currency: p.string().length(3),
+    shippingAddress: p.text(),
+    notes: p.text().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+export class Order extends OrderSchema.class {}
+OrderSchema.setClass(Order);

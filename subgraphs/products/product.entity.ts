@@ -1,0 +1,27 @@
+import { defineEntity, p } from '@mikro-orm/postgresql';
+
+/** A catalogue product. The price is held in minor units (cents); see lib/money.ts. */
+export const ProductSchema = defineEntity({
+  name: 'Product',
+  tableName: 'product',
+  properties: {
+    id: p.integer().primary().autoincrement(),
+    sku: p.string().length(64).unique(),
+    name: p.string().length(200),
+    description: p.text().nullable(),
+    priceMinor: p.integer(),
+    currency: p.string().length(3),
+    category: p.string().length(100),
+    manufacturer: p.string().length(200).nullable(),
+    requiresPrescription: p.boolean(),
+    isActive: p.boolean().default(true),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
+  },
+});
+
+export class Product extends ProductSchema.class {}
+ProductSchema.setClass(Product);

@@ -1,0 +1,132 @@
+/**
+ * The catalogue: listing, search and changes to products. One instance per request (it holds the
+ * request's EntityManager and its DataLoader).
+ */
+import { raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '../../lib/database.ts';
+import { ConflictError, NotFoundError } from '../../lib/errors.ts';
+import { parseRowId } from '../../lib/ids.ts';
+import { createRowLoader, loadReference } from '../../lib/row-loader.ts';
+import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
+import { Product } from './product.entity.ts';
+import {
+  containsPattern,
+  normalizeSku,
+  validateNewProduct,
+  validateProductChanges,
+  type ProductInputFields,
+} from './product.rules.ts';
+
+export interface ProductFilter {
+  search?: string | null;
+  name?: string | null;
+  manufacturer?: string | null;
+  category?: string | null;
+  requiresPrescription?: boolean | null;
+}
+
+/** The SQL condition for a listing: active products matching every given filter. */
+export function productListingQuery(filter: ProductFilter = {}): FilterQuery<Product> {
+  const conditions: FilterQuery<Product>[] = [{ isActive: true }];
+  const search = filter.search?.trim();
+  if (search) {
+    const pattern = containsPattern(search);
+    conditions.push({ $or: [{ name: { $ilike: pattern } }, { manufacturer: { $ilike: pattern } }] });
+  }
+  const name = filter.name?.trim();
+  if (name) conditions.push({ name: { $ilike: containsPattern(name) } });
+  const manufacturer = filter.manufacturer?.trim();
+  if (manufacturer) conditions.push({ manufacturer: { $ilike: containsPattern(manufacturer) } });
+  const category = filter.category?.trim();
+  if (category) conditions.push({ [raw((alias) => `lower(${alias}.category)`)]: category.toLowerCase() });
+  if (typeof filter.requiresPrescription === 'boolean') {
+    conditions.push({ requiresPrescription: filter.requiresPrescription });
+  }
+  return { $and: conditions };
+}
+
+export class ProductService {
+  readonly #em: EntityManager;
+
+  readonly #byId;
+
+  constructor(em: EntityManager) {
+    this.#em = em;
+    this.#byId = createRowLoader(em, Product);
+  }
+
+  async list(
+    filter: ProductFilter | null | undefined,
+    page?: number | null,
+    pageSize?: number | null,
+  ): Promise<Page<Product>> {
+    const request = pageRequest(page, pageSize);
+    const [items, totalCount] = await this.#em.findAndCount(Product, productListingQuery(filter ?? {}), {
+      orderBy: { name: 'asc', id: 'asc' },
+      limit: request.pageSize,
+      offset: request.offset,
+    });
+    return toPage(items, totalCount, request);
+  }
+
+  /** For federation: a product referenced by another subgraph, or null when the id names none. */
+  findById(id: string): Promise<Product | null> {
+    return loadReference(this.#byId, id);
+  }
+
+  async getById(id: string, field = 'id'): Promise<Product> {
+    const product = await this.#byId.load(parseRowId(id, field));
+    if (!product) throw new NotFoundError('Product', id);
+    return product;
+  }
+
+  async getBySku(sku: string): Promise<Product> {
+    const product = await this.#em.findOne(Product, { sku: normalizeSku(sku) });
+    if (!product) throw new NotFoundError('Product with SKU', sku);
+    return product;
+  }
+
+  async categories(): Promise<string[]> {
+    const rows = await this.#em
+      .createQueryBuilder(Product)
+      .select('category', true)
+      .where({ isActive: true })
+      .orderBy({ category: 'asc' })
+      .execute<{ category: string }[]>('all');
+    return rows.map((row) => row.category);
+  }
+
+  async create(input: ProductInputFields): Promise<Product> {
+    const product = this.#em.create(Product, validateNewProduct(input));
+    await this.#flushUnique(product.sku);
+    return product;
+  }
+
+  async update(id: string, input: ProductInputFields): Promise<Product> {
+    const changes = validateProductChanges(input);
+    const product = await this.getById(id);
+    this.#em.assign(product, changes);
+    await this.#flushUnique(product.sku);
+    return product;
+  }
+
+  /** deleteProduct: a soft delete, so orders keep resolving the product. Deleting twice is harmless. */
+  async discontinue(id: string): Promise<Product> {
+    const product = await this.getById(id);
+    product.isActive = false;
+    await this.#em.flush();
+    return product;
+  }
+
+  async #flushUnique(sku: string): Promise<void> {
+    try {
+      await this.#em.flush();
+    } catch (error) {
+      if (error instanceof UniqueConstraintViolationException) {
+        this.#em.clear();
+        throw new ConflictError(`a product with SKU ${sku} already exists`, 'input.sku');
+      }
+      throw error;
+    }
+  }
+}
