@@ -40,6 +40,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
     // The forked EntityManager of each request is the only one used, so no global identity map can leak.
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
+    // SQL is logged at debug level only (tests count statements with it).
+    debug: log.isLevelEnabled('debug') ? ['query'] : false,
     logger: (message) => log.debug(message),
   });
 }

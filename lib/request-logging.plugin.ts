@@ -7,10 +7,9 @@ export function requestLoggingPlugin<TContext extends { logger: Logger }>(): Apo
     async requestDidStart({ contextValue }) {
       const started = performance.now();
       return {
-        async willSendResponse({ operationName, errors, response }) {
+        async willSendResponse({ operationName, response }) {
           const errorCount =
-            (errors?.length ?? 0) +
-            (response.body.kind === 'single' ? (response.body.singleResult.errors?.length ?? 0) : 0);
+            response.body.kind === 'single' ? (response.body.singleResult.errors?.length ?? 0) : 0;
           contextValue.logger.info(
             { operationName, durationMs: Math.round(performance.now() - started), errors: errorCount },
             'graphql operation',

@@ -4,7 +4,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Constructor } from '@mikro-orm/core';
@@ -100,7 +103,11 @@ export async function createSubgraph<TContext extends SubgraphContext>(
     introspection: !config.production,
     stopOnTerminationSignals: false,
     // Subgraphs are private: clients use the router's Sandbox.
-    plugins: [ApolloServerPluginLandingPageDisabled(), requestLoggingPlugin()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestLoggingPlugin(),
+    ],
   });
 
   let server: RunningServer | undefined;
