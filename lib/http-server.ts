@@ -110,6 +110,8 @@ export async function listenGraphQL<TContext extends BaseContext>(
         }),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
+    // A response finished while draining closes its connection, so close() need not wait for idle sockets.
+    if (draining) res.setHeader('connection', 'close');
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {
       res.end(response.body.string);

@@ -1,0 +1,60 @@
+/**
+ * `npm start` and `npm test` on a machine with no Postgres: the embedded server starts, serves a subgraph
+ * (its migrations need the pg_trgm extension, so the bundled contrib modules must be there) and stops.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { databaseUrl, ensureDatabase } from '../lib/database.ts';
+import { readSubgraphConfig } from '../lib/subgraph.ts';
+import { SUBGRAPHS } from '../subgraphs/index.ts';
+import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
+import { freePort } from '../test/support/global-setup.ts';
+import { postGraphQL } from '../test/support/services.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
+
+describe('embedded Postgres', () => {
+  let server: EmbeddedPostgresServer | undefined;
+  let dataDir = '';
+
+  afterAll(async () => {
+    await server?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the products subgraph with its migrations and demo data, and keeps data across restarts', async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'pharmacy-embedded-'));
+    const port = await freePort();
+    server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
+    await ensureDatabase(server.url, 'pharmacy_products');
+    const config = readSubgraphConfig(
+      {
+        LOG_LEVEL: 'silent',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        DATABASE_URL: databaseUrl(server.url, 'pharmacy_products'),
+      },
+      0,
+    );
+    const products = await SUBGRAPHS.products.create(config);
+    expect(await seedDemoProducts(products.orm)).toBe(10);
+    const { url } = await products.listen();
+    const { body } = await postGraphQL<{ products: { totalCount: number } }>(
+      url,
+      '{ products(filter: { search: "aspirin" }) { totalCount } }',
+    );
+    expect(body).toEqual({ data: { products: { totalCount: 1 } } });
+    await products.close();
+
+    // The dev stack reuses the data folder on its next start.
+    await server.stop();
+    server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
+    const again = await SUBGRAPHS.products.create({
+      ...config,
+      databaseUrl: databaseUrl(server.url, 'pharmacy_products'),
+    });
+    expect(await seedDemoProducts(again.orm)).toBe(0);
+    await again.close();
+  });
+});

@@ -1,0 +1,100 @@
+/**
+ * Network doubles for end-to-end tests: free ports, a port with nothing listening, a server that never
+ * answers, and a recording proxy that shows what the router really sends a subgraph.
+ */
+import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer as createTcpServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+
+/** A port that was free a moment ago (listen on port 0, then close). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createTcpServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A GraphQL URL on a port with nothing listening: connecting is refused at once. */
+export async function closedPortUrl(path = '/graphql'): Promise<string> {
+  return `http://127.0.0.1:${await freePort()}${path}`;
+}
+
+export interface TestHttpServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, path: string): Promise<TestHttpServer> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A server that accepts every request and never answers it (a hung subgraph). */
+export function startHangingServer(): Promise<TestHttpServer & { requests: () => number }> {
+  let requests = 0;
+  const server = createServer((req) => {
+    requests += 1;
+    req.resume(); // read the body, then hold the response forever
+  });
+  return listen(server, '/graphql').then((running) => ({ ...running, requests: () => requests }));
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A transparent HTTP proxy in front of `target` (a URL) that records every request it forwards. */
+export async function startRecordingProxy(
+  target: string,
+): Promise<TestHttpServer & { recorded: RecordedRequest[] }> {
+  const upstream = new URL(target);
+  const recorded: RecordedRequest[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      recorded.push({
+        method: req.method ?? 'GET',
+        path: req.url ?? '/',
+        headers: req.headers,
+        body: body.toString('utf8'),
+      });
+      const forward = request(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', () => {
+        res.statusCode = 502;
+        res.end();
+      });
+      forward.end(body);
+    });
+  });
+  const running = await listen(server, upstream.pathname);
+  return { ...running, recorded };
+}
