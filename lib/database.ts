@@ -56,7 +56,10 @@ export async function checkDatabase(orm: MikroORM): Promise<void> {
   await orm.em.getConnection().execute('select 1');
 }
 
-/** Whether an error means "the database cannot be reached" rather than "the query was wrong". */
+/**
+ * Whether an error means "the database cannot be reached" rather than "the query was wrong". SQLSTATE class 08
+ * is connection trouble, except 08P01 (protocol violation), which a malformed statement also causes.
+ */
 export function isDatabaseUnreachable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
   if (!(error instanceof Error)) return false;
@@ -64,7 +67,7 @@ export function isDatabaseUnreachable(error: unknown): boolean {
   return (
     (typeof code === 'string' &&
       (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/.test(code) ||
-        /^(08|57P)/.test(code))) ||
+        /^(08(?!P01)|57P)/.test(code))) ||
     /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
   );
 }

@@ -53,6 +53,32 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** No valid credentials: no token, a bad or expired one, or a wrong password. HTTP 401 at the router. */
+export class UnauthenticatedError extends DomainError {
+  constructor(
+    message = 'authentication required: send a valid access token as "Authorization: Bearer <token>"',
+  ) {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+/** Authenticated, but the role or ownership does not allow this. */
+export class ForbiddenError extends DomainError {
+  constructor(message: string) {
+    super(ErrorCode.FORBIDDEN, message);
+  }
+}
+
+/** Too many calls of `field` in the window; `retryAfter` is in seconds. */
+export class RateLimitedError extends DomainError {
+  constructor(field: string, retryAfter: number) {
+    super(ErrorCode.RATE_LIMITED, `too many ${field} requests: retry in ${retryAfter} s`, {
+      field,
+      retryAfter,
+    });
+  }
+}
+
 /** A dependency (database, another service) cannot be reached; the request may succeed later. */
 export class ServiceUnavailableError extends DomainError {
   constructor(what: string) {

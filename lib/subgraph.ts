@@ -26,6 +26,7 @@ import {
 import { createErrorFormatter } from './errors.ts';
 import { listenGraphQL, type IncomingRequest, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { rejectNulCharactersPlugin } from './nul-characters.plugin.ts';
 import { requestLoggingPlugin } from './request-logging.plugin.ts';
 import { stopOnSignals } from './shutdown.ts';
 
@@ -107,6 +108,7 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       requestLoggingPlugin(),
+      rejectNulCharactersPlugin(),
     ],
   });
 

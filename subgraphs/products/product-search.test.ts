@@ -1,0 +1,208 @@
+/**
+ * Search stays fast on a big catalogue: on 50,000 products the listing's search SQL must be served by the
+ * trigram indexes (Bitmap Index Scans on product_name_trgm and product_manufacturer_trgm), never by a
+ * sequential scan of the product table.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { pino } from 'pino';
+import type { MikroORM, QBFilterQuery } from '@mikro-orm/postgresql';
+import { migrateDatabase, openDatabase } from '../../lib/database.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import { silentLogger } from '../../test/support/services.ts';
+import { CreateProduct } from './migrations/20261125-create-product.migration.ts';
+import { Product } from './product.entity.ts';
+import { productListingQuery, ProductService, type ProductFilter } from './product.service.ts';
+
+const CATALOGUE_SIZE = 50_000;
+
+/** Varied generated names ("Ibuprofen Syrup 120 mg 1f0e3dad") and manufacturers ("Teva Pharma"). */
+const GENERATE_CATALOGUE = `
+  insert into product (sku, name, description, price_minor, currency, category, manufacturer,
+                       requires_prescription, is_active, created_at, updated_at)
+  select 'GEN-' || i,
+         (array['Amoxicillin', 'Ibuprofen', 'Paracetamol', 'Cetirizine', 'Loratadine', 'Omeprazole',
+                'Metformin', 'Atorvastatin', 'Lisinopril', 'Amlodipine', 'Vitamin D3', 'Zinc', 'Magnesium',
+                'Melatonin', 'Aspirin'])[1 + i % 15]
+           || ' ' || (array['Tablets', 'Capsules', 'Syrup', 'Cream', 'Drops', 'Spray'])[1 + (i / 15) % 6]
+           || ' ' || (10 * (1 + i % 50)) || ' mg ' || substr(md5(i::text), 1, 8),
+         null,
+         100 + i % 5000,
+         'USD',
+         (array['Pain Relief', 'Allergy', 'Vitamins', 'Digestive', 'Cardio'])[1 + i % 5],
+         (array['Pfizer', 'Bayer', 'Sandoz', 'Teva', 'Novartis', 'Sanofi', 'Mylan', 'Cipla', 'Lupin',
+                'Zydus'])[1 + i % 10] || ' ' || (array['Labs', 'Pharma', 'Healthcare', 'Inc'])[1 + i % 4],
+         i % 3 = 0,
+         true,
+         now(),
+         now()
+  from generate_series(1, ${CATALOGUE_SIZE}) as i`;
+
+/** The rows a search for "xyz" must find (name or manufacturer, any case), and one it must not. */
+const XYZ_ROWS = [
+  ['XYZ-1', 'Xyzal Allergy 5 mg', 'UCB', true],
+  ['XYZ-2', 'Antihistamine XYZ Forte', 'Bayer Labs', true],
+  ['XYZ-3', 'Cetirizine (xyz)', null, true],
+  ['XYZ-4', 'Nasal Spray', 'Xyzon Pharma', true],
+  ['XYZ-5', 'Eye Drops', 'Labs xYz', true],
+  ['XYZ-6', 'Xyzal Discontinued', 'UCB', false],
+] as const;
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  Plans?: PlanNode[];
+}
+
+function planNodes(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(planNodes)];
+}
+
+// eslint-disable-next-line no-control-regex
+const ANSI = /\u001b\[[0-9;]*m/g;
+
+let database: TestDatabase;
+let orm: MikroORM;
+
+beforeAll(async () => {
+  database = await createTestDatabase('products_search');
+  orm = await openDatabase({
+    url: database.url,
+    entities: [Product],
+    migrations: [CreateProduct],
+    poolMax: 2,
+    logger: silentLogger,
+  });
+  await migrateDatabase(orm, silentLogger);
+  const connection = orm.em.fork().getConnection();
+  await connection.execute(GENERATE_CATALOGUE);
+  for (const [sku, name, manufacturer, active] of XYZ_ROWS) {
+    await connection.execute(
+      `insert into product (sku, name, price_minor, currency, category, manufacturer, requires_prescription,
+                            is_active, created_at, updated_at)
+       values (?, ?, 999, 'USD', 'Allergy', ?, false, ?, now(), now())`,
+      [sku, name, manufacturer, active],
+    );
+  }
+  await connection.execute('analyze product');
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await database?.drop();
+});
+
+/** The SQL (with `?` placeholders) that ProductService.list runs, read from MikroORM's debug log. */
+async function sqlOfList(filter: ProductFilter): Promise<string[]> {
+  const lines: string[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    {
+      write(line: string) {
+        lines.push((JSON.parse(line) as { msg: string }).msg.replace(ANSI, ''));
+      },
+    },
+  );
+  const logged = await openDatabase({
+    url: database.url,
+    entities: [Product],
+    migrations: [],
+    poolMax: 1,
+    logger,
+  });
+  try {
+    await new ProductService(logged.em.fork()).list(filter);
+  } finally {
+    await logged.close();
+  }
+  return lines
+    .filter((line) => line.startsWith('[query] ') && line.includes('from "product"'))
+    .map((line) => line.replace(/^\[query\] /, '').replace(/ \[took .*\]$/, ''));
+}
+
+/** The two statements of a listing (the page and the count), built as ProductService.list builds them. */
+function listingQueries(filter: ProductFilter) {
+  const em = orm.em.fork();
+  // The listing's condition is always an object (`{ $and: [...] }`), never a bare primary key.
+  const where = productListingQuery(filter) as QBFilterQuery<Product>;
+  return {
+    page: em
+      .createQueryBuilder(Product)
+      .select('*')
+      .where(where)
+      .orderBy({ name: 'asc', id: 'asc' })
+      .limit(20),
+    count: em.createQueryBuilder(Product).count().where(where),
+  };
+}
+
+async function explain(sql: string, params: readonly unknown[]): Promise<PlanNode[]> {
+  const [row] = await orm.em
+    .fork()
+    .getConnection()
+    .execute<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(`explain (format json) ${sql}`, [...params]);
+  const plan = row?.['QUERY PLAN'][0]?.Plan;
+  if (!plan) throw new Error('no plan');
+  return planNodes(plan);
+}
+
+function expectTrigramIndexScans(nodes: PlanNode[]): void {
+  const bitmapIndexes = nodes
+    .filter((node) => node['Node Type'] === 'Bitmap Index Scan')
+    .map((node) => node['Index Name']);
+  expect(bitmapIndexes).toEqual(expect.arrayContaining(['product_name_trgm', 'product_manufacturer_trgm']));
+  expect(nodes.filter((node) => node['Node Type'] === 'Seq Scan')).toEqual([]);
+}
+
+describe(`search on ${CATALOGUE_SIZE.toLocaleString('en')} products`, () => {
+  it('the built queries are exactly the SQL ProductService.list runs', async () => {
+    const { page, count } = listingQueries({ search: 'xyz' });
+    const ran = await sqlOfList({ search: 'xyz' });
+    expect(ran).toHaveLength(2);
+    expect(ran).toEqual(expect.arrayContaining([page.getQuery(), count.getQuery()]));
+  });
+
+  it.each(['xyz', 'c4ca4238', 'zzqq'])(
+    'search "%s" uses the trigram indexes, never a Seq Scan',
+    async (search) => {
+      const { page, count } = listingQueries({ search });
+      for (const query of [page, count]) {
+        expect(query.getQuery()).toMatch(/ilike/);
+        expectTrigramIndexScans(await explain(query.getQuery(), query.getParams()));
+      }
+      // The same plan for the SQL with its values inlined.
+      expectTrigramIndexScans(await explain(page.getFormattedQuery(), []));
+    },
+  );
+
+  it('returns the matching active rows from the big table', async () => {
+    const em = orm.em.fork();
+    const service = new ProductService(em);
+    const xyz = await service.list({ search: 'xyz' }, 1, 100);
+    expect(xyz.totalCount).toBe(5);
+    expect(xyz.items.map((product) => product.sku)).toEqual(['XYZ-2', 'XYZ-3', 'XYZ-5', 'XYZ-4', 'XYZ-1']);
+    expect(xyz.items.map((product) => product.name)).toEqual([
+      'Antihistamine XYZ Forte',
+      'Cetirizine (xyz)',
+      'Eye Drops',
+      'Nasal Spray',
+      'Xyzal Allergy 5 mg',
+    ]);
+
+    // md5('1') starts with c4ca4238: generated row 1 only.
+    const one = await service.list({ search: 'C4CA4238' }, 1, 20);
+    expect(one.totalCount).toBe(1);
+    expect(one.items.map((product) => product.sku)).toEqual(['GEN-1']);
+
+    const [{ n } = { n: -1 }] = await em
+      .getConnection()
+      .execute<{ n: number }[]>(
+        "select count(*)::int as n from product where is_active and (name ilike '%pharma%' or manufacturer ilike '%pharma%')",
+      );
+    const pharma = await service.list({ search: 'PHARMA' }, 3, 100);
+    expect(pharma.totalCount).toBe(n);
+    expect(n).toBeGreaterThan(10_000);
+    expect(pharma.items).toHaveLength(100);
+    expect(pharma.hasNextPage).toBe(true);
+  });
+});
