@@ -63,7 +63,10 @@ export function createRouter(
       [...subgraphUrls].map(async ([name, url]) => {
         const health = new URL('/health', url);
         const response = await withTimeout(fetch(health), 1_500).catch(() => undefined);
-        if (!response?.ok) throw new Error(`subgraph ${name} is not answering at ${health.origin}`);
+        if (!response?.ok) {
+          logger.warn({ subgraph: name, url: health.origin }, 'subgraph not answering');
+          throw new Error(`subgraph ${name} is not answering`);
+        }
       }),
     );
   }

@@ -49,37 +49,46 @@ const server = serverUrl;
 
 /** Everything started so far, closed in reverse order: the router first, the database server last. */
 const running: { close(): Promise<void> }[] = embedded ? [{ close: embedded.stop }] : [];
-stopOnSignals(logger, async () => {
+const stopAll = async () => {
   for (const service of running.reverse()) await service.close();
-});
+};
+stopOnSignals(logger, stopAll);
 
-const subgraphUrls: Record<string, string> = {};
-for (const name of SUBGRAPH_NAMES) {
-  const { create, defaultPort } = SUBGRAPHS[name];
-  const database = `${stackConfig.databasePrefix}${name}`;
-  await ensureDatabase(server, database);
-  const config = exitOnConfigError(() =>
-    readSubgraphConfig(
-      {
-        ...env,
-        DATABASE_URL: databaseUrl(server, database),
-        PORT: env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort),
-      },
-      defaultPort,
-    ),
-  );
-  const subgraph = await create(config);
-  running.push(subgraph);
-  subgraphUrls[`${name.toUpperCase()}_URL`] = (await subgraph.listen()).url;
-  if (name === 'products' && stackConfig.demoData) {
-    const added = await seedDemoProducts(subgraph.orm);
-    if (added > 0) logger.info({ added }, 'demo products loaded');
+try {
+  const subgraphUrls: Record<string, string> = {};
+  for (const name of SUBGRAPH_NAMES) {
+    const { create, defaultPort } = SUBGRAPHS[name];
+    const database = `${stackConfig.databasePrefix}${name}`;
+    await ensureDatabase(server, database);
+    const config = exitOnConfigError(() =>
+      readSubgraphConfig(
+        {
+          ...env,
+          DATABASE_URL: databaseUrl(server, database),
+          PORT: env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort),
+        },
+        defaultPort,
+      ),
+    );
+    const subgraph = await create(config);
+    running.push(subgraph);
+    subgraphUrls[`${name.toUpperCase()}_URL`] = (await subgraph.listen()).url;
+    if (name === 'products' && stackConfig.demoData) {
+      const added = await seedDemoProducts(subgraph.orm);
+      if (added > 0) logger.info({ added }, 'demo products loaded');
+    }
   }
-}
 
-const router = createRouter(exitOnConfigError(() => readRouterConfig({ ...env, ...subgraphUrls })));
-running.push(router);
-const { url } = await router.listen();
-process.stdout.write(
-  `\nPharmacy supergraph ready: ${url}\nOpen it in a browser for Apollo Sandbox. Ctrl-C stops everything.\n\n`,
-);
+  const router = createRouter(exitOnConfigError(() => readRouterConfig({ ...env, ...subgraphUrls })));
+  running.push(router);
+  const { url } = await router.listen();
+  process.stdout.write(
+    `\nPharmacy supergraph ready: ${url}\nOpen it in a browser for Apollo Sandbox. Ctrl-C stops everything.\n\n`,
+  );
+} catch (error) {
+  const hint =
+    (error as { code?: string }).code === 'EADDRINUSE' ? ' (set PORT or USERS_PORT … INVENTORY_PORT)' : '';
+  process.stderr.write(`npm start failed: ${(error as Error).message}${hint}\n`);
+  await stopAll();
+  process.exit(1);
+}

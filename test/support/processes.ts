@@ -20,6 +20,8 @@ export interface ServiceProcess {
   exited: Promise<Exit>;
   /** Resolves with the first match of `pattern` in stdout, or rejects after `timeoutMs` or on exit. */
   waitForOutput(pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray>;
+  /** Waits up to `timeoutMs` for the process to exit by itself; rejects (after a SIGKILL) when it does not. */
+  waitForExit(timeoutMs: number): Promise<Exit>;
   /** Sends `signal` and waits up to `timeoutMs` for the exit; rejects (after a SIGKILL) when it hangs. */
   stop(signal: NodeJS.Signals, timeoutMs: number): Promise<Exit & { elapsedMs: number }>;
   /** SIGKILL if still running; for afterAll. */
@@ -49,7 +51,8 @@ export function spawnService(script: string, env: Record<string, string>): Servi
     stderr += chunk;
   });
   const exited = new Promise<Exit>((resolve) => {
-    child.once('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': by then stdout and stderr have been read to the end.
+    child.once('close', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: null, signal: null }));
   });
   let hasExited = false;
@@ -76,16 +79,22 @@ export function spawnService(script: string, env: Record<string, string>): Servi
             clearTimeout(timer);
             listeners.delete(check);
             if (match) resolve(match);
-            else reject(new Error(`exited before ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
+            else {
+              void exited.then(({ code, signal }) =>
+                reject(
+                  new Error(
+                    `exited (code ${code}, signal ${signal}) before ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`,
+                  ),
+                ),
+              );
+            }
           }
         }
         listeners.add(check);
         check();
       });
     },
-    async stop(signal, timeoutMs) {
-      const started = performance.now();
-      child.kill(signal);
+    async waitForExit(timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const hung = new Promise<'hung'>((resolve) => {
         timer = setTimeout(() => resolve('hung'), timeoutMs);
@@ -95,8 +104,14 @@ export function spawnService(script: string, env: Record<string, string>): Servi
       if (result === 'hung') {
         child.kill('SIGKILL');
         await exited;
-        throw new Error(`did not exit within ${timeoutMs} ms of ${signal}; stderr:\n${stderr}`);
+        throw new Error(`did not exit within ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`);
       }
+      return result;
+    },
+    async stop(signal, timeoutMs) {
+      const started = performance.now();
+      child.kill(signal);
+      const result = await service.waitForExit(timeoutMs);
       return { ...result, elapsedMs: performance.now() - started };
     },
     async kill() {

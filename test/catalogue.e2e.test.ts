@@ -1,0 +1,447 @@
+/**
+ * The catalogue through the router: the four real subgraphs on fresh databases and the real router, all in
+ * this process. The tests run in order and share the catalogue they build.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readRouterConfig } from '../router/config.ts';
+import { createRouter } from '../router/create-router.ts';
+import { dataOf, singleError } from './support/graphql.ts';
+import { startRecordingProxy } from './support/network.ts';
+import {
+  postGraphQL,
+  silentLogger,
+  startTestStack,
+  type GraphQLResponse,
+  type TestStack,
+} from './support/services.ts';
+
+const PRODUCT_FIELDS = `id sku name description price currency category manufacturer requiresPrescription
+  isActive createdAt updatedAt`;
+
+interface Product {
+  id: string;
+  sku: string;
+  name: string;
+  description: string | null;
+  price: string;
+  currency: string;
+  category: string;
+  manufacturer: string | null;
+  requiresPrescription: boolean;
+  isActive: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+interface ProductPage {
+  items: { name: string }[];
+  totalCount: number;
+  page: number;
+  pageSize: number;
+  hasNextPage: boolean;
+}
+
+/** Created in this order; listings sort by name. */
+const CATALOGUE = [
+  {
+    sku: 'asp-100',
+    name: 'Aspirin 100mg',
+    description: 'Pain reliever',
+    price: '9.99',
+    category: 'Pain Relief',
+    manufacturer: 'Bayer',
+  },
+  {
+    sku: 'IBU-200',
+    name: 'Ibuprofen 200mg',
+    description: 'Anti-inflammatory',
+    price: '12.5',
+    category: 'Pain Relief',
+    manufacturer: 'Advil',
+  },
+  {
+    sku: 'AMX-500',
+    name: 'Amoxicillin 500mg',
+    price: '24.99',
+    currency: 'EUR',
+    category: 'Antibiotics',
+    manufacturer: 'GSK',
+    requiresPrescription: true,
+  },
+  {
+    sku: 'LIS-10',
+    name: 'Lisinopril 10mg',
+    price: '15',
+    category: 'Cardiovascular',
+    manufacturer: 'Merck',
+    requiresPrescription: true,
+  },
+  { sku: 'ZNC-1', name: 'Zinc Tablets', price: '0.5', category: 'Vitamins' },
+];
+
+const CREATE_PRODUCT = `mutation Create($input: CreateProductInput!) {
+  createProduct(input: $input) { ${PRODUCT_FIELDS} }
+}`;
+
+const LIST_PRODUCTS = `query List($filter: ProductFilter, $page: Int, $pageSize: Int) {
+  products(filter: $filter, page: $page, pageSize: $pageSize) {
+    items { name } totalCount page pageSize hasNextPage
+  }
+}`;
+
+let stack: TestStack;
+/** Product ids by SKU, as created. */
+const ids = new Map<string, string>();
+
+function gql<TData = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+  headers?: Record<string, string>,
+): Promise<GraphQLResponse<TData>> {
+  return postGraphQL<TData>(stack.routerUrl, query, variables, headers);
+}
+
+function idOf(sku: string): string {
+  const id = ids.get(sku);
+  if (id === undefined) throw new Error(`product ${sku} was not created`);
+  return id;
+}
+
+/** The data of a request that must succeed. */
+async function ok<TData = Record<string, unknown>>(
+  query: string,
+  variables?: Record<string, unknown>,
+): Promise<TData> {
+  return dataOf(await gql<TData>(query, variables));
+}
+
+async function list(variables: Record<string, unknown>): Promise<ProductPage> {
+  return (await ok<{ products: ProductPage }>(LIST_PRODUCTS, variables)).products;
+}
+
+function names(page: ProductPage): string[] {
+  return page.items.map((item) => item.name);
+}
+
+/** The one error of a response, after checking that nothing internal leaked into the body. */
+function onlyError(response: GraphQLResponse) {
+  const text = JSON.stringify(response.body);
+  expect(text).not.toMatch(/stacktrace|exception|serviceName|"response"/);
+  expect(text).not.toMatch(/\bselect\b|\binsert\b|\bupdate "|constraint|duplicate key|postgres|\.ts:\d+/i);
+  return singleError(response);
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('catalogue through the router', () => {
+  it('creates products with normalised SKUs, exact prices and defaults', async () => {
+    for (const input of CATALOGUE) {
+      const response = await gql<{ createProduct: Product }>(CREATE_PRODUCT, { input });
+      expect(response.status).toBe(200);
+      const created = dataOf(response).createProduct;
+      ids.set(created.sku, created.id);
+      expect(created.id).toMatch(/^[1-9]\d*$/);
+      expect(created.isActive).toBe(true);
+      expect(new Date(created.createdAt).toISOString()).toBe(created.createdAt);
+    }
+    const { product } = await ok<{ product: Product }>(
+      `query { product(id: "${idOf('ASP-100')}") { ${PRODUCT_FIELDS} } }`,
+    );
+    expect(product).toEqual({
+      id: idOf('ASP-100'),
+      sku: 'ASP-100',
+      name: 'Aspirin 100mg',
+      description: 'Pain reliever',
+      price: '9.99',
+      currency: 'USD',
+      category: 'Pain Relief',
+      manufacturer: 'Bayer',
+      requiresPrescription: false,
+      isActive: true,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    const prices = await ok<{ products: { items: { sku: string; price: string; currency: string }[] } }>(
+      'query { products { items { sku price currency } } }',
+    );
+    expect(prices.products.items).toEqual([
+      { sku: 'AMX-500', price: '24.99', currency: 'EUR' },
+      { sku: 'ASP-100', price: '9.99', currency: 'USD' },
+      { sku: 'IBU-200', price: '12.50', currency: 'USD' },
+      { sku: 'LIS-10', price: '15.00', currency: 'USD' },
+      { sku: 'ZNC-1', price: '0.50', currency: 'USD' },
+    ]);
+  });
+
+  it('pages the listing by name with exact counts', async () => {
+    expect(await list({ pageSize: 2 })).toEqual({
+      items: [{ name: 'Amoxicillin 500mg' }, { name: 'Aspirin 100mg' }],
+      totalCount: 5,
+      page: 1,
+      pageSize: 2,
+      hasNextPage: true,
+    });
+    expect(await list({ page: 2, pageSize: 2 })).toEqual({
+      items: [{ name: 'Ibuprofen 200mg' }, { name: 'Lisinopril 10mg' }],
+      totalCount: 5,
+      page: 2,
+      pageSize: 2,
+      hasNextPage: true,
+    });
+    expect(await list({ page: 3, pageSize: 2 })).toEqual({
+      items: [{ name: 'Zinc Tablets' }],
+      totalCount: 5,
+      page: 3,
+      pageSize: 2,
+      hasNextPage: false,
+    });
+    expect(await list({ page: 4, pageSize: 2 })).toEqual({
+      items: [],
+      totalCount: 5,
+      page: 4,
+      pageSize: 2,
+      hasNextPage: false,
+    });
+    // Defaults: page 1 of 20.
+    expect(await list({})).toMatchObject({ totalCount: 5, page: 1, pageSize: 20, hasNextPage: false });
+    expect(await list({ pageSize: 5 })).toMatchObject({ totalCount: 5, hasNextPage: false });
+  });
+
+  it('filters by search, name, manufacturer, category and prescription', async () => {
+    // search matches the name or the manufacturer, case-insensitive substring.
+    expect(names(await list({ filter: { search: 'bAYer' } }))).toEqual(['Aspirin 100mg']);
+    expect(names(await list({ filter: { search: 'CILL' } }))).toEqual(['Amoxicillin 500mg']);
+    expect(names(await list({ filter: { name: 'mg' } }))).toEqual([
+      'Amoxicillin 500mg',
+      'Aspirin 100mg',
+      'Ibuprofen 200mg',
+      'Lisinopril 10mg',
+    ]);
+    expect(names(await list({ filter: { manufacturer: 'gs' } }))).toEqual(['Amoxicillin 500mg']);
+    // category is exact (not a substring), case-insensitive.
+    expect(names(await list({ filter: { category: 'PAIN RELIEF' } }))).toEqual([
+      'Aspirin 100mg',
+      'Ibuprofen 200mg',
+    ]);
+    expect((await list({ filter: { category: 'Pain' } })).totalCount).toBe(0);
+    expect(names(await list({ filter: { requiresPrescription: true } }))).toEqual([
+      'Amoxicillin 500mg',
+      'Lisinopril 10mg',
+    ]);
+    expect((await list({ filter: { requiresPrescription: false } })).totalCount).toBe(3);
+    // Every given filter must match.
+    expect(await list({ filter: { category: 'pain relief', search: 'ibu' } })).toEqual({
+      items: [{ name: 'Ibuprofen 200mg' }],
+      totalCount: 1,
+      page: 1,
+      pageSize: 20,
+      hasNextPage: false,
+    });
+    // A LIKE wildcard is plain text.
+    expect((await list({ filter: { search: '%' } })).totalCount).toBe(0);
+    expect(await list({ filter: { name: 'mg' }, pageSize: 3 })).toMatchObject({
+      totalCount: 4,
+      hasNextPage: true,
+    });
+  });
+
+  it('finds a product by id and by SKU (case-insensitive)', async () => {
+    const byId = await ok<{ product: Product }>('query($id: ID!) { product(id: $id) { id sku name } }', {
+      id: idOf('LIS-10'),
+    });
+    expect(byId.product).toEqual({ id: idOf('LIS-10'), sku: 'LIS-10', name: 'Lisinopril 10mg' });
+    const bySku = await ok<{ productBySku: Product }>('query { productBySku(sku: " lis-10 ") { id name } }');
+    expect(bySku.productBySku).toEqual({ id: idOf('LIS-10'), name: 'Lisinopril 10mg' });
+  });
+
+  it('lists the categories of active products, sorted', async () => {
+    const { categories } = await ok<{ categories: string[] }>('query { categories }');
+    expect(categories).toEqual(['Antibiotics', 'Cardiovascular', 'Pain Relief', 'Vitamins']);
+  });
+
+  it('updates only the given fields', async () => {
+    const id = idOf('IBU-200');
+    const before = (await ok<{ product: Product }>(`query { product(id: "${id}") { ${PRODUCT_FIELDS} } }`))
+      .product;
+    const { updateProduct: updated } = await ok<{ updateProduct: Product }>(
+      `mutation($id: ID!, $input: UpdateProductInput!) { updateProduct(id: $id, input: $input) { ${PRODUCT_FIELDS} } }`,
+      { id, input: { price: '13.00', name: 'Ibuprofen 200mg Caplets', description: null } },
+    );
+    expect(updated).toEqual({
+      ...before,
+      price: '13.00',
+      name: 'Ibuprofen 200mg Caplets',
+      description: null,
+      updatedAt: expect.any(String),
+    });
+    expect(Date.parse(updated.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
+    const reread = await ok<{ productBySku: Product }>(
+      'query { productBySku(sku: "IBU-200") { name price } }',
+    );
+    expect(reread.productBySku).toEqual({ name: 'Ibuprofen 200mg Caplets', price: '13.00' });
+  });
+
+  it('discontinues a product: gone from listings and categories, still readable', async () => {
+    const id = idOf('ZNC-1');
+    const deleteProduct = 'mutation($id: ID!) { deleteProduct(id: $id) { id isActive } }';
+    const deleted = await ok<{ deleteProduct: Product }>(deleteProduct, { id });
+    expect(deleted.deleteProduct).toEqual({ id, isActive: false });
+    // Deleting twice is harmless.
+    const again = await ok<{ deleteProduct: Product }>(deleteProduct, { id });
+    expect(again.deleteProduct).toEqual({ id, isActive: false });
+
+    const listing = await list({ pageSize: 100 });
+    expect(listing.totalCount).toBe(4);
+    expect(names(listing)).not.toContain('Zinc Tablets');
+    expect((await list({ filter: { search: 'zinc' } })).totalCount).toBe(0);
+
+    const byId = await ok<{ product: Product }>(`query { product(id: "${id}") { name isActive price } }`);
+    expect(byId.product).toEqual({ name: 'Zinc Tablets', isActive: false, price: '0.50' });
+    const bySku = await ok<{ productBySku: Product }>('query { productBySku(sku: "ZNC-1") { id isActive } }');
+    expect(bySku.productBySku).toEqual({ id, isActive: false });
+
+    const { categories } = await ok<{ categories: string[] }>('query { categories }');
+    expect(categories).toEqual(['Antibiotics', 'Cardiovascular', 'Pain Relief']);
+  });
+
+  it('resolves Product.inventory from the inventory subgraph', async () => {
+    // Stock one product in the inventory subgraph's own database; the others were never stocked.
+    await stack.subgraphs.inventory.subgraph.orm.em
+      .getConnection()
+      .execute(
+        'insert into inventory_item (product_id, quantity, reserved, reorder_level) values (?, ?, ?, ?)',
+        [Number(idOf('AMX-500')), 7, 2, 3],
+      );
+    const { products } = await ok<{
+      products: {
+        items: { name: string; inventory: { quantity: number; available: number; isLowStock: boolean } }[];
+      };
+    }>('query { products { items { name inventory { quantity available isLowStock } } } }');
+    expect(products.items).toEqual([
+      { name: 'Amoxicillin 500mg', inventory: { quantity: 7, available: 5, isLowStock: false } },
+      { name: 'Aspirin 100mg', inventory: { quantity: 0, available: 0, isLowStock: true } },
+      { name: 'Ibuprofen 200mg Caplets', inventory: { quantity: 0, available: 0, isLowStock: true } },
+      { name: 'Lisinopril 10mg', inventory: { quantity: 0, available: 0, isLowStock: true } },
+    ]);
+  });
+});
+
+describe('errors through the router', () => {
+  it('refuses a negative price with BAD_USER_INPUT naming input.price, and writes nothing', async () => {
+    const response = await gql(CREATE_PRODUCT, {
+      input: { sku: 'NEG-1', name: 'Negative', price: '-1.00', category: 'Misc' },
+    });
+    const error = onlyError(response);
+    expect(error.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'input.price' });
+    expect(error.message).toMatch(/^input\.price: /);
+    const lookup = await gql('query { productBySku(sku: "NEG-1") { id } }');
+    expect(onlyError(lookup).extensions).toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('refuses page 0 and pageSize 101 with BAD_USER_INPUT naming the argument', async () => {
+    const page0 = onlyError(await gql(LIST_PRODUCTS, { page: 0 }));
+    expect(page0.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'page' });
+    expect(page0.message).toMatch(/^page: /);
+    expect(page0.path).toEqual(['products']);
+
+    const size101 = onlyError(await gql(LIST_PRODUCTS, { pageSize: 101 }));
+    expect(size101.extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'pageSize' });
+    expect(size101.message).toMatch(/^pageSize: .*100/);
+  });
+
+  it('refuses a duplicate SKU with CONFLICT, whatever its case', async () => {
+    const response = await gql(CREATE_PRODUCT, {
+      input: { sku: 'Asp-100', name: 'Another aspirin', price: '1.00', category: 'Pain Relief' },
+    });
+    const error = onlyError(response);
+    expect(error.extensions).toEqual({ code: 'CONFLICT', field: 'input.sku' });
+    expect(error.message).toContain('ASP-100');
+    expect((await list({ filter: { search: 'another' } })).totalCount).toBe(0);
+  });
+
+  it('answers NOT_FOUND for an unknown id or SKU, BAD_USER_INPUT for a malformed id', async () => {
+    const unknown = await gql('query { product(id: "999999") { id } }');
+    expect(unknown.body.data).toEqual({ product: null });
+    expect(onlyError(unknown)).toMatchObject({
+      message: 'Product 999999 was not found',
+      path: ['product'],
+      extensions: { code: 'NOT_FOUND', id: '999999' },
+    });
+
+    const update = await gql('mutation { updateProduct(id: "999999", input: { name: "x" }) { id } }');
+    expect(onlyError(update).extensions).toMatchObject({ code: 'NOT_FOUND' });
+
+    const sku = await gql('query { productBySku(sku: "NOPE-1") { id } }');
+    expect(onlyError(sku).extensions).toMatchObject({ code: 'NOT_FOUND' });
+
+    const malformed = await gql('query { product(id: "abc") { id } }');
+    expect(onlyError(malformed).extensions).toEqual({ code: 'BAD_USER_INPUT', field: 'id' });
+  });
+
+  it('reports a malformed query without internals', async () => {
+    const response = await gql('query { products { nope } }');
+    expect(response.status).toBe(400);
+    expect(onlyError(response).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
+  });
+});
+
+describe('request ids', () => {
+  it('gives every response a request id and keeps a well-formed one from the client', async () => {
+    const generated = await gql('query { categories }');
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+
+    const kept = await gql('query { categories }', undefined, { 'x-request-id': 'client-42.a:b_c' });
+    expect(kept.headers.get('x-request-id')).toBe('client-42.a:b_c');
+
+    const replaced = await gql('query { categories }', undefined, { 'x-request-id': 'not ok; <script>' });
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('forwards the request id to the subgraphs it calls', async () => {
+    const proxy = await startRecordingProxy(stack.subgraphs.products.server.url);
+    const router = createRouter(
+      readRouterConfig({
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        USERS_URL: stack.subgraphs.users.server.url,
+        PRODUCTS_URL: proxy.url,
+        ORDERS_URL: stack.subgraphs.orders.server.url,
+        INVENTORY_URL: stack.subgraphs.inventory.server.url,
+      }),
+      silentLogger,
+    );
+    try {
+      const { url } = await router.listen();
+      const kept = await postGraphQL<{ categories: string[] }>(url, 'query { categories }', undefined, {
+        'x-request-id': 'trace-me-123',
+      });
+      expect(dataOf(kept).categories).toHaveLength(3);
+      expect(proxy.recorded.map((request) => request.headers['x-request-id'])).toEqual(['trace-me-123']);
+      expect(proxy.recorded[0]?.body).toContain('categories');
+
+      const generated = await postGraphQL(url, 'query { categories }');
+      expect(proxy.recorded[1]?.headers['x-request-id']).toBe(generated.headers.get('x-request-id'));
+    } finally {
+      await router.close();
+      await proxy.close();
+    }
+  });
+});
+
+describe('router probes', () => {
+  it('answers /health and /ready with 200 when every subgraph is up', async () => {
+    const health = await fetch(new URL('/health', stack.routerUrl));
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: 'ok' });
+    const ready = await fetch(new URL('/ready', stack.routerUrl));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+  });
+});

@@ -1,0 +1,183 @@
+/**
+ * Each service runs alone as its own process (`node subgraphs/products/main.ts`, `node router/main.ts`),
+ * configured only by environment variables: it starts, answers its probes and GraphQL, logs JSON lines,
+ * and drains on SIGTERM with exit code 0. A bad configuration stops it at once with code 78.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { closedPortUrl, freePort } from './support/network.ts';
+import {
+  jsonLines,
+  killAllServices,
+  spawnService,
+  waitForStatus,
+  type ServiceProcess,
+} from './support/processes.ts';
+import { postGraphQL, startTestSubgraph, type TestSubgraph } from './support/services.ts';
+
+const STARTUP_MS = 20_000;
+
+let database: TestDatabase;
+/** Real inventory and users subgraphs in this process, so that the router has every dependency. */
+let inventory: TestSubgraph;
+let users: TestSubgraph;
+
+beforeAll(async () => {
+  [database, inventory, users] = await Promise.all([
+    createTestDatabase('services_products'),
+    startTestSubgraph('inventory'),
+    startTestSubgraph('users'),
+  ]);
+});
+
+afterAll(async () => {
+  await killAllServices();
+  await Promise.all([inventory?.stop(), users?.stop()]);
+  await database?.drop();
+});
+
+function baseUrl(port: number): string {
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Log lines of `service` on stdout: pino JSON objects, one a line, each tagged with the service. */
+function expectJsonLogs(output: string, service: string, messages: string[]): void {
+  const lines = jsonLines(output);
+  expect(lines.length).toBeGreaterThan(0);
+  const nonJson = output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
+  expect(nonJson).toEqual([]);
+  for (const line of lines) expect(line).toMatchObject({ service, level: expect.any(Number) });
+  const logged = lines.map((line) => line.msg);
+  for (const message of messages) expect(logged).toContain(message);
+}
+
+describe('a subgraph and the router, each in its own process', () => {
+  let productsPort: number;
+  let routerPort: number;
+  let products: ServiceProcess;
+  let router: ServiceProcess;
+
+  beforeAll(async () => {
+    [productsPort, routerPort] = await Promise.all([freePort(), freePort()]);
+  });
+
+  it('starts the products subgraph from its environment and serves its probes', async () => {
+    products = spawnService('subgraphs/products/main.ts', {
+      DATABASE_URL: database.url,
+      PORT: String(productsPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    });
+    await waitForStatus(`${baseUrl(productsPort)}/health`, 200, STARTUP_MS);
+    await waitForStatus(`${baseUrl(productsPort)}/ready`, 200, 5_000);
+  });
+
+  it('answers GraphQL directly (migrated on start)', async () => {
+    const url = `${baseUrl(productsPort)}/graphql`;
+    const created = await postGraphQL<{ createProduct: { id: string } }>(
+      url,
+      'mutation { createProduct(input: { sku: "SVC-1", name: "Saline 0.9%", price: "3.20", category: "Fluids" }) { id } }',
+    );
+    expect(created.body.errors).toBeUndefined();
+    const listed = await postGraphQL(url, 'query { products { totalCount items { sku name price } } }');
+    expect(listed.status).toBe(200);
+    expect(listed.body).toEqual({
+      data: {
+        products: { totalCount: 1, items: [{ sku: 'SVC-1', name: 'Saline 0.9%', price: '3.20' }] },
+      },
+    });
+    expect(listed.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('starts the router in front of it; the router does not wait for absent subgraphs', async () => {
+    router = spawnService('router/main.ts', {
+      PORT: String(routerPort),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      PRODUCTS_URL: `${baseUrl(productsPort)}/graphql`,
+      INVENTORY_URL: inventory.server.url,
+      USERS_URL: users.server.url,
+      ORDERS_URL: await closedPortUrl(),
+    });
+    await waitForStatus(`${baseUrl(routerPort)}/health`, 200, STARTUP_MS);
+    // The orders subgraph is down: alive, but not ready.
+    const ready = await fetch(`${baseUrl(routerPort)}/ready`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({
+      status: 'unavailable',
+      reason: expect.stringContaining('orders'),
+    });
+  });
+
+  it('serves a federated query through the router process', async () => {
+    const { status, body } = await postGraphQL(
+      `${baseUrl(routerPort)}/graphql`,
+      'query { products { totalCount items { sku price inventory { quantity available } } } }',
+    );
+    expect(status).toBe(200);
+    expect(body).toEqual({
+      data: {
+        products: {
+          totalCount: 1,
+          items: [{ sku: 'SVC-1', price: '3.20', inventory: { quantity: 0, available: 0 } }],
+        },
+      },
+    });
+  });
+
+  it('stops the router on SIGTERM with exit code 0, having logged JSON lines', async () => {
+    const { code, signal } = await router.stop('SIGTERM', 5_000);
+    expect({ code, signal, stderr: router.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
+    expectJsonLogs(router.stdout(), 'router', ['router listening', 'graphql operation', 'shutting down']);
+  });
+
+  it('stops the subgraph on SIGTERM with exit code 0, having logged JSON lines', async () => {
+    const { code, signal } = await products.stop('SIGTERM', 5_000);
+    expect({ code, signal, stderr: products.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
+    expectJsonLogs(products.stdout(), 'products', [
+      'database migrated',
+      'products subgraph listening',
+      'graphql operation',
+      'shutting down',
+    ]);
+    expect(products.stdout()).not.toContain(database.url);
+  });
+});
+
+describe('a service with a bad configuration', () => {
+  // Both start at once: each costs a Node start-up.
+  let subgraph: ServiceProcess;
+  let router: ServiceProcess;
+
+  beforeAll(() => {
+    subgraph = spawnService('subgraphs/products/main.ts', { PORT: 'abc' });
+    router = spawnService('router/main.ts', {
+      PRODUCTS_URL: 'ftp://user:hunter2@example.com/graphql',
+      SUBGRAPH_TIMEOUT_MS: '5',
+      LOG_LEVEL: 'loud',
+    });
+  });
+
+  it('a subgraph exits with code 78 listing every problem, without a stack trace', async () => {
+    expect(await subgraph.waitForExit(15_000)).toEqual({ code: 78, signal: null });
+    const stderr = subgraph.stderr();
+    expect(stderr).toContain('Invalid configuration');
+    expect(stderr).toContain('PORT must be an integer between 0 and 65535, got "abc"');
+    expect(stderr).toContain('DATABASE_URL is required');
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(stderr).not.toMatch(/\.ts:\d+/);
+    expect(subgraph.stdout()).toBe('');
+  });
+
+  it('so does the router, hiding passwords', async () => {
+    expect(await router.waitForExit(15_000)).toEqual({ code: 78, signal: null });
+    const stderr = router.stderr();
+    expect(stderr).toContain('Invalid configuration');
+    expect(stderr).toContain('PRODUCTS_URL must be a http: or https: URL');
+    expect(stderr).toContain('SUBGRAPH_TIMEOUT_MS must be an integer between 100 and 300000, got "5"');
+    expect(stderr).toContain('LOG_LEVEL must be one of');
+    expect(stderr).not.toContain('hunter2');
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(router.stdout()).toBe('');
+  });
+});
