@@ -28,6 +28,8 @@ export interface EnvReader {
   url(name: string, protocols: readonly string[], fallback?: string): string;
   optionalUrl(name: string, protocols: readonly string[]): string | undefined;
   oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T;
+  /** Records a problem found by a check of several values. */
+  problem(message: string): void;
 }
 
 export function readConfig<T>(env: Env, build: (read: EnvReader) => T): T {
@@ -87,6 +89,9 @@ export function readConfig<T>(env: Env, build: (read: EnvReader) => T): T {
         return fallback;
       }
       return value as (typeof values)[number];
+    },
+    problem(message) {
+      problems.push(message);
     },
   };
 

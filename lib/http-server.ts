@@ -14,9 +14,15 @@ export const GRAPHQL_PATH = '/graphql';
 export interface IncomingRequest {
   requestId: string;
   logger: Logger;
+  method: string;
   headers: IncomingHttpHeaders;
+  /** The body exactly as received (a subgraph checks the router's signature over it). */
+  rawBody: string;
   remoteAddress: string | undefined;
 }
+
+/** An extra endpoint, e.g. the users subgraph's JWKS. */
+export type Route = (res: ServerResponse) => Promise<void>;
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   logger: Logger;
@@ -25,7 +31,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Resolves when every dependency answers; rejects with the reason otherwise. */
   checkReadiness: () => Promise<void>;
   maxBodyBytes: number;
+  /** Operations allowed in one batched HTTP request; 1 (the default) refuses batches. */
+  maxBatchSize?: number;
   shutdownTimeoutMs: number;
+  /** GET endpoints beside /graphql, /health and /ready, by path. */
+  routes?: Readonly<Record<string, Route>>;
 }
 
 export interface RunningServer {
@@ -64,7 +74,8 @@ export async function listenGraphQL<TContext extends BaseContext>(
           ? answerReadiness(res)
           : path === GRAPHQL_PATH
             ? serveGraphQL(req, res, requestId)
-            : Promise.resolve(sendJson(res, 404, { error: 'not found' }));
+            : (options.routes?.[path ?? '']?.(res) ??
+              Promise.resolve(sendJson(res, 404, { error: 'not found' })));
     reply.catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       if (status === 500) logger.error({ err: error, requestId }, 'request failed');
@@ -94,18 +105,30 @@ export async function listenGraphQL<TContext extends BaseContext>(
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const raw = req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : '';
+    const body = raw === '' ? undefined : parseJsonBody(raw, headers.get('content-type'));
+    const maxBatchSize = options.maxBatchSize ?? 1;
+    if (Array.isArray(body) && body.length > maxBatchSize) {
+      throw new HttpError(
+        400,
+        maxBatchSize === 1
+          ? 'batched requests are not accepted: send one operation per request'
+          : `a batch of ${body.length} operations is over the limit of ${maxBatchSize}`,
+      );
+    }
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: {
         method: req.method ?? 'GET',
         headers,
         search: req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '',
-        body: raw === '' ? undefined : parseJsonBody(raw, headers.get('content-type')),
+        body,
       },
       context: () =>
         options.context({
           requestId,
           logger: logger.child({ requestId }),
+          method: req.method ?? 'GET',
           headers: req.headers,
+          rawBody: raw,
           remoteAddress: req.socket.remoteAddress,
         }),
     });
@@ -144,7 +167,7 @@ export async function listenGraphQL<TContext extends BaseContext>(
   };
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.end(JSON.stringify(body));

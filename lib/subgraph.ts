@@ -12,8 +12,16 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Constructor } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { parse, type DocumentNode } from 'graphql';
-import { exitOnConfigError, readConfig, readServiceConfig, type Env, type ServiceConfig } from './config.ts';
+import { GraphQLError, parse, type DocumentNode } from 'graphql';
+import { enforceAccessDirectives } from './access.ts';
+import {
+  exitOnConfigError,
+  readConfig,
+  readServiceConfig,
+  type Env,
+  type EnvReader,
+  type ServiceConfig,
+} from './config.ts';
 import {
   checkDatabase,
   isDatabaseUnreachable,
@@ -23,12 +31,14 @@ import {
   type EntityManager,
   type Migration,
 } from './database.ts';
-import { createErrorFormatter } from './errors.ts';
-import { listenGraphQL, type IncomingRequest, type RunningServer } from './http-server.ts';
+import { createErrorFormatter, ErrorCode } from './errors.ts';
+import { listenGraphQL, type IncomingRequest, type Route, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { rejectNulCharactersPlugin } from './nul-characters.plugin.ts';
 import { requestLoggingPlugin } from './request-logging.plugin.ts';
+import { readRouterSecret, verifyRouterRequest } from './router-proof.ts';
 import { stopOnSignals } from './shutdown.ts';
+import type { Viewer } from './viewer.ts';
 
 export interface SubgraphConfig extends ServiceConfig {
   /** This subgraph's own database. */
@@ -37,16 +47,25 @@ export interface SubgraphConfig extends ServiceConfig {
   /** Run pending migrations at start-up (on for dev; a Kubernetes Job runs them before a rollout). */
   migrateOnStart: boolean;
   maxBodyBytes: number;
+  /** Checks that requests come from the router (shared with it). */
+  routerSecret: string;
 }
 
-export function readSubgraphConfig(env: Env, defaultPort: number): SubgraphConfig {
-  return readConfig(env, (read) => ({
-    ...readServiceConfig(read, defaultPort),
+/** The variables every subgraph reads; a subgraph with more settings adds its own to these. */
+export function readSubgraphSettings(read: EnvReader, defaultPort: number): SubgraphConfig {
+  const service = readServiceConfig(read, defaultPort);
+  return {
+    ...service,
     databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
     dbPoolMax: read.int('DB_POOL_MAX', 10, { min: 1, max: 200 }),
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     maxBodyBytes: read.int('MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
-  }));
+    routerSecret: readRouterSecret(read, service.production),
+  };
+}
+
+export function readSubgraphConfig(env: Env, defaultPort: number): SubgraphConfig {
+  return readConfig(env, (read) => readSubgraphSettings(read, defaultPort));
 }
 
 /** The context every resolver gets; a subgraph extends it with its services. */
@@ -55,6 +74,8 @@ export interface SubgraphContext {
   em: EntityManager;
   requestId: string;
   logger: Logger;
+  /** The caller the router vouched for; null when anonymous. */
+  viewer: Viewer | null;
 }
 
 export interface SubgraphModule<TContext extends SubgraphContext> {
@@ -65,6 +86,8 @@ export interface SubgraphModule<TContext extends SubgraphContext> {
   entities: DatabaseOptions['entities'];
   migrations: Constructor<Migration>[];
   createContext(base: SubgraphContext): TContext;
+  /** Extra GET endpoints (the users subgraph's JWKS). */
+  routes?: Readonly<Record<string, Route>>;
 }
 
 export interface Subgraph {
@@ -94,9 +117,11 @@ export async function createSubgraph<TContext extends SubgraphContext>(
   if (config.migrateOnStart) await migrateDatabase(orm, logger);
 
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([
-      { typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> },
-    ]),
+    schema: enforceAccessDirectives(
+      buildSubgraphSchema([
+        { typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> },
+      ]),
+    ),
     formatError: createErrorFormatter(logger, (error) =>
       isDatabaseUnreachable(error) ? `the ${module.name} database` : undefined,
     ),
@@ -124,8 +149,14 @@ export async function createSubgraph<TContext extends SubgraphContext>(
           maxBodyBytes: config.maxBodyBytes,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           checkReadiness: () => checkDatabase(orm),
-          context: async ({ requestId, logger: requestLogger }: IncomingRequest) =>
-            module.createContext({ em: orm.em.fork(), requestId, logger: requestLogger }),
+          routes: module.routes,
+          context: async (request: IncomingRequest) =>
+            module.createContext({
+              em: orm.em.fork(),
+              requestId: request.requestId,
+              logger: request.logger,
+              viewer: viewerVouchedByRouter(config.routerSecret, request),
+            }),
         },
         config.host,
         config.port,
@@ -140,12 +171,31 @@ export async function createSubgraph<TContext extends SubgraphContext>(
   };
 }
 
+/**
+ * The viewer of a request the router signed. Anything else is refused with 401 before it executes: a direct
+ * call to a subgraph, even with a valid user token, proves nothing.
+ */
+function viewerVouchedByRouter(secret: string, request: IncomingRequest): Viewer | null {
+  const proof =
+    request.method === 'POST'
+      ? verifyRouterRequest(secret, request.rawBody, request.headers)
+      : { valid: false as const, reason: 'only POST requests from the router are accepted' };
+  if (proof.valid) return proof.viewer;
+  request.logger.warn({ reason: proof.reason }, 'request without a valid router proof refused');
+  throw new GraphQLError('this service answers only requests from the router', {
+    extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+  });
+}
+
 /** A subgraph's `main.ts`: configure from the environment, listen, and drain on SIGTERM/SIGINT. */
-export async function runSubgraph(
-  create: (config: SubgraphConfig) => Promise<Subgraph>,
-  defaultPort: number,
-): Promise<void> {
-  const subgraph = await create(exitOnConfigError(() => readSubgraphConfig(process.env, defaultPort)));
+export async function runSubgraph<TConfig extends SubgraphConfig>(entry: {
+  defaultPort: number;
+  readConfig(env: Env, defaultPort: number): TConfig;
+  create(config: TConfig): Promise<Subgraph>;
+}): Promise<void> {
+  const subgraph = await entry.create(
+    exitOnConfigError(() => entry.readConfig(process.env, entry.defaultPort)),
+  );
   await subgraph.listen();
   stopOnSignals(subgraph.logger, () => subgraph.close());
 }

@@ -1,5 +1,16 @@
-import { readConfig, readServiceConfig, type Env, type ServiceConfig } from '../lib/config.ts';
-import { ROUTER_DEFAULT_PORT, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
+import {
+  readConfig,
+  readServiceConfig,
+  type Env,
+  type EnvReader,
+  type ServiceConfig,
+} from '../lib/config.ts';
+import { readRouterSecret } from '../lib/router-proof.ts';
+import { ROUTER_DEFAULT_PORT, SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
+import type { TokenVerification } from './plugins/auth.plugin.ts';
+import type { OperationLimits } from './plugins/operation-limits.plugin.ts';
+import type { RateLimitRule } from './plugins/rate-limit.plugin.ts';
+import { defaultSubgraphUrl } from './supergraph.ts';
 
 export interface RouterConfig extends ServiceConfig {
   /** The composed supergraph (committed at schema/supergraph.graphql). */
@@ -9,21 +20,76 @@ export interface RouterConfig extends ServiceConfig {
   /** A subgraph that has not answered in this time fails the request instead of holding it. */
   subgraphTimeoutMs: number;
   maxBodyBytes: number;
+  /** Operations per HTTP request; 1 turns batching off. */
+  maxBatchSize: number;
+  /** Signs every subgraph request (shared with the subgraphs). */
+  routerSecret: string;
+  tokens: TokenVerification;
+  rateLimits: { login: RateLimitRule; mutation: RateLimitRule; query: RateLimitRule };
+  /** Shared rate-limit counters for several router replicas; in memory when unset. */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  /** Proxies in front of the router whose X-Forwarded-For entries are trusted (0: use the socket address). */
+  trustedProxyHops: number;
+  operationLimits: OperationLimits;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = new URL('../schema/supergraph.graphql', import.meta.url).pathname;
 
+/** `RATE_LIMIT_LOGIN=5/60`: at most 5 calls in 60 seconds. */
+function rateLimitRule(read: EnvReader, name: string, fallback: `${number}/${number}`): RateLimitRule {
+  const value = read.string(name, fallback);
+  const match = /^([1-9]\d*)\/([1-9]\d*)$/.exec(value) ?? /^(\d+)\/(\d+)$/.exec(fallback);
+  if (!match?.[0] || match[0] !== value)
+    read.problem(`${name} must be "<calls>/<seconds>" such as "${fallback}", got "${value}"`);
+  return { max: Number(match?.[1]), windowMs: Number(match?.[2]) * 1000 };
+}
+
 export function readRouterConfig(env: Env): RouterConfig {
-  return readConfig(env, (read) => ({
-    ...readServiceConfig(read, ROUTER_DEFAULT_PORT),
-    supergraphPath: read.string('SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH_PATH),
-    subgraphUrls: Object.fromEntries(
+  return readConfig(env, (read) => {
+    const service = readServiceConfig(read, ROUTER_DEFAULT_PORT);
+    const subgraphUrls: Partial<Record<SubgraphName, string>> = Object.fromEntries(
       SUBGRAPH_NAMES.flatMap((name) => {
         const url = read.optionalUrl(`${name.toUpperCase()}_URL`, ['http:', 'https:']);
         return url === undefined ? [] : [[name, url]];
       }),
-    ),
-    subgraphTimeoutMs: read.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
-    maxBodyBytes: read.int('MAX_BODY_BYTES', 100_000, { min: 1_000 }),
-  }));
+    );
+    const usersUrl = subgraphUrls.users ?? defaultSubgraphUrl(SUBGRAPHS.users.defaultPort);
+    return {
+      ...service,
+      supergraphPath: read.string('SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH_PATH),
+      subgraphUrls,
+      subgraphTimeoutMs: read.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
+      maxBodyBytes: read.int('MAX_BODY_BYTES', 100_000, { min: 1_000 }),
+      maxBatchSize: read.int('MAX_BATCH_SIZE', 1, { min: 1, max: 100 }),
+      routerSecret: readRouterSecret(read, service.production),
+      tokens: {
+        jwksUrl: read.url(
+          'JWKS_URL',
+          ['http:', 'https:'],
+          new URL('/.well-known/jwks.json', usersUrl).toString(),
+        ),
+        issuer: read.string('JWT_ISSUER', 'pharmacy-users'),
+        audience: read.string('JWT_AUDIENCE', 'pharmacy-api'),
+        clockToleranceSeconds: read.int('JWT_CLOCK_TOLERANCE_SECONDS', 30, { min: 0, max: 300 }),
+        jwksCooldownMs: read.int('JWKS_COOLDOWN_MS', 30_000, { min: 0, max: 3_600_000 }),
+      },
+      rateLimits: {
+        login: rateLimitRule(read, 'RATE_LIMIT_LOGIN', '5/60'),
+        mutation: rateLimitRule(read, 'RATE_LIMIT_MUTATIONS', '60/60'),
+        query: rateLimitRule(read, 'RATE_LIMIT_QUERIES', '600/60'),
+      },
+      redisUrl: read.optionalUrl('REDIS_URL', ['redis:', 'rediss:']),
+      redisKeyPrefix: read.string('REDIS_KEY_PREFIX', 'pharmacy:rate-limit:'),
+      trustedProxyHops: read.int('TRUSTED_PROXY_HOPS', 0, { min: 0, max: 10 }),
+      operationLimits: {
+        maxDepth: read.int('MAX_DEPTH', 6, { min: 1, max: 100 }),
+        maxAliases: read.int('MAX_ALIASES', 15, { min: 0, max: 1_000 }),
+        maxTokens: read.int('MAX_TOKENS', 1_000, { min: 10, max: 100_000 }),
+        maxDirectives: read.int('MAX_DIRECTIVES', 50, { min: 0, max: 1_000 }),
+        maxCost: read.int('MAX_COST', 5_000, { min: 1, max: 10_000_000 }),
+        blockFieldSuggestions: service.production,
+      },
+    };
+  });
 }

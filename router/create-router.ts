@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createErrorFormatter } from '../lib/errors.ts';
@@ -12,7 +12,12 @@ import { listenGraphQL, withTimeout, type RunningServer } from '../lib/http-serv
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { requestLoggingPlugin } from '../lib/request-logging.plugin.ts';
 import type { SubgraphName } from '../subgraphs/index.ts';
+import { clientIp } from './client-ip.ts';
 import type { RouterConfig } from './config.ts';
+import { authPlugin, createTokenVerifier } from './plugins/auth.plugin.ts';
+import { operationLimits } from './plugins/operation-limits.plugin.ts';
+import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 import type { RouterContext } from './router-context.ts';
 import { SubgraphDataSource, SubgraphUnavailableError } from './subgraph-data-source.ts';
 
@@ -36,9 +41,16 @@ export function createRouter(
       const target = config.subgraphUrls[name as SubgraphName] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls.set(name, target);
-      return new SubgraphDataSource(name, target, config.subgraphTimeoutMs);
+      return new SubgraphDataSource(name, target, config.subgraphTimeoutMs, config.routerSecret);
     },
   });
+
+  const longestWindowMs = Math.max(...Object.values(config.rateLimits).map((rule) => rule.windowMs));
+  const rateLimitStore: RateLimitStore = config.redisUrl
+    ? new RedisRateLimitStore(config.redisUrl, config.redisKeyPrefix, longestWindowMs)
+    : new MemoryRateLimitStore(longestWindowMs);
+  const verifyToken = createTokenVerifier(config.tokens);
+  const limits = operationLimits(config.operationLimits);
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -48,12 +60,18 @@ export function createRouter(
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     csrfPrevention: true,
+    allowBatchedHttpRequests: config.maxBatchSize > 1,
     stopOnTerminationSignals: false,
+    validationRules: limits.validationRules,
     plugins: [
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
       requestLoggingPlugin(),
+      // graphql-armor's plugins read no context.
+      ...(limits.plugins as ApolloServerPlugin<RouterContext>[]),
+      authPlugin({ allowIntrospection: !config.production }),
+      rateLimitPlugin({ ...config.rateLimits, store: rateLimitStore }),
     ],
   });
 
@@ -80,9 +98,15 @@ export function createRouter(
           logger,
           apollo,
           maxBodyBytes: config.maxBodyBytes,
+          maxBatchSize: config.maxBatchSize,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           checkReadiness: checkSubgraphs,
-          context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
+          context: async ({ requestId, logger: requestLogger, headers, remoteAddress }) => ({
+            requestId,
+            logger: requestLogger,
+            viewer: await verifyToken(headers.authorization),
+            clientIp: clientIp(headers, remoteAddress, config.trustedProxyHops),
+          }),
         },
         config.host,
         config.port,
@@ -92,6 +116,7 @@ export function createRouter(
     },
     async close() {
       await server?.close();
+      await rateLimitStore.close();
     },
   };
 }

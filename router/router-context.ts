@@ -1,7 +1,12 @@
 import type { Logger } from '../lib/logger.ts';
+import type { VerifiedViewer } from './plugins/auth.plugin.ts';
 
-/** The router's per-request context; the verified identity will join it when authentication lands. */
+/** The router's per-request context. */
 export interface RouterContext {
   requestId: string;
   logger: Logger;
+  /** Who the access token says is calling; null for an anonymous caller (register, login). */
+  viewer: VerifiedViewer | null;
+  /** The client's address, the rate-limit identity of anonymous callers. */
+  clientIp: string;
 }

@@ -10,11 +10,12 @@ import { databaseUrl, ensureDatabase } from '../lib/database.ts';
 import { createLogger } from '../lib/logger.ts';
 import { postgresServerFromEnv } from '../lib/postgres-server.ts';
 import { stopOnSignals } from '../lib/shutdown.ts';
-import { readSubgraphConfig } from '../lib/subgraph.ts';
 import { readRouterConfig } from '../router/config.ts';
 import { createRouter } from '../router/create-router.ts';
-import { SUBGRAPHS, SUBGRAPH_NAMES } from '../subgraphs/index.ts';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
 import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
+import { seedDemoUsers } from '../subgraphs/users/demo-users.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
 
 const env = process.env;
@@ -54,29 +55,29 @@ const stopAll = async () => {
 };
 stopOnSignals(logger, stopAll);
 
+/** Demo data for a subgraph's database; idempotent, so restarts add nothing. */
+async function loadDemoData(name: SubgraphName, orm: MikroORM): Promise<void> {
+  const added =
+    name === 'products' ? await seedDemoProducts(orm) : name === 'users' ? await seedDemoUsers(orm) : 0;
+  if (added > 0) logger.info({ subgraph: name, added }, 'demo data loaded');
+}
+
 try {
   const subgraphUrls: Record<string, string> = {};
   for (const name of SUBGRAPH_NAMES) {
-    const { create, defaultPort } = SUBGRAPHS[name];
+    const { fromEnv, defaultPort } = SUBGRAPHS[name];
     const database = `${stackConfig.databasePrefix}${name}`;
     await ensureDatabase(server, database);
-    const config = exitOnConfigError(() =>
-      readSubgraphConfig(
-        {
-          ...env,
-          DATABASE_URL: databaseUrl(server, database),
-          PORT: env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort),
-        },
-        defaultPort,
-      ),
+    const subgraph = await exitOnConfigError(() =>
+      fromEnv({
+        ...env,
+        DATABASE_URL: databaseUrl(server, database),
+        PORT: env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort),
+      }),
     );
-    const subgraph = await create(config);
     running.push(subgraph);
     subgraphUrls[`${name.toUpperCase()}_URL`] = (await subgraph.listen()).url;
-    if (name === 'products' && stackConfig.demoData) {
-      const added = await seedDemoProducts(subgraph.orm);
-      if (added > 0) logger.info({ added }, 'demo products loaded');
-    }
+    if (stackConfig.demoData) await loadDemoData(name, subgraph.orm);
   }
 
   const router = createRouter(exitOnConfigError(() => readRouterConfig({ ...env, ...subgraphUrls })));

@@ -1,23 +1,54 @@
-/** The four subgraphs, their default ports, SDL and factories: the one list every tool reads. */
+/** The four subgraphs, their default ports, SDL, config readers and factories: the one list every tool reads. */
 import type { DocumentNode } from 'graphql';
-import type { Subgraph, SubgraphConfig } from '../lib/subgraph.ts';
+import type { Env } from '../lib/config.ts';
+import { readSubgraphConfig, type Subgraph, type SubgraphConfig } from '../lib/subgraph.ts';
 import { createInventorySubgraph, inventoryModule } from './inventory/inventory.subgraph.ts';
 import { createOrdersSubgraph, ordersModule } from './orders/orders.subgraph.ts';
 import { createProductsSubgraph, productsModule } from './products/products.subgraph.ts';
-import { createUsersSubgraph, usersModule } from './users/users.subgraph.ts';
+import { createUsersSubgraph, readUsersConfig, usersTypeDefs } from './users/users.subgraph.ts';
 
-export interface SubgraphEntry {
+export interface SubgraphEntry<TConfig extends SubgraphConfig = SubgraphConfig> {
   defaultPort: number;
   typeDefs: DocumentNode;
-  create(config: SubgraphConfig): Promise<Subgraph>;
+  readConfig(env: Env, defaultPort: number): TConfig;
+  create(config: TConfig): Promise<Subgraph>;
+}
+
+/** An entry plus `fromEnv`, which reads its config (throwing ConfigError) and creates it. */
+function entry<TConfig extends SubgraphConfig>(definition: SubgraphEntry<TConfig>) {
+  return {
+    ...definition,
+    fromEnv: (env: Env): Promise<Subgraph> =>
+      definition.create(definition.readConfig(env, definition.defaultPort)),
+  };
 }
 
 export const SUBGRAPHS = {
-  users: { defaultPort: 4001, typeDefs: usersModule.typeDefs, create: createUsersSubgraph },
-  products: { defaultPort: 4002, typeDefs: productsModule.typeDefs, create: createProductsSubgraph },
-  orders: { defaultPort: 4003, typeDefs: ordersModule.typeDefs, create: createOrdersSubgraph },
-  inventory: { defaultPort: 4004, typeDefs: inventoryModule.typeDefs, create: createInventorySubgraph },
-} as const satisfies Record<string, SubgraphEntry>;
+  users: entry({
+    defaultPort: 4001,
+    typeDefs: usersTypeDefs,
+    readConfig: readUsersConfig,
+    create: createUsersSubgraph,
+  }),
+  products: entry({
+    defaultPort: 4002,
+    typeDefs: productsModule.typeDefs,
+    readConfig: readSubgraphConfig,
+    create: createProductsSubgraph,
+  }),
+  orders: entry({
+    defaultPort: 4003,
+    typeDefs: ordersModule.typeDefs,
+    readConfig: readSubgraphConfig,
+    create: createOrdersSubgraph,
+  }),
+  inventory: entry({
+    defaultPort: 4004,
+    typeDefs: inventoryModule.typeDefs,
+    readConfig: readSubgraphConfig,
+    create: createInventorySubgraph,
+  }),
+};
 
 export type SubgraphName = keyof typeof SUBGRAPHS;
 export const SUBGRAPH_NAMES = Object.keys(SUBGRAPHS) as SubgraphName[];

@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
 import { SUBGRAPHS } from '../index.ts';
 
-await runSubgraph(SUBGRAPHS.inventory.create, SUBGRAPHS.inventory.defaultPort);
+await runSubgraph(SUBGRAPHS.inventory);

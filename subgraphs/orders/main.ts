@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
 import { SUBGRAPHS } from '../index.ts';
 
-await runSubgraph(SUBGRAPHS.orders.create, SUBGRAPHS.orders.defaultPort);
+await runSubgraph(SUBGRAPHS.orders);

@@ -17,7 +17,7 @@ export const OrderSchema = defineEntity({
   properties: {
     id: p.integer().primary().autoincrement(),
     userId: p.integer(),
-    status: p.enum(() => ORDER_STATUSES),
+    status: p.enum(ORDER_STATUSES),
     totalMinor: p.bigint('number'),
     currency: p.string().length(3),
     shippingAddress: p.text(),

@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
 import { SUBGRAPHS } from '../index.ts';
 
-await runSubgraph(SUBGRAPHS.products.create, SUBGRAPHS.products.defaultPort);
+await runSubgraph(SUBGRAPHS.products);

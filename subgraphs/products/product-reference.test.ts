@@ -5,8 +5,18 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import { createSubgraph, type Subgraph, type SubgraphConfig } from '../../lib/subgraph.ts';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import {
+  createSubgraph,
+  readSubgraphConfig,
+  type Subgraph,
+  type SubgraphConfig,
+} from '../../lib/subgraph.ts';
+import {
+  postAsRouter,
+  startTestSubgraph,
+  TEST_ROUTER_SECRET,
+  type TestSubgraph,
+} from '../../test/support/services.ts';
 import { Product } from './product.entity.ts';
 import { productsModule, type ProductsContext } from './products.subgraph.ts';
 import { productsResolvers } from './resolvers.ts';
@@ -56,8 +66,8 @@ let service: TestSubgraph;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  service = await startTestSubgraph('products', { LOG_LEVEL: 'debug' }, (config) =>
-    createSubgraph(productsModule, config, captureLogger),
+  service = await startTestSubgraph('products', { LOG_LEVEL: 'debug' }, (env) =>
+    createSubgraph(productsModule, readSubgraphConfig(env, 0), captureLogger),
   );
   const em = service.subgraph.orm.em.fork();
   for (let i = 1; i <= 20; i++) {
@@ -90,9 +100,11 @@ function representations(list: string[]) {
 describe('Product entity references', () => {
   it('the SQL log is captured (debug level through the subgraph logger)', async () => {
     const statements = await sqlDuring(() =>
-      postGraphQL(
+      postAsRouter(
         service.server.url,
         '{ a: productBySku(sku: "REF-01") { id } b: productBySku(sku: "REF-02") { id } }',
+        undefined,
+        null,
       ),
     );
     // productBySku is not batched: two lookups, two selects. This proves the counter sees each statement.
@@ -102,11 +114,14 @@ describe('Product entity references', () => {
   it('resolves 20 references, an unknown and a malformed id with ONE select on product', async () => {
     expect(ids).toHaveLength(20);
     const requested = [...ids.slice(10), '999999', ...ids.slice(0, 10), 'abc'];
-    let reply: Awaited<ReturnType<typeof postGraphQL<{ _entities: (EntityView | null)[] }>>> | undefined;
+    let reply: Awaited<ReturnType<typeof postAsRouter<{ _entities: (EntityView | null)[] }>>> | undefined;
     const statements = await sqlDuring(async () => {
-      reply = await postGraphQL<{ _entities: (EntityView | null)[] }>(service.server.url, ENTITIES, {
-        representations: representations(requested),
-      });
+      reply = await postAsRouter<{ _entities: (EntityView | null)[] }>(
+        service.server.url,
+        ENTITIES,
+        { representations: representations(requested) },
+        null,
+      );
     });
 
     expect(reply?.body.errors).toBeUndefined();
@@ -158,22 +173,22 @@ describe('Product entity references', () => {
         },
       },
     } as typeof productsModule;
-    const config: SubgraphConfig = {
-      host: '127.0.0.1',
-      port: 0,
-      production: false,
-      logLevel: 'debug',
-      shutdownTimeoutMs: 1_000,
-      databaseUrl: service.database.url,
-      dbPoolMax: 2,
-      migrateOnStart: false,
-      maxBodyBytes: 1_000_000,
-    };
+    const config: SubgraphConfig = readSubgraphConfig(
+      {
+        HOST: '127.0.0.1',
+        PORT: '0',
+        LOG_LEVEL: 'debug',
+        DATABASE_URL: service.database.url,
+        MIGRATE_ON_START: 'false',
+        ROUTER_SECRET: TEST_ROUTER_SECRET,
+      },
+      0,
+    );
     const subgraph: Subgraph = await createSubgraph(naive, config, captureLogger);
     try {
       const server = await subgraph.listen();
       const statements = await sqlDuring(() =>
-        postGraphQL(server.url, ENTITIES, { representations: representations(ids) }),
+        postAsRouter(server.url, ENTITIES, { representations: representations(ids) }, null),
       );
       expect(productSelects(statements)).toHaveLength(20);
     } finally {

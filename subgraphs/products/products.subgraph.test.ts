@@ -3,7 +3,10 @@
  * soft deletes, and refusals that name the field, write nothing and leak no internals.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { postAsRouter, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+
+/** The router vouches for a pharmacist: catalogue writes need staff. */
+const PHARMACIST = { userId: 1, role: 'PHARMACIST' } as const;
 
 interface ProductView {
   id: string;
@@ -64,7 +67,7 @@ async function gql<TData = Record<string, unknown>>(
   query: string,
   variables?: Record<string, unknown>,
 ): Promise<Reply<TData>> {
-  const { body } = await postGraphQL<TData>(service.server.url, query, variables);
+  const { body } = await postAsRouter<TData>(service.server.url, query, variables, PHARMACIST);
   const text = JSON.stringify(body);
   responses.push(text);
   expectNoLeak(text);

@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
 import { SUBGRAPHS } from '../index.ts';
 
-await runSubgraph(SUBGRAPHS.users.create, SUBGRAPHS.users.defaultPort);
+await runSubgraph(SUBGRAPHS.users);

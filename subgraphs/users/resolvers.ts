@@ -3,6 +3,15 @@ import type { Resolvers } from './__generated__/resolvers-types.ts';
 
 export const usersResolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  Query: {
+    me: (_, __, { users }) => users.me(),
+    users: (_, { page, pageSize }, { users }) => users.list(page, pageSize),
+  },
+  Mutation: {
+    register: (_, { input }, { users }) => users.register(input),
+    login: (_, { username, password }, { users }) => users.login(username, password),
+    setUserRole: (_, { userId, role }, { users }) => users.setRole(userId, role),
+  },
   User: {
     __resolveReference: ({ id }, { users }) => users.findById(id),
     id: (user) => String(user.id),

@@ -1,7 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
-
-export const ROLES = ['CUSTOMER', 'PHARMACIST', 'ADMIN'] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES } from '../../lib/viewer.ts';
 
 /** An account. The password is kept only as an argon2id hash. */
 export const UserSchema = defineEntity({
@@ -13,7 +11,7 @@ export const UserSchema = defineEntity({
     username: p.string().length(64),
     passwordHash: p.string().hidden(),
     fullName: p.string().length(200).nullable(),
-    role: p.enum(() => ROLES),
+    role: p.enum(ROLES),
     isActive: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
   },

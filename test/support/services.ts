@@ -1,7 +1,14 @@
 /** Real services on port 0 for tests: a subgraph on its own fresh database, the router in front of them. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
-import { readSubgraphConfig, type Subgraph, type SubgraphConfig } from '../../lib/subgraph.ts';
+import type { Subgraph } from '../../lib/subgraph.ts';
 import type { RunningServer } from '../../lib/http-server.ts';
+import { signRouterRequest } from '../../lib/router-proof.ts';
+import type { Viewer } from '../../lib/viewer.ts';
+import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
+import { signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { readRouterConfig } from '../../router/config.ts';
 import { createRouter } from '../../router/create-router.ts';
@@ -17,24 +24,36 @@ export interface TestSubgraph {
   stop(): Promise<void>;
 }
 
+/** The secret the test router and subgraphs share. */
+export const TEST_ROUTER_SECRET = 'test-router-secret-for-the-jest-suite-only';
+export const TEST_TOKEN_SETTINGS = { issuer: 'pharmacy-users', audience: 'pharmacy-api', ttlSeconds: 600 };
+
+/** A temporary signing-key file path for a users subgraph (created on its first start, as in development). */
+export async function temporaryKeysFile(): Promise<string> {
+  return join(await mkdtemp(join(tmpdir(), 'pharmacy-keys-')), 'jwt-keys.json');
+}
+
+/**
+ * Starts subgraph `name` on a fresh database (port 0, silent logs, the test router secret). `create`
+ * replaces the factory, e.g. to pass a capturing logger to `createSubgraph`.
+ */
 export async function startTestSubgraph(
   name: SubgraphName,
   overrides: Record<string, string> = {},
-  create: (config: SubgraphConfig) => Promise<Subgraph> = SUBGRAPHS[name].create,
+  create?: (env: Record<string, string>) => Promise<Subgraph>,
 ): Promise<TestSubgraph> {
   const database = await createTestDatabase(name);
-  const config = readSubgraphConfig(
-    {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: database.url,
-      ...overrides,
-    },
-    0,
-  );
-  const subgraph = await create(config);
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    DATABASE_URL: database.url,
+    ROUTER_SECRET: TEST_ROUTER_SECRET,
+    JWT_KEYS_FILE: await temporaryKeysFile(),
+    ...overrides,
+  };
+  const subgraph = await (create ?? SUBGRAPHS[name].fromEnv)(env);
   const server = await subgraph.listen();
   return {
     subgraph,
@@ -50,33 +69,62 @@ export async function startTestSubgraph(
 export interface TestStack {
   routerUrl: string;
   subgraphs: Record<SubgraphName, TestSubgraph>;
+  /** Where the users subgraph keeps its signing keys. */
+  keysFile: string;
+  /** An access token for `viewer`, signed like the users subgraph signs them. */
+  tokenFor(viewer: Viewer, ttlSeconds?: number): Promise<string>;
   stop(): Promise<void>;
+}
+
+/** Budgets far above what a test sends, for tests that are not about rate limits. */
+export const RELAXED_RATE_LIMITS = {
+  RATE_LIMIT_LOGIN: '1000/60',
+  RATE_LIMIT_MUTATIONS: '10000/60',
+  RATE_LIMIT_QUERIES: '10000/60',
+};
+
+/** The router environment for a test router in front of the given subgraph URLs. */
+export function testRouterEnv(
+  urls: Record<string, string>,
+  overrides: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ROUTER_SECRET: TEST_ROUTER_SECRET,
+    JWKS_COOLDOWN_MS: '0',
+    ...RELAXED_RATE_LIMITS,
+    ...urls,
+    ...overrides,
+  };
+}
+
+/** Mints an access token with the key file of a users subgraph. */
+export async function mintAccessToken(keysFile: string, viewer: Viewer, ttlSeconds = 600): Promise<string> {
+  return issueAccessToken(viewer, signingKeysFromFile(keysFile), { ...TEST_TOKEN_SETTINGS, ttlSeconds });
 }
 
 /** The four subgraphs, each on a fresh database, and the router in front of them, all in this process. */
 export async function startTestStack(routerEnv: Record<string, string> = {}): Promise<TestStack> {
+  const keysFile = await temporaryKeysFile();
   const started = await Promise.all(
-    SUBGRAPH_NAMES.map(async (name) => [name, await startTestSubgraph(name)] as const),
+    SUBGRAPH_NAMES.map(
+      async (name) => [name, await startTestSubgraph(name, { JWT_KEYS_FILE: keysFile })] as const,
+    ),
   );
   const subgraphs = Object.fromEntries(started) as Record<SubgraphName, TestSubgraph>;
   const urls = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, subgraphs[name].server.url]),
   );
-  const router = createRouter(
-    readRouterConfig({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      ...urls,
-      ...routerEnv,
-    }),
-    silentLogger,
-  );
+  const router = createRouter(readRouterConfig(testRouterEnv(urls, routerEnv)), silentLogger);
   const server = await router.listen();
   return {
     routerUrl: server.url,
     subgraphs,
+    keysFile,
+    tokenFor: (viewer, ttlSeconds) => mintAccessToken(keysFile, viewer, ttlSeconds),
     async stop() {
       await router.close();
       await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
@@ -93,6 +141,22 @@ export interface GraphQLResponse<TData = Record<string, unknown>> {
   };
 }
 
+/** `Authorization` for a token. */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+/** A GraphQL POST straight to a subgraph, signed as the router would sign it for `viewer`. */
+export async function postAsRouter<TData = Record<string, unknown>>(
+  url: string,
+  query: string,
+  variables: Record<string, unknown> | undefined,
+  viewer: Viewer | null,
+): Promise<GraphQLResponse<TData>> {
+  const body = JSON.stringify({ query, variables });
+  return sendGraphQL<TData>(url, body, signRouterRequest(TEST_ROUTER_SECRET, body, viewer));
+}
+
 /** A raw GraphQL POST; the SDK will replace most uses once it lands. */
 export async function postGraphQL<TData = Record<string, unknown>>(
   url: string,
@@ -100,10 +164,18 @@ export async function postGraphQL<TData = Record<string, unknown>>(
   variables?: Record<string, unknown>,
   headers: Record<string, string> = {},
 ): Promise<GraphQLResponse<TData>> {
+  return sendGraphQL<TData>(url, JSON.stringify({ query, variables }), headers);
+}
+
+async function sendGraphQL<TData>(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<GraphQLResponse<TData>> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify({ query, variables }),
+    body,
   });
   return {
     status: response.status,

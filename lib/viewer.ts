@@ -1,0 +1,16 @@
+/** Who is making a request, as the router verified it from the access token. */
+
+export const ROLES = ['CUSTOMER', 'PHARMACIST', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+}
+
+export interface Viewer {
+  userId: number;
+  role: Role;
+}
+
+/** Pharmacists and administrators: the pharmacy's staff. */
+export const STAFF_ROLES: readonly Role[] = ['PHARMACIST', 'ADMIN'];

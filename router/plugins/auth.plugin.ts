@@ -1,0 +1,97 @@
+/**
+ * Authentication at the router: the access token (`Authorization: Bearer <jwt>`) is verified against the
+ * users subgraph's JWKS (cached; refetched when a token names an unknown key, so key rotation needs no
+ * restart) with an algorithm allow-list and issuer, audience, expiry and not-before checks. Every
+ * operation needs a valid token except `register`, `login` and, outside production, introspection.
+ * Failures are UNAUTHENTICATED with HTTP 401 for the whole request.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
+import { UnauthenticatedError } from '../../lib/errors.ts';
+import { isRole, type Viewer } from '../../lib/viewer.ts';
+import type { RouterContext } from '../router-context.ts';
+import { rootFields } from '../operation-fields.ts';
+
+export interface TokenVerification {
+  jwksUrl: string;
+  issuer: string;
+  audience: string;
+  /** Accepted clock difference for `exp` and `nbf`. */
+  clockToleranceSeconds: number;
+  /** The shortest time between two JWKS fetches (an unknown `kid` waits at most this long). */
+  jwksCooldownMs: number;
+}
+
+/** A viewer whose token was verified, and when that token expires (ms since the epoch). */
+export interface VerifiedViewer extends Viewer {
+  expiresAt: number;
+}
+
+/** The only signature algorithms accepted: asymmetric ones. `none` and HMAC never verify. */
+export const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<VerifiedViewer | null>;
+
+/** Verifies the Authorization header: null when absent, the viewer when valid, UNAUTHENTICATED otherwise. */
+export function createTokenVerifier(options: TokenVerification): TokenVerifier {
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
+    cooldownDuration: options.jwksCooldownMs,
+    cacheMaxAge: 10 * 60_000,
+    timeoutDuration: 5_000,
+  });
+  return async (authorization) => {
+    if (authorization === undefined || authorization.trim() === '') return null;
+    const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
+    if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    try {
+      const { payload } = await jwtVerify(match[1], jwks, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms: ACCEPTED_ALGORITHMS,
+        clockTolerance: options.clockToleranceSeconds,
+        requiredClaims: ['sub', 'exp', 'iat'],
+      });
+      const userId = Number(payload.sub);
+      if (!/^[1-9]\d{0,9}$/.test(payload.sub ?? '') || !isRole(payload.role) || payload.exp === undefined) {
+        throw unauthenticated('the access token does not name a user and role');
+      }
+      return { userId, role: payload.role, expiresAt: payload.exp * 1000 };
+    } catch (error) {
+      if (error instanceof GraphQLError) throw error;
+      if (error instanceof joseErrors.JWTExpired)
+        throw unauthenticated('the access token has expired: log in again');
+      if (error instanceof joseErrors.JOSEError) throw unauthenticated('the access token is not valid');
+      throw error; // the JWKS could not be fetched: not the client's fault
+    }
+  };
+}
+
+/** UNAUTHENTICATED as a GraphQL error that makes the whole HTTP response a 401. */
+export function unauthenticated(message?: string): GraphQLError {
+  const error = new UnauthenticatedError(message);
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, http: { status: 401 } },
+  });
+}
+
+const PUBLIC_FIELDS = new Set(['register', 'login', '__typename']);
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
+
+/** Refuses operations from anonymous callers unless every root field they ask for is public. */
+export function authPlugin(options: { allowIntrospection: boolean }): ApolloServerPlugin<RouterContext> {
+  const isPublic = (field: string) =>
+    PUBLIC_FIELDS.has(field) || (options.allowIntrospection && INTROSPECTION_FIELDS.has(field));
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, contextValue }) {
+          if (contextValue.viewer || !operation) return;
+          if (!rootFields(document, operation).every((field) => isPublic(field.name.value)))
+            throw unauthenticated();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * Operation limits (graphql-armor): depth, aliases, tokens, directives and cost are checked before a query
+ * is planned; field suggestions ("did you mean …?") are masked in production so the schema cannot be
+ * mapped by trial and error.
+ */
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxAliases: number;
+  maxTokens: number;
+  maxDirectives: number;
+  maxCost: number;
+  blockFieldSuggestions: boolean;
+}
+
+export function operationLimits(limits: OperationLimits) {
+  const { plugins, validationRules } = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    maxAliases: { n: limits.maxAliases, exposeLimits: true },
+    maxTokens: { n: limits.maxTokens, exposeLimits: true },
+    maxDirectives: { n: limits.maxDirectives, exposeLimits: true },
+    costLimit: { maxCost: limits.maxCost, ignoreIntrospection: true, exposeLimits: true },
+    blockFieldSuggestion: { enabled: limits.blockFieldSuggestions },
+  }).protect();
+  return { plugins, validationRules };
+}

@@ -1,0 +1,89 @@
+/**
+ * Rate limits at the router with graphql-rate-limit's limiter, applied to every root field of an operation
+ * (each alias counts) before anything is sent to a subgraph. The identity is the user, else the client IP;
+ * `login` is limited per IP and username. A refusal is RATE_LIMITED with HTTP 429 and Retry-After.
+ */
+import type { ApolloServerPlugin } from '@apollo/server';
+import { HeaderMap } from '@apollo/server';
+import { getArgumentValues, GraphQLError, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getFieldIdentity, getGraphQLRateLimiter } from 'graphql-rate-limit';
+import { RateLimitedError } from '../../lib/errors.ts';
+import { rootFields } from '../operation-fields.ts';
+import type { RateLimitStore } from '../rate-limit-store.ts';
+import type { RouterContext } from '../router-context.ts';
+
+export interface RateLimitRule {
+  max: number;
+  windowMs: number;
+}
+
+export interface RateLimitOptions {
+  /** `login`, per client IP and username. */
+  login: RateLimitRule;
+  /** Every other mutation field, per identity. */
+  mutation: RateLimitRule;
+  /** Every query (and subscription) field, per identity. */
+  query: RateLimitRule;
+  store: RateLimitStore;
+}
+
+export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<RouterContext> {
+  const limiter = getGraphQLRateLimiter({
+    store: options.store,
+    identifyContext: (identity: string) => identity,
+  });
+
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, operation, schema, request, contextValue }) {
+          const rootType = operation && schema.getRootType(operation.operation);
+          if (!operation || !rootType) return;
+          const identity = contextValue.viewer
+            ? `user:${contextValue.viewer.userId}`
+            : `ip:${contextValue.clientIp}`;
+          for (const field of rootFields(document, operation)) {
+            const name = field.name.value;
+            const definition = (rootType as GraphQLObjectType).getFields()[name];
+            if (!definition) continue; // __typename, introspection
+            const isLogin = operation.operation === 'mutation' && name === 'login';
+            const rule = isLogin
+              ? options.login
+              : operation.operation === 'mutation'
+                ? options.mutation
+                : options.query;
+            const identityArgs = isLogin ? ['username'] : [];
+            const args = getArgumentValues(definition, field, request.variables ?? {});
+            const refusal = await limiter(
+              // The limiter reads only the field name from `info`.
+              { parent: undefined, args, context: identity, info: { fieldName: name } as GraphQLResolveInfo },
+              { max: rule.max, window: `${rule.windowMs}ms`, identityArgs },
+            );
+            if (refusal !== undefined) {
+              const fieldIdentity = getFieldIdentity(name, identityArgs, args);
+              const calls = await options.store.recentCalls(
+                { contextIdentity: identity, fieldIdentity },
+                rule.windowMs,
+              );
+              // The next call is admitted once the calls beyond the budget have left the window.
+              const admittedAt = (calls[Math.max(0, calls.length - rule.max)] ?? Date.now()) + rule.windowMs;
+              throw rateLimited(name, Math.max(1, Math.ceil((admittedAt - Date.now()) / 1000)));
+            }
+          }
+        },
+      };
+    },
+  };
+}
+
+function rateLimited(field: string, retryAfter: number): GraphQLError {
+  const error = new RateLimitedError(field, retryAfter);
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: {
+      code: error.code,
+      ...error.details,
+      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
+    },
+  });
+}

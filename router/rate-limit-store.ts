@@ -1,0 +1,102 @@
+/**
+ * Stores for graphql-rate-limit whose read-and-record is atomic.
+ *
+ * The library's limiter reads an identity's call timestamps, decides, then writes them back. Its bundled
+ * stores do the read and the write as two steps, so concurrent calls (across router replicas, or even
+ * awaiting in one process) all read the same count and overspend the budget. These stores record the call
+ * in the same atomic step that returns the earlier timestamps; the library's later write is a no-op.
+ */
+import { Redis } from 'ioredis';
+import type { Identity, Store } from 'graphql-rate-limit';
+
+export interface RateLimitStore extends Store {
+  /** Timestamps of the calls recorded for `identity` within the last `windowMs`, oldest first. */
+  recentCalls(identity: Identity, windowMs: number): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+function keyOf(identity: Identity): string {
+  return `${identity.contextIdentity}|${identity.fieldIdentity}`;
+}
+
+/** One process's counters (the default): atomic because the read-and-record never awaits. */
+export class MemoryRateLimitStore implements RateLimitStore {
+  readonly #calls = new Map<string, number[]>();
+  readonly #retentionMs: number;
+
+  /** `retentionMs`: the longest window of any rule; older calls are forgotten. */
+  constructor(retentionMs: number) {
+    this.#retentionMs = retentionMs;
+  }
+
+  getForIdentity(identity: Identity): readonly number[] {
+    const now = Date.now();
+    const key = keyOf(identity);
+    const previous = (this.#calls.get(key) ?? []).filter((t) => t > now - this.#retentionMs);
+    this.#calls.set(key, [...previous, now]);
+    return previous;
+  }
+
+  setForIdentity(): void {}
+
+  async recentCalls(identity: Identity, windowMs: number): Promise<number[]> {
+    const now = Date.now();
+    return (this.#calls.get(keyOf(identity)) ?? []).filter((t) => t > now - windowMs);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Trims calls older than the retention, returns the remaining ones, records this call: one Redis step. */
+const RECORD_CALL = `
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
+local previous = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return previous`;
+
+/** A sorted-set reply WITHSCORES alternates member and score; the scores are the call times, ascending. */
+function scoresOf(reply: string[]): number[] {
+  return reply.filter((_, index) => index % 2 === 1).map(Number);
+}
+
+/** Counters shared by every router replica (`REDIS_URL`). */
+export class RedisRateLimitStore implements RateLimitStore {
+  readonly #redis: Redis;
+  readonly #prefix: string;
+  readonly #retentionMs: number;
+  #sequence = 0;
+
+  constructor(url: string, prefix: string, retentionMs: number) {
+    this.#redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    this.#redis.defineCommand('recordCall', { numberOfKeys: 1, lua: RECORD_CALL });
+    this.#prefix = prefix;
+    this.#retentionMs = retentionMs;
+  }
+
+  async getForIdentity(identity: Identity): Promise<readonly number[]> {
+    const now = Date.now();
+    // A unique member per call, so calls in the same millisecond all count.
+    const member = `${now}:${process.pid}:${(this.#sequence += 1)}:${Math.random()}`;
+    const run = this.#redis as unknown as {
+      recordCall(key: string, now: number, retention: number, member: string): Promise<string[]>;
+    };
+    const previous = await run.recordCall(this.#prefix + keyOf(identity), now, this.#retentionMs, member);
+    return scoresOf(previous);
+  }
+
+  setForIdentity(): void {}
+
+  async recentCalls(identity: Identity, windowMs: number): Promise<number[]> {
+    const key = this.#prefix + keyOf(identity);
+    return scoresOf(await this.#redis.zrangebyscore(key, Date.now() - windowMs, '+inf', 'WITHSCORES'));
+  }
+
+  async ping(): Promise<void> {
+    await this.#redis.ping();
+  }
+
+  async close(): Promise<void> {
+    await this.#redis.quit();
+  }
+}
