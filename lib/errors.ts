@@ -98,7 +98,7 @@ const REQUEST_ERROR_CODES = new Set<unknown>([
 ]);
 
 /** Extension keys that describe internals (stack traces, raw subgraph responses) and never reach a client. */
-const INTERNAL_EXTENSIONS = new Set(['stacktrace', 'exception', 'response', 'serviceName']);
+const INTERNAL_EXTENSIONS = new Set(['stacktrace', 'exception', 'response', 'serviceName', 'http']);
 
 /** Names the dependency an error says is unreachable (e.g. "the products database"), if it says so. */
 export type UnavailabilityCheck = (error: unknown) => string | undefined;

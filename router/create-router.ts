@@ -75,10 +75,13 @@ export function createRouter(
     ],
   });
 
-  /** Ready when every subgraph answers its liveness probe. */
-  async function checkSubgraphs(): Promise<void> {
-    await Promise.all(
-      [...subgraphUrls].map(async ([name, url]) => {
+  /** Ready when every subgraph answers its liveness probe and the rate-limit store answers. */
+  async function checkDependencies(): Promise<void> {
+    await Promise.all([
+      rateLimitStore.ping().catch(() => {
+        throw new Error('the rate-limit store is not answering');
+      }),
+      ...[...subgraphUrls].map(async ([name, url]) => {
         const health = new URL('/health', url);
         const response = await withTimeout(fetch(health), 1_500).catch(() => undefined);
         if (!response?.ok) {
@@ -86,7 +89,7 @@ export function createRouter(
           throw new Error(`subgraph ${name} is not answering`);
         }
       }),
-    );
+    ]);
   }
 
   let server: RunningServer | undefined;
@@ -100,7 +103,7 @@ export function createRouter(
           maxBodyBytes: config.maxBodyBytes,
           maxBatchSize: config.maxBatchSize,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
-          checkReadiness: checkSubgraphs,
+          checkReadiness: checkDependencies,
           context: async ({ requestId, logger: requestLogger, headers, remoteAddress }) => ({
             requestId,
             logger: requestLogger,

@@ -12,6 +12,8 @@ import type { Identity, Store } from 'graphql-rate-limit';
 export interface RateLimitStore extends Store {
   /** Timestamps of the calls recorded for `identity` within the last `windowMs`, oldest first. */
   recentCalls(identity: Identity, windowMs: number): Promise<number[]>;
+  /** Rejects when the store cannot be reached (the router's /ready uses it). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +45,8 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const now = Date.now();
     return (this.#calls.get(keyOf(identity)) ?? []).filter((t) => t > now - windowMs);
   }
+
+  async ping(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

@@ -7,7 +7,7 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { HeaderMap } from '@apollo/server';
 import { getArgumentValues, GraphQLError, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { getFieldIdentity, getGraphQLRateLimiter } from 'graphql-rate-limit';
-import { RateLimitedError } from '../../lib/errors.ts';
+import { RateLimitedError, ServiceUnavailableError } from '../../lib/errors.ts';
 import { rootFields } from '../operation-fields.ts';
 import type { RateLimitStore } from '../rate-limit-store.ts';
 import type { RouterContext } from '../router-context.ts';
@@ -58,7 +58,11 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
               // The limiter reads only the field name from `info`.
               { parent: undefined, args, context: identity, info: { fieldName: name } as GraphQLResolveInfo },
               { max: rule.max, window: `${rule.windowMs}ms`, identityArgs },
-            );
+            ).catch((error: unknown) => {
+              // Without its counters the router cannot tell abuse from use: refuse rather than run unlimited.
+              contextValue.logger.error({ err: error }, 'rate-limit store unavailable');
+              throw storeUnavailable();
+            });
             if (refusal !== undefined) {
               const fieldIdentity = getFieldIdentity(name, identityArgs, args);
               const calls = await options.store.recentCalls(
@@ -74,6 +78,14 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
       };
     },
   };
+}
+
+function storeUnavailable(): GraphQLError {
+  const error = new ServiceUnavailableError('the rate-limit store');
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, http: { status: 503 } },
+  });
 }
 
 function rateLimited(field: string, retryAfter: number): GraphQLError {
