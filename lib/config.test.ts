@@ -41,3 +41,32 @@ describe('readConfig', () => {
     expect(redactUrl('postgres://app:hunter2@db:5432/products')).toBe('postgres://app:***@db:5432/products');
   });
 });
+
+describe('router configuration', () => {
+  it('parses rate limits and refuses malformed ones', async () => {
+    const { readRouterConfig } = await import('../router/config.ts');
+    expect(readRouterConfig({ RATE_LIMIT_LOGIN: '3/30' }).rateLimits.login).toEqual({
+      max: 3,
+      windowMs: 30_000,
+    });
+    expect(readRouterConfig({}).rateLimits).toEqual({
+      login: { max: 5, windowMs: 60_000 },
+      mutation: { max: 60, windowMs: 60_000 },
+      query: { max: 600, windowMs: 60_000 },
+    });
+    expect(() => readRouterConfig({ RATE_LIMIT_QUERIES: 'lots' })).toThrow(
+      'RATE_LIMIT_QUERIES must be "<calls>/<seconds>" such as "600/60", got "lots"',
+    );
+  });
+
+  it('requires a real ROUTER_SECRET in production', async () => {
+    const { readRouterConfig } = await import('../router/config.ts');
+    expect(() => readRouterConfig({ NODE_ENV: 'production' })).toThrow('ROUTER_SECRET is required');
+    expect(() => readRouterConfig({ NODE_ENV: 'production', ROUTER_SECRET: 'short' })).toThrow(
+      'ROUTER_SECRET must be at least 32 characters',
+    );
+    expect(readRouterConfig({ NODE_ENV: 'production', ROUTER_SECRET: 'x'.repeat(32) }).routerSecret).toBe(
+      'x'.repeat(32),
+    );
+  });
+});

@@ -38,10 +38,13 @@ export const DEFAULT_SUPERGRAPH_PATH = new URL('../schema/supergraph.graphql', i
 
 /** `RATE_LIMIT_LOGIN=5/60`: at most 5 calls in 60 seconds. */
 function rateLimitRule(read: EnvReader, name: string, fallback: `${number}/${number}`): RateLimitRule {
+  const parse = (text: string) => /^([1-9]\d*)\/([1-9]\d*)$/.exec(text);
   const value = read.string(name, fallback);
-  const match = /^([1-9]\d*)\/([1-9]\d*)$/.exec(value) ?? /^(\d+)\/(\d+)$/.exec(fallback);
-  if (!match?.[0] || match[0] !== value)
+  let match = parse(value);
+  if (!match) {
     read.problem(`${name} must be "<calls>/<seconds>" such as "${fallback}", got "${value}"`);
+    match = parse(fallback);
+  }
   return { max: Number(match?.[1]), windowMs: Number(match?.[2]) * 1000 };
 }
 
