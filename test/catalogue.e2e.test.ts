@@ -1,6 +1,7 @@
 /**
  * The catalogue through the router: the four real subgraphs on fresh databases and the real router, all in
- * this process. The tests run in order and share the catalogue they build.
+ * this process. The tests run in order and share the catalogue they build, as a pharmacist (catalogue
+ * writes need the PHARMACIST or ADMIN role; every operation needs an access token).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readRouterConfig } from '../router/config.ts';
@@ -8,9 +9,11 @@ import { createRouter } from '../router/create-router.ts';
 import { dataOf, singleError } from './support/graphql.ts';
 import { startRecordingProxy } from './support/network.ts';
 import {
+  bearer,
   postGraphQL,
   silentLogger,
   startTestStack,
+  testRouterEnv,
   type GraphQLResponse,
   type TestStack,
 } from './support/services.ts';
@@ -90,6 +93,8 @@ const LIST_PRODUCTS = `query List($filter: ProductFilter, $page: Int, $pageSize:
 }`;
 
 let stack: TestStack;
+/** `Authorization` for a pharmacist, sent with every request unless a test says otherwise. */
+let asPharmacist: Record<string, string>;
 /** Product ids by SKU, as created. */
 const ids = new Map<string, string>();
 
@@ -98,7 +103,7 @@ function gql<TData = Record<string, unknown>>(
   variables?: Record<string, unknown>,
   headers?: Record<string, string>,
 ): Promise<GraphQLResponse<TData>> {
-  return postGraphQL<TData>(stack.routerUrl, query, variables, headers);
+  return postGraphQL<TData>(stack.routerUrl, query, variables, { ...asPharmacist, ...headers });
 }
 
 function idOf(sku: string): string {
@@ -133,6 +138,7 @@ function onlyError(response: GraphQLResponse) {
 
 beforeAll(async () => {
   stack = await startTestStack();
+  asPharmacist = bearer(await stack.tokenFor({ userId: 1, role: 'PHARMACIST' }));
 });
 
 afterAll(async () => {
@@ -391,6 +397,53 @@ describe('errors through the router', () => {
   });
 });
 
+describe('authentication and roles through the router', () => {
+  it('refuses catalogue writes to a customer with FORBIDDEN, and writes nothing', async () => {
+    const asCustomer = bearer(await stack.tokenFor({ userId: 2, role: 'CUSTOMER' }));
+    const created = await gql(
+      CREATE_PRODUCT,
+      { input: { sku: 'CUS-1', name: 'By a customer', price: '1.00', category: 'Misc' } },
+      asCustomer,
+    );
+    const error = onlyError(created);
+    expect(error.extensions).toEqual({ code: 'FORBIDDEN' });
+    expect(error.message).toBe('createProduct requires the role PHARMACIST or ADMIN');
+    expect(created.body.data ?? null).toBeNull();
+
+    const id = idOf('ASP-100');
+    const updated = await gql(
+      'mutation($id: ID!) { updateProduct(id: $id, input: { price: "0.01" }) { id } }',
+      { id },
+      asCustomer,
+    );
+    expect(onlyError(updated).extensions).toEqual({ code: 'FORBIDDEN' });
+    const deleted = await gql('mutation($id: ID!) { deleteProduct(id: $id) { id } }', { id }, asCustomer);
+    expect(onlyError(deleted).extensions).toEqual({ code: 'FORBIDDEN' });
+
+    // A customer reads the catalogue, which is as it was.
+    const lookup = await gql('query { productBySku(sku: "CUS-1") { id } }', undefined, asCustomer);
+    expect(onlyError(lookup).extensions).toMatchObject({ code: 'NOT_FOUND' });
+    const aspirin = dataOf(
+      await gql<{ product: Product }>(
+        'query($id: ID!) { product(id: $id) { price isActive } }',
+        { id },
+        asCustomer,
+      ),
+    );
+    expect(aspirin.product).toEqual({ price: '9.99', isActive: true });
+    expect((await list({})).totalCount).toBe(4);
+  });
+
+  it('refuses a products query without a token with HTTP 401 UNAUTHENTICATED', async () => {
+    const response = await postGraphQL(stack.routerUrl, LIST_PRODUCTS);
+    expect(response.status).toBe(401);
+    const error = onlyError(response);
+    expect(error.extensions).toEqual({ code: 'UNAUTHENTICATED' });
+    expect(error.message).toMatch(/^authentication required/);
+    expect(response.body.data ?? null).toBeNull();
+  });
+});
+
 describe('request ids', () => {
   it('gives every response a request id and keeps a well-formed one from the client', async () => {
     const generated = await gql('query { categories }');
@@ -405,28 +458,35 @@ describe('request ids', () => {
 
   it('forwards the request id to the subgraphs it calls', async () => {
     const proxy = await startRecordingProxy(stack.subgraphs.products.server.url);
+    // Its users subgraph is the stack's, which serves the keys the pharmacist's token was signed with.
     const router = createRouter(
-      readRouterConfig({
-        NODE_ENV: 'test',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        USERS_URL: stack.subgraphs.users.server.url,
-        PRODUCTS_URL: proxy.url,
-        ORDERS_URL: stack.subgraphs.orders.server.url,
-        INVENTORY_URL: stack.subgraphs.inventory.server.url,
-      }),
+      readRouterConfig(
+        testRouterEnv({
+          USERS_URL: stack.subgraphs.users.server.url,
+          PRODUCTS_URL: proxy.url,
+          ORDERS_URL: stack.subgraphs.orders.server.url,
+          INVENTORY_URL: stack.subgraphs.inventory.server.url,
+        }),
+      ),
       silentLogger,
     );
     try {
       const { url } = await router.listen();
       const kept = await postGraphQL<{ categories: string[] }>(url, 'query { categories }', undefined, {
+        ...asPharmacist,
         'x-request-id': 'trace-me-123',
       });
       expect(dataOf(kept).categories).toHaveLength(3);
       expect(proxy.recorded.map((request) => request.headers['x-request-id'])).toEqual(['trace-me-123']);
       expect(proxy.recorded[0]?.body).toContain('categories');
+      // Signed for the subgraph, which sees the pharmacist but never the token.
+      expect(proxy.recorded[0]?.headers).toMatchObject({
+        'x-router-proof': expect.any(String),
+        'x-viewer-role': 'PHARMACIST',
+      });
+      expect(proxy.recorded[0]?.headers.authorization).toBeUndefined();
 
-      const generated = await postGraphQL(url, 'query { categories }');
+      const generated = await postGraphQL(url, 'query { categories }', undefined, asPharmacist);
       expect(proxy.recorded[1]?.headers['x-request-id']).toBe(generated.headers.get('x-request-id'));
     } finally {
       await router.close();

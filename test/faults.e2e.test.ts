@@ -3,6 +3,8 @@
  * that hangs. Each time the client gets a prompt SERVICE_UNAVAILABLE that names the failing piece without
  * giving away where it lives, and the probes tell an orchestrator what is wrong.
  */
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readRouterConfig } from '../router/config.ts';
 import { createRouter, type Router } from '../router/create-router.ts';
@@ -10,32 +12,45 @@ import { closedPortUrl, freePort, startHangingServer, type TestHttpServer } from
 import { singleError } from './support/graphql.ts';
 import { killAllServices, spawnService, waitForStatus, type ServiceProcess } from './support/processes.ts';
 import {
+  bearer,
+  mintAccessToken,
+  postAsRouter,
   postGraphQL,
   silentLogger,
   startTestSubgraph,
+  temporaryKeysFile,
+  testRouterEnv,
+  TEST_ROUTER_SECRET,
   type GraphQLResponse,
   type TestSubgraph,
 } from './support/services.ts';
 
 const PRODUCTS_QUERY = 'query { products { totalCount items { id name } } }';
+const PHARMACIST = { userId: 1, role: 'PHARMACIST' } as const;
 
 /** Real users, orders and inventory subgraphs, shared by every scenario. */
 let others: Record<'users' | 'orders' | 'inventory', TestSubgraph> | undefined;
 const cleanups: (() => Promise<unknown>)[] = [];
+/** `Authorization` for a pharmacist, signed with the keys of the users subgraph the routers fetch. */
+let asPharmacist: Record<string, string>;
+let keysFile: string | undefined;
 
 beforeAll(async () => {
+  keysFile = await temporaryKeysFile();
   const [users, orders, inventory] = await Promise.all([
-    startTestSubgraph('users'),
+    startTestSubgraph('users', { JWT_KEYS_FILE: keysFile }),
     startTestSubgraph('orders'),
     startTestSubgraph('inventory'),
   ]);
   others = { users, orders, inventory };
+  asPharmacist = bearer(await mintAccessToken(keysFile, PHARMACIST));
 });
 
 afterAll(async () => {
   await killAllServices();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   await Promise.all(Object.values(others ?? {}).map((subgraph) => subgraph.stop()));
+  if (keysFile !== undefined) await rm(dirname(keysFile), { recursive: true, force: true });
 });
 
 /** A router whose products subgraph lives at `productsUrl`; it is closed after the file. */
@@ -43,16 +58,17 @@ async function startRouter(productsUrl: string, env: Record<string, string> = {}
   if (others === undefined) throw new Error('the other subgraphs did not start');
   const { users, orders, inventory } = others;
   const router: Router = createRouter(
-    readRouterConfig({
-      NODE_ENV: 'test',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      USERS_URL: users.server.url,
-      ORDERS_URL: orders.server.url,
-      INVENTORY_URL: inventory.server.url,
-      PRODUCTS_URL: productsUrl,
-      ...env,
-    }),
+    readRouterConfig(
+      testRouterEnv(
+        {
+          USERS_URL: users.server.url,
+          ORDERS_URL: orders.server.url,
+          INVENTORY_URL: inventory.server.url,
+          PRODUCTS_URL: productsUrl,
+        },
+        env,
+      ),
+    ),
     silentLogger,
   );
   cleanups.push(() => router.close());
@@ -93,6 +109,7 @@ describe('a subgraph whose database is unreachable', () => {
       PORT: String(port),
       DATABASE_URL: `postgres://postgres:s3cret@127.0.0.1:${databasePort}/products`,
       MIGRATE_ON_START: 'false',
+      ROUTER_SECRET: TEST_ROUTER_SECRET,
     });
     subgraphUrl = `http://127.0.0.1:${port}/graphql`;
     await waitForStatus(new URL('/health', subgraphUrl).href, 200, 20_000);
@@ -113,7 +130,9 @@ describe('a subgraph whose database is unreachable', () => {
   });
 
   it('answers a query through the router promptly with SERVICE_UNAVAILABLE', async () => {
-    const { result, elapsedMs } = await timed(postGraphQL(routerUrl, PRODUCTS_QUERY));
+    const { result, elapsedMs } = await timed(
+      postGraphQL(routerUrl, PRODUCTS_QUERY, undefined, asPharmacist),
+    );
     expect(elapsedMs).toBeLessThan(4_000);
     const error = unavailableError(result, [String(databasePort), 's3cret']);
     expect(error.message).toMatch(/products database is unavailable/);
@@ -122,11 +141,11 @@ describe('a subgraph whose database is unreachable', () => {
 
   it('answers a mutation the same way, and the subgraph itself says so too', async () => {
     const mutation = `mutation { createProduct(input: { sku: "X-1", name: "X", price: "1.00", category: "C" }) { id } }`;
-    const { result, elapsedMs } = await timed(postGraphQL(routerUrl, mutation));
+    const { result, elapsedMs } = await timed(postGraphQL(routerUrl, mutation, undefined, asPharmacist));
     expect(elapsedMs).toBeLessThan(4_000);
     unavailableError(result, [String(databasePort), 's3cret']);
 
-    const direct = await postGraphQL(subgraphUrl, 'query { categories }');
+    const direct = await postAsRouter(subgraphUrl, 'query { categories }', undefined, PHARMACIST);
     expect(unavailableError(direct, [String(databasePort), 's3cret']).message).toMatch(
       /products database is unavailable/,
     );
@@ -148,7 +167,9 @@ describe('a subgraph that is down', () => {
   });
 
   it('answers promptly with SERVICE_UNAVAILABLE naming the products service, not its URL', async () => {
-    const { result, elapsedMs } = await timed(postGraphQL(routerUrl, PRODUCTS_QUERY));
+    const { result, elapsedMs } = await timed(
+      postGraphQL(routerUrl, PRODUCTS_QUERY, undefined, asPharmacist),
+    );
     expect(elapsedMs).toBeLessThan(2_000);
     const error = unavailableError(result, [productsUrl, new URL(productsUrl).port]);
     expect(error.message).toMatch(/products service is unavailable/);
@@ -174,7 +195,9 @@ describe('a subgraph that hangs', () => {
   });
 
   it('gives up after SUBGRAPH_TIMEOUT_MS and answers SERVICE_UNAVAILABLE within 2 s', async () => {
-    const { result, elapsedMs } = await timed(postGraphQL(routerUrl, PRODUCTS_QUERY));
+    const { result, elapsedMs } = await timed(
+      postGraphQL(routerUrl, PRODUCTS_QUERY, undefined, asPharmacist),
+    );
     expect(hanging.requests()).toBe(1);
     expect(elapsedMs).toBeGreaterThanOrEqual(450);
     expect(elapsedMs).toBeLessThan(2_000);

@@ -3,6 +3,8 @@
  * configured only by environment variables: it starts, answers its probes and GraphQL, logs JSON lines,
  * and drains on SIGTERM with exit code 0. A bad configuration stops it at once with code 78.
  */
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { closedPortUrl, freePort } from './support/network.ts';
@@ -13,20 +15,34 @@ import {
   waitForStatus,
   type ServiceProcess,
 } from './support/processes.ts';
-import { postGraphQL, startTestSubgraph, type TestSubgraph } from './support/services.ts';
+import {
+  bearer,
+  mintAccessToken,
+  postAsRouter,
+  postGraphQL,
+  RELAXED_RATE_LIMITS,
+  startTestSubgraph,
+  temporaryKeysFile,
+  TEST_ROUTER_SECRET,
+  type TestSubgraph,
+} from './support/services.ts';
 
 const STARTUP_MS = 20_000;
+const PHARMACIST = { userId: 1, role: 'PHARMACIST' } as const;
 
 let database: TestDatabase;
 /** Real inventory and users subgraphs in this process, so that the router has every dependency. */
 let inventory: TestSubgraph;
 let users: TestSubgraph;
+/** The users subgraph's signing keys: the router process verifies tokens against its JWKS. */
+let keysFile: string;
 
 beforeAll(async () => {
+  keysFile = await temporaryKeysFile();
   [database, inventory, users] = await Promise.all([
     createTestDatabase('services_products'),
     startTestSubgraph('inventory'),
-    startTestSubgraph('users'),
+    startTestSubgraph('users', { JWT_KEYS_FILE: keysFile }),
   ]);
 });
 
@@ -34,6 +50,7 @@ afterAll(async () => {
   await killAllServices();
   await Promise.all([inventory?.stop(), users?.stop()]);
   await database?.drop();
+  if (keysFile !== undefined) await rm(dirname(keysFile), { recursive: true, force: true });
 });
 
 function baseUrl(port: number): string {
@@ -67,19 +84,32 @@ describe('a subgraph and the router, each in its own process', () => {
       PORT: String(productsPort),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      ROUTER_SECRET: TEST_ROUTER_SECRET,
     });
     await waitForStatus(`${baseUrl(productsPort)}/health`, 200, STARTUP_MS);
     await waitForStatus(`${baseUrl(productsPort)}/ready`, 200, 5_000);
   });
 
-  it('answers GraphQL directly (migrated on start)', async () => {
+  it('answers GraphQL directly (migrated on start), but only requests the router signed', async () => {
     const url = `${baseUrl(productsPort)}/graphql`;
-    const created = await postGraphQL<{ createProduct: { id: string } }>(
+    const created = await postAsRouter<{ createProduct: { id: string } }>(
       url,
       'mutation { createProduct(input: { sku: "SVC-1", name: "Saline 0.9%", price: "3.20", category: "Fluids" }) { id } }',
+      undefined,
+      PHARMACIST,
     );
     expect(created.body.errors).toBeUndefined();
-    const listed = await postGraphQL(url, 'query { products { totalCount items { sku name price } } }');
+    const query = 'query { products { totalCount items { sku name price } } }';
+    const unsigned = await postGraphQL(url, query);
+    expect(unsigned.status).toBe(401);
+    expect(unsigned.body.errors).toEqual([
+      {
+        message: 'this service answers only requests from the router',
+        extensions: { code: 'UNAUTHENTICATED' },
+      },
+    ]);
+    expect(unsigned.body.data ?? null).toBeNull();
+    const listed = await postAsRouter(url, query, undefined, PHARMACIST);
     expect(listed.status).toBe(200);
     expect(listed.body).toEqual({
       data: {
@@ -94,6 +124,8 @@ describe('a subgraph and the router, each in its own process', () => {
       PORT: String(routerPort),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      ROUTER_SECRET: TEST_ROUTER_SECRET,
+      ...RELAXED_RATE_LIMITS,
       PRODUCTS_URL: `${baseUrl(productsPort)}/graphql`,
       INVENTORY_URL: inventory.server.url,
       USERS_URL: users.server.url,
@@ -109,10 +141,17 @@ describe('a subgraph and the router, each in its own process', () => {
     });
   });
 
-  it('serves a federated query through the router process', async () => {
+  it('serves a federated query through the router process, to a caller with a token', async () => {
+    const url = `${baseUrl(routerPort)}/graphql`;
+    const query = 'query { products { totalCount items { sku price inventory { quantity available } } } }';
+    const anonymous = await postGraphQL(url, query);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' });
     const { status, body } = await postGraphQL(
-      `${baseUrl(routerPort)}/graphql`,
-      'query { products { totalCount items { sku price inventory { quantity available } } } }',
+      url,
+      query,
+      undefined,
+      bearer(await mintAccessToken(keysFile, PHARMACIST)),
     );
     expect(status).toBe(200);
     expect(body).toEqual({
@@ -138,6 +177,7 @@ describe('a subgraph and the router, each in its own process', () => {
       'database migrated',
       'products subgraph listening',
       'graphql operation',
+      'request without a valid router proof refused',
       'shutting down',
     ]);
     expect(products.stdout()).not.toContain(database.url);

@@ -1,26 +1,48 @@
 /**
  * `npm start` (scripts/start.ts) on the test Postgres server: one database per subgraph under a unique
- * prefix, migrations, the ten demo products, the router with Apollo Sandbox, a clean stop on Ctrl-C, and
- * an idempotent second start on the same databases.
+ * prefix, migrations, the ten demo products and three demo accounts, the router with Apollo Sandbox, a
+ * clean stop on Ctrl-C, and an idempotent second start on the same databases. The signing keys go to a
+ * temporary file, never to the developer's .data folder.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { dropDatabase } from '../lib/database.ts';
 import { SUBGRAPH_NAMES } from '../subgraphs/index.ts';
 import { demoProducts } from '../subgraphs/products/demo-products.ts';
+import { DEVELOPMENT_KEYS_FILE } from '../subgraphs/users/users.subgraph.ts';
 import { testPostgresServer } from './support/database.ts';
 import { dataOf } from './support/graphql.ts';
 import { freePort } from './support/network.ts';
 import { killAllServices, spawnService, type ServiceProcess } from './support/processes.ts';
-import { postGraphQL } from './support/services.ts';
+import {
+  bearer,
+  postGraphQL,
+  RELAXED_RATE_LIMITS,
+  temporaryKeysFile,
+  TEST_ROUTER_SECRET,
+} from './support/services.ts';
 
 const READY_LINE = /Pharmacy supergraph ready: (http:\/\/\S+)/;
 const STARTUP_MS = 45_000;
 
 const prefix = `t_start_${randomBytes(4).toString('hex')}_`;
 let env: Record<string, string>;
+let keysFile: string;
+/** The developer's own key file (.data/jwt-keys.json), as it was before the tests: it must stay so. */
+let developmentKeysBefore: string;
+
+/** Whether the development key file exists, and when it last changed. */
+function developmentKeysStamp(): string {
+  const stat = statSync(DEVELOPMENT_KEYS_FILE, { throwIfNoEntry: false });
+  return stat ? `modified ${stat.mtimeMs}` : 'absent';
+}
 
 beforeAll(async () => {
+  developmentKeysBefore = developmentKeysStamp();
+  keysFile = await temporaryKeysFile();
   env = {
     DATABASE_URL: testPostgresServer(),
     DATABASE_PREFIX: prefix,
@@ -32,6 +54,10 @@ beforeAll(async () => {
     ORDERS_PORT: '0',
     INVENTORY_PORT: '0',
     LOG_LEVEL: 'warn',
+    // Shared by the router and every subgraph the script starts (it passes its environment to each).
+    ROUTER_SECRET: TEST_ROUTER_SECRET,
+    JWT_KEYS_FILE: keysFile,
+    ...RELAXED_RATE_LIMITS,
   };
 });
 
@@ -39,6 +65,7 @@ afterAll(async () => {
   await killAllServices();
   const server = testPostgresServer();
   await Promise.all(SUBGRAPH_NAMES.map((name) => dropDatabase(server, `${prefix}${name}`)));
+  if (keysFile !== undefined) await rm(dirname(keysFile), { recursive: true, force: true });
 });
 
 /** The demo catalogue as the API lists it: ordered by name, with exact prices. */
@@ -55,12 +82,34 @@ async function startStack(): Promise<{ stack: ServiceProcess; url: string }> {
   return { stack, url };
 }
 
-async function listDemoProducts(url: string) {
+/** Logs in through the router with a demo account; returns the access token. */
+async function login(url: string, username: string, password: string): Promise<string> {
+  const response = await postGraphQL<{ login: { accessToken: string } }>(
+    url,
+    'mutation($username: String!, $password: String!) { login(username: $username, password: $password) { accessToken } }',
+    { username, password },
+  );
+  expect(response.status).toBe(200);
+  return dataOf(response).login.accessToken;
+}
+
+async function listDemoProducts(url: string, token: string) {
   const response = await postGraphQL<{
     products: { totalCount: number; items: { sku: string; price: string }[] };
-  }>(url, 'query { products(pageSize: 20) { totalCount items { sku price } } }');
+  }>(url, 'query { products(pageSize: 20) { totalCount items { sku price } } }', undefined, bearer(token));
   expect(response.status).toBe(200);
   return dataOf(response).products;
+}
+
+/** How many accounts there are, as the administrator sees them. */
+async function countUsers(url: string, adminToken: string): Promise<number> {
+  const response = await postGraphQL<{ users: { totalCount: number } }>(
+    url,
+    'query { users { totalCount } }',
+    undefined,
+    bearer(adminToken),
+  );
+  return dataOf(response).users.totalCount;
 }
 
 describe('npm start', () => {
@@ -68,11 +117,25 @@ describe('npm start', () => {
     expect(expectedDemoProducts()).toHaveLength(10);
   });
 
-  it('starts the whole supergraph, seeds the demo products and stops cleanly on SIGINT', async () => {
+  it('starts the whole supergraph, seeds the demo data and stops cleanly on SIGINT', async () => {
     const { stack, url } = await startStack();
     expect(url).toBe(`http://localhost:${env.PORT}/graphql`);
+    // The users subgraph created its signing keys where JWT_KEYS_FILE says.
+    expect(existsSync(keysFile)).toBe(true);
 
-    const products = await listDemoProducts(url);
+    // The demo accounts log in through the router; `me` names the caller.
+    const adminToken = await login(url, 'admin', 'admin123456');
+    const me = await postGraphQL<{ me: { username: string; role: string } }>(
+      url,
+      'query { me { username role } }',
+      undefined,
+      bearer(adminToken),
+    );
+    expect(dataOf(me).me).toEqual({ username: 'admin', role: 'ADMIN' });
+    expect(await login(url, 'pharmacist', 'pharmacist123')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(await countUsers(url, adminToken)).toBe(3);
+
+    const products = await listDemoProducts(url, adminToken);
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
     expect(products.items).toContainEqual({ sku: 'INS-GLR-100-VL-10', price: '89.99' });
@@ -91,10 +154,16 @@ describe('npm start', () => {
 
   it('starts again on the same databases without seeding twice', async () => {
     const { stack, url } = await startStack();
-    const products = await listDemoProducts(url);
+    const adminToken = await login(url, 'admin', 'admin123456');
+    expect(await countUsers(url, adminToken)).toBe(3);
+    const products = await listDemoProducts(url, adminToken);
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
     const { code, signal } = await stack.stop('SIGINT', 15_000);
     expect({ code, signal, stderr: stack.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
+  });
+
+  it("left the developer's .data/jwt-keys.json alone", () => {
+    expect(developmentKeysStamp()).toBe(developmentKeysBefore);
   });
 });

@@ -7,8 +7,8 @@
  */
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify } from 'jose';
-import { UnauthenticatedError } from '../../lib/errors.ts';
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { ServiceUnavailableError, UnauthenticatedError } from '../../lib/errors.ts';
 import { isRole, type Viewer } from '../../lib/viewer.ts';
 import type { RouterContext } from '../router-context.ts';
 import { rootFields } from '../operation-fields.ts';
@@ -38,14 +38,25 @@ export function createTokenVerifier(options: TokenVerification): TokenVerifier {
   const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
     cooldownDuration: options.jwksCooldownMs,
     cacheMaxAge: 10 * 60_000,
-    timeoutDuration: 5_000,
+    timeoutDuration: 3_000,
   });
+  /** The key for a token; failing to fetch the JWKS is the users service's outage, not a bad token. */
+  const keyFor: JWTVerifyGetKey = (header, token) =>
+    jwks(header, token).catch((error: unknown) => {
+      if (
+        error instanceof joseErrors.JWKSNoMatchingKey ||
+        error instanceof joseErrors.JWKSMultipleMatchingKeys
+      ) {
+        throw error;
+      }
+      throw new KeysUnavailableError(error);
+    });
   return async (authorization) => {
     if (authorization === undefined || authorization.trim() === '') return null;
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
     if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
     try {
-      const { payload } = await jwtVerify(match[1], jwks, {
+      const { payload } = await jwtVerify(match[1], keyFor, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ACCEPTED_ALGORITHMS,
@@ -59,12 +70,28 @@ export function createTokenVerifier(options: TokenVerification): TokenVerifier {
       return { userId, role: payload.role, expiresAt: payload.exp * 1000 };
     } catch (error) {
       if (error instanceof GraphQLError) throw error;
+      if (error instanceof KeysUnavailableError) throw keysUnavailable();
       if (error instanceof joseErrors.JWTExpired)
         throw unauthenticated('the access token has expired: log in again');
       if (error instanceof joseErrors.JOSEError) throw unauthenticated('the access token is not valid');
-      throw error; // the JWKS could not be fetched: not the client's fault
+      throw error;
     }
   };
+}
+
+class KeysUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super('the JWKS could not be fetched', { cause });
+  }
+}
+
+/** The token cannot be checked right now: 503, so clients retry instead of dropping a good token. */
+function keysUnavailable(): GraphQLError {
+  const error = new ServiceUnavailableError('the users service (token keys)');
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: { code: error.code, http: { status: 503 } },
+  });
 }
 
 /** UNAUTHENTICATED as a GraphQL error that makes the whole HTTP response a 401. */

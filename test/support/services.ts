@@ -1,7 +1,7 @@
 /** Real services on port 0 for tests: a subgraph on its own fresh database, the router in front of them. */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import type { Subgraph } from '../../lib/subgraph.ts';
 import type { RunningServer } from '../../lib/http-server.ts';
@@ -33,6 +33,11 @@ export async function temporaryKeysFile(): Promise<string> {
   return join(await mkdtemp(join(tmpdir(), 'pharmacy-keys-')), 'jwt-keys.json');
 }
 
+/** Deletes a temporary key file and its folder: private keys do not linger in /tmp. */
+export async function removeKeysFile(keysFile: string): Promise<void> {
+  await rm(dirname(keysFile), { recursive: true, force: true });
+}
+
 /**
  * Starts subgraph `name` on a fresh database (port 0, silent logs, the test router secret). `create`
  * replaces the factory, e.g. to pass a capturing logger to `createSubgraph`.
@@ -43,16 +48,18 @@ export async function startTestSubgraph(
   create?: (env: Record<string, string>) => Promise<Subgraph>,
 ): Promise<TestSubgraph> {
   const database = await createTestDatabase(name);
-  const env = {
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     HOST: '127.0.0.1',
     PORT: '0',
     DATABASE_URL: database.url,
     ROUTER_SECRET: TEST_ROUTER_SECRET,
-    JWT_KEYS_FILE: await temporaryKeysFile(),
     ...overrides,
   };
+  // A users subgraph signs tokens with keys from a file; a temporary one unless the caller shares its own.
+  const ownKeysFile = name === 'users' && !overrides.JWT_KEYS_FILE ? await temporaryKeysFile() : undefined;
+  if (ownKeysFile) env.JWT_KEYS_FILE = ownKeysFile;
   const subgraph = await (create ?? SUBGRAPHS[name].fromEnv)(env);
   const server = await subgraph.listen();
   return {
@@ -62,6 +69,7 @@ export async function startTestSubgraph(
     async stop() {
       await subgraph.close();
       await database.drop();
+      if (ownKeysFile) await removeKeysFile(ownKeysFile);
     },
   };
 }
@@ -128,6 +136,7 @@ export async function startTestStack(routerEnv: Record<string, string> = {}): Pr
     async stop() {
       await router.close();
       await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
+      await removeKeysFile(keysFile);
     },
   };
 }
