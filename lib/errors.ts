@@ -5,6 +5,7 @@
  * escapes a resolver is logged with its stack and reaches the client as a bare INTERNAL_SERVER_ERROR, so a
  * stack trace, SQL or a connection string never leaves the process.
  */
+import { HeaderMap } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { Logger } from './logger.ts';
@@ -84,6 +85,25 @@ export class ServiceUnavailableError extends DomainError {
   constructor(what: string) {
     super(ErrorCode.SERVICE_UNAVAILABLE, `${what} is unavailable, please retry shortly`);
   }
+}
+
+/**
+ * A domain error refused before execution (in the HTTP context or a request plugin) as a GraphQL error
+ * that also sets the HTTP status of the whole response, and headers such as Retry-After.
+ */
+export function refusal(
+  error: DomainError,
+  status: number,
+  headers: Record<string, string> = {},
+): GraphQLError {
+  return new GraphQLError(error.message, {
+    originalError: error,
+    extensions: {
+      ...error.details,
+      code: error.code,
+      http: { status, headers: new HeaderMap(Object.entries(headers)) },
+    },
+  });
 }
 
 /** Codes that graphql-js and Apollo Server give to malformed requests; their messages are safe to show. */

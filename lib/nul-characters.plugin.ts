@@ -3,8 +3,8 @@
  * looks like a broken connection. Every subgraph refuses such input up front as the client's mistake.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
-import { ErrorCode } from './errors.ts';
+import { Kind, visit, type DocumentNode } from 'graphql';
+import { BadUserInputError, refusal } from './errors.ts';
 
 function variablePathWithNul(value: unknown, path: string): string | undefined {
   if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
@@ -37,17 +37,11 @@ export function rejectNulCharactersPlugin<TContext extends object>(): ApolloServ
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document }) {
-          const variable = variablePathWithNul(request.variables ?? {}, '$')?.replace(/^\$\./, '');
-          if (variable !== undefined) {
-            throw new GraphQLError(`${variable}: must not contain NUL characters`, {
-              extensions: { code: ErrorCode.BAD_USER_INPUT, field: variable, http: { status: 400 } },
-            });
-          }
-          if (documentHasNul(document)) {
-            throw new GraphQLError('a string argument must not contain NUL characters', {
-              extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
-            });
-          }
+          const field =
+            variablePathWithNul(request.variables ?? {}, '$')?.replace(/^\$\./, '') ??
+            (documentHasNul(document) ? 'a string argument' : undefined);
+          if (field !== undefined)
+            throw refusal(new BadUserInputError(field, 'must not contain NUL characters'), 400);
         },
       };
     },

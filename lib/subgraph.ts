@@ -12,7 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Constructor } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { GraphQLError, parse, type DocumentNode } from 'graphql';
+import { parse, type DocumentNode } from 'graphql';
 import { enforceAccessDirectives } from './access.ts';
 import {
   exitOnConfigError,
@@ -31,7 +31,7 @@ import {
   type EntityManager,
   type Migration,
 } from './database.ts';
-import { createErrorFormatter, ErrorCode } from './errors.ts';
+import { createErrorFormatter, refusal, UnauthenticatedError } from './errors.ts';
 import { listenGraphQL, type IncomingRequest, type Route, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { rejectNulCharactersPlugin } from './nul-characters.plugin.ts';
@@ -182,9 +182,7 @@ function viewerVouchedByRouter(secret: string, request: IncomingRequest): Viewer
       : { valid: false as const, reason: 'only POST requests from the router are accepted' };
   if (proof.valid) return proof.viewer;
   request.logger.warn({ reason: proof.reason }, 'request without a valid router proof refused');
-  throw new GraphQLError('this service answers only requests from the router', {
-    extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
-  });
+  throw refusal(new UnauthenticatedError('this service answers only requests from the router'), 401);
 }
 
 /** A subgraph's `main.ts`: configure from the environment, listen, and drain on SIGTERM/SIGINT. */

@@ -8,7 +8,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
-import { ServiceUnavailableError, UnauthenticatedError } from '../../lib/errors.ts';
+import { refusal, ServiceUnavailableError, UnauthenticatedError } from '../../lib/errors.ts';
 import { isRole, type Viewer } from '../../lib/viewer.ts';
 import type { RouterContext } from '../router-context.ts';
 import { rootFields } from '../operation-fields.ts';
@@ -87,20 +87,12 @@ class KeysUnavailableError extends Error {
 
 /** The token cannot be checked right now: 503, so clients retry instead of dropping a good token. */
 function keysUnavailable(): GraphQLError {
-  const error = new ServiceUnavailableError('the users service (token keys)');
-  return new GraphQLError(error.message, {
-    originalError: error,
-    extensions: { code: error.code, http: { status: 503 } },
-  });
+  return refusal(new ServiceUnavailableError('the users service (token keys)'), 503);
 }
 
-/** UNAUTHENTICATED as a GraphQL error that makes the whole HTTP response a 401. */
+/** UNAUTHENTICATED for the whole request: HTTP 401. */
 export function unauthenticated(message?: string): GraphQLError {
-  const error = new UnauthenticatedError(message);
-  return new GraphQLError(error.message, {
-    originalError: error,
-    extensions: { code: error.code, http: { status: 401 } },
-  });
+  return refusal(new UnauthenticatedError(message), 401);
 }
 
 const PUBLIC_FIELDS = new Set(['register', 'login', '__typename']);

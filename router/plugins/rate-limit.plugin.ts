@@ -4,10 +4,9 @@
  * `login` is limited per IP and username. A refusal is RATE_LIMITED with HTTP 429 and Retry-After.
  */
 import type { ApolloServerPlugin } from '@apollo/server';
-import { HeaderMap } from '@apollo/server';
-import { getArgumentValues, GraphQLError, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
+import { getArgumentValues, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { getFieldIdentity, getGraphQLRateLimiter } from 'graphql-rate-limit';
-import { RateLimitedError, ServiceUnavailableError } from '../../lib/errors.ts';
+import { RateLimitedError, refusal, ServiceUnavailableError } from '../../lib/errors.ts';
 import { rootFields } from '../operation-fields.ts';
 import type { RateLimitStore } from '../rate-limit-store.ts';
 import type { RouterContext } from '../router-context.ts';
@@ -54,16 +53,16 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
                 : options.query;
             const identityArgs = isLogin ? ['username'] : [];
             const args = getArgumentValues(definition, field, request.variables ?? {});
-            const refusal = await limiter(
+            const overLimit = await limiter(
               // The limiter reads only the field name from `info`.
               { parent: undefined, args, context: identity, info: { fieldName: name } as GraphQLResolveInfo },
               { max: rule.max, window: `${rule.windowMs}ms`, identityArgs },
             ).catch((error: unknown) => {
               // Without its counters the router cannot tell abuse from use: refuse rather than run unlimited.
               contextValue.logger.error({ err: error }, 'rate-limit store unavailable');
-              throw storeUnavailable();
+              throw refusal(new ServiceUnavailableError('the rate-limit store'), 503);
             });
-            if (refusal !== undefined) {
+            if (overLimit !== undefined) {
               const fieldIdentity = getFieldIdentity(name, identityArgs, args);
               const calls = await options.store.recentCalls(
                 { contextIdentity: identity, fieldIdentity },
@@ -71,31 +70,14 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
               );
               // The next call is admitted once the calls beyond the budget have left the window.
               const admittedAt = (calls[Math.max(0, calls.length - rule.max)] ?? Date.now()) + rule.windowMs;
-              throw rateLimited(name, Math.max(1, Math.ceil((admittedAt - Date.now()) / 1000)));
+              const retryAfter = Math.max(1, Math.ceil((admittedAt - Date.now()) / 1000));
+              throw refusal(new RateLimitedError(name, retryAfter), 429, {
+                'retry-after': String(retryAfter),
+              });
             }
           }
         },
       };
     },
   };
-}
-
-function storeUnavailable(): GraphQLError {
-  const error = new ServiceUnavailableError('the rate-limit store');
-  return new GraphQLError(error.message, {
-    originalError: error,
-    extensions: { code: error.code, http: { status: 503 } },
-  });
-}
-
-function rateLimited(field: string, retryAfter: number): GraphQLError {
-  const error = new RateLimitedError(field, retryAfter);
-  return new GraphQLError(error.message, {
-    originalError: error,
-    extensions: {
-      code: error.code,
-      ...error.details,
-      http: { status: 429, headers: new HeaderMap([['retry-after', String(retryAfter)]]) },
-    },
-  });
 }
