@@ -63,6 +63,7 @@ export function createRouter(
     allowBatchedHttpRequests: config.maxBatchSize > 1,
     stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       config.production
         ? ApolloServerPluginLandingPageDisabled()

@@ -11,7 +11,7 @@ import { readSubgraphConfig } from '../lib/subgraph.ts';
 import { SUBGRAPHS } from '../subgraphs/index.ts';
 import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
 import { freePort } from '../test/support/global-setup.ts';
-import { postGraphQL } from '../test/support/services.ts';
+import { postAsRouter, TEST_ROUTER_SECRET } from '../test/support/services.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
 
 describe('embedded Postgres', () => {
@@ -34,18 +34,24 @@ describe('embedded Postgres', () => {
         HOST: '127.0.0.1',
         PORT: '0',
         DATABASE_URL: databaseUrl(server.url, 'pharmacy_products'),
+        ROUTER_SECRET: TEST_ROUTER_SECRET,
       },
       0,
     );
     const products = await SUBGRAPHS.products.create(config);
     expect(await seedDemoProducts(products.orm)).toBe(10);
-    const { url } = await products.listen();
-    const { body } = await postGraphQL<{ products: { totalCount: number } }>(
-      url,
-      '{ products(filter: { search: "aspirin" }) { totalCount } }',
-    );
-    expect(body).toEqual({ data: { products: { totalCount: 1 } } });
-    await products.close();
+    try {
+      const { url } = await products.listen();
+      const { body } = await postAsRouter<{ products: { totalCount: number } }>(
+        url,
+        '{ products(filter: { search: "aspirin" }) { totalCount } }',
+        undefined,
+        null,
+      );
+      expect(body).toEqual({ data: { products: { totalCount: 1 } } });
+    } finally {
+      await products.close();
+    }
 
     // The dev stack reuses the data folder on its next start.
     await server.stop();

@@ -53,6 +53,9 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
                 : options.query;
             const identityArgs = isLogin ? ['username'] : [];
             const args = getArgumentValues(definition, field, request.variables ?? {});
+            // login matches usernames regardless of case and spaces, so its budget must too.
+            if (isLogin && typeof args.username === 'string')
+              args.username = args.username.trim().toLowerCase();
             const overLimit = await limiter(
               // The limiter reads only the field name from `info`.
               { parent: undefined, args, context: identity, info: { fieldName: name } as GraphQLResolveInfo },

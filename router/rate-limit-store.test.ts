@@ -1,0 +1,217 @@
+/**
+ * The rate-limit stores: recording a call and reading the earlier ones is one atomic step, in memory and in
+ * the real Redis (REDIS_URL, default redis://127.0.0.1:6379), so concurrent calls never overspend a budget.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { getGraphQLRateLimiter } from 'graphql-rate-limit';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Redis } from 'ioredis';
+import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const RETENTION_MS = 60_000;
+
+const identity = (contextIdentity: string, fieldIdentity = 'categories') => ({
+  contextIdentity,
+  fieldIdentity,
+});
+
+/** The lengths of what `count` concurrent calls saw, sorted. */
+async function concurrentPreviousCounts(stores: RateLimitStore[], key: string, count: number) {
+  const seen = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      Promise.resolve().then(() => stores[i % stores.length]?.getForIdentity(identity(key))),
+    ),
+  );
+  return seen.map((previous) => previous?.length ?? -1).sort((a, b) => a - b);
+}
+
+/** How many of `count` concurrent calls the library's limiter admits with a budget of `max`. */
+async function admittedByLimiter(stores: RateLimitStore[], user: string, count: number, max: number) {
+  const limiters = stores.map((store) =>
+    getGraphQLRateLimiter({ store, identifyContext: (context: string) => context }),
+  );
+  const refusals = await Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      limiters[i % limiters.length]?.(
+        {
+          parent: undefined,
+          args: {},
+          context: user,
+          info: { fieldName: 'categories' } as GraphQLResolveInfo,
+        },
+        { max, window: '60s' },
+      ),
+    ),
+  );
+  return refusals.filter((refusal) => refusal === undefined).length;
+}
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** Waits until the store answers ping (at most 5 s). */
+async function connected(store: RateLimitStore): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    try {
+      await store.ping();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+}
+
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+describe('MemoryRateLimitStore', () => {
+  it('records each call while returning the earlier ones: N concurrent calls see 0..N-1 earlier calls', async () => {
+    const store = new MemoryRateLimitStore(RETENTION_MS);
+    expect(await concurrentPreviousCounts([store], 'user:1', 25)).toEqual(range(25));
+    // Another identity, or another field of the same identity, has its own record.
+    expect(await concurrentPreviousCounts([store], 'user:2', 3)).toEqual(range(3));
+    expect(store.getForIdentity(identity('user:1', 'products'))).toEqual([]);
+  });
+
+  it('lets the limiter admit exactly the budget of a concurrent burst', async () => {
+    const store = new MemoryRateLimitStore(RETENTION_MS);
+    expect(await admittedByLimiter([store], 'user:1', 20, 5)).toBe(5);
+    expect(await admittedByLimiter([store], 'user:2', 3, 5)).toBe(3);
+  });
+
+  it('returns earlier calls oldest first and forgets calls older than the retention', () => {
+    const store = new MemoryRateLimitStore(10_000);
+    let now = 1_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    store.getForIdentity(identity('ip:1'));
+    now += 4_000;
+    store.getForIdentity(identity('ip:1'));
+    now += 4_000;
+    expect(store.getForIdentity(identity('ip:1'))).toEqual([1_000_000, 1_004_000]);
+    now += 3_000; // the first call is now 11 s old
+    expect(store.getForIdentity(identity('ip:1'))).toEqual([1_004_000, 1_008_000]);
+  });
+
+  it('recentCalls lists the calls within a window without recording one; setForIdentity changes nothing', async () => {
+    const store = new MemoryRateLimitStore(RETENTION_MS);
+    let now = 2_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    for (const step of [0, 10_000, 10_000]) {
+      now += step;
+      store.getForIdentity(identity('user:7'));
+    }
+    store.setForIdentity();
+    expect(await store.recentCalls(identity('user:7'), 15_000)).toEqual([2_010_000, 2_020_000]);
+    expect(await store.recentCalls(identity('user:7'), 60_000)).toEqual([2_000_000, 2_010_000, 2_020_000]);
+    expect(await store.recentCalls(identity('user:7'), 60_000)).toHaveLength(3);
+    expect(await store.recentCalls(identity('user:8'), 60_000)).toEqual([]);
+  });
+});
+
+describe('RedisRateLimitStore', () => {
+  const prefix = `test:rate-limit-store:${randomUUID()}:`;
+  let admin: Redis;
+  const stores: RedisRateLimitStore[] = [];
+
+  /**
+   * A store as one router replica opens it, once connected: the store does not queue commands while it
+   * connects (it refuses them, so the router refuses rather than waits), so a store used at once fails.
+   */
+  async function replica(retentionMs = RETENTION_MS, storePrefix = prefix): Promise<RedisRateLimitStore> {
+    const store = new RedisRateLimitStore(REDIS_URL, storePrefix, retentionMs);
+    stores.push(store);
+    await connected(store);
+    return store;
+  }
+
+  beforeAll(() => {
+    admin = new Redis(REDIS_URL);
+  });
+
+  afterAll(async () => {
+    await Promise.all(stores.map((store) => store.close().catch(() => undefined)));
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    await admin.quit();
+  });
+
+  it('answers ping once connected', async () => {
+    await expect((await replica()).ping()).resolves.toBeUndefined();
+  });
+
+  it('records each call atomically across replicas: N concurrent calls see 0..N-1 earlier calls', async () => {
+    const replicas = await Promise.all([replica(), replica(), replica()]);
+    expect(await concurrentPreviousCounts(replicas, 'user:1', 30)).toEqual(range(30));
+    expect(await admin.zcard(`${prefix}user:1|categories`)).toBe(30);
+  });
+
+  it('lets limiters on two replicas admit exactly the budget of a concurrent burst', async () => {
+    const replicas = await Promise.all([replica(), replica()]);
+    expect(await admittedByLimiter(replicas, 'user:2', 20, 5)).toBe(5);
+    expect(await admittedByLimiter(replicas, 'user:3', 4, 5)).toBe(4);
+  });
+
+  it('counts calls made in the same millisecond separately', async () => {
+    const store = await replica();
+    jest.spyOn(Date, 'now').mockReturnValue(Date.now());
+    expect(await concurrentPreviousCounts([store], 'user:4', 5)).toEqual(range(5));
+  });
+
+  it('returns earlier calls oldest first, forgets calls older than the retention, and expires the key', async () => {
+    const store = await replica(10_000);
+    const start = Date.now();
+    let now = start - 9_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    await store.getForIdentity(identity('ip:5'));
+    now = start - 5_000;
+    await store.getForIdentity(identity('ip:5'));
+    now = start;
+    expect(await store.getForIdentity(identity('ip:5'))).toEqual([start - 9_000, start - 5_000]);
+    now = start + 1_500; // the first call is now 10.5 s old
+    expect(await store.getForIdentity(identity('ip:5'))).toEqual([start - 5_000, start]);
+
+    const ttl = await admin.pttl(`${prefix}ip:5|categories`);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(10_000);
+  });
+
+  it('recentCalls lists the calls within a window without recording one', async () => {
+    const store = await replica();
+    const start = Date.now();
+    let now = start - 20_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => now);
+    for (const at of [start - 20_000, start - 10_000, start]) {
+      now = at;
+      await store.getForIdentity(identity('user:6'));
+    }
+    expect(await store.recentCalls(identity('user:6'), 15_000)).toEqual([start - 10_000, start]);
+    expect(await store.recentCalls(identity('user:6'), 60_000)).toEqual([
+      start - 20_000,
+      start - 10_000,
+      start,
+    ]);
+    expect(await store.recentCalls(identity('user:6'), 60_000)).toHaveLength(3);
+    expect(await store.recentCalls(identity('user:999'), 60_000)).toEqual([]);
+    // Another replica sees the same calls.
+    expect(await (await replica()).recentCalls(identity('user:6'), 60_000)).toHaveLength(3);
+  });
+
+  it('keeps its keys under its prefix, so routers with another prefix do not share budgets', async () => {
+    const other = await replica(RETENTION_MS, `${prefix}other:`);
+    await (await replica()).getForIdentity(identity('user:7'));
+    expect(await other.getForIdentity(identity('user:7'))).toEqual([]);
+    expect(await admin.exists(`${prefix}user:7|categories`, `${prefix}other:user:7|categories`)).toBe(2);
+  });
+
+  it('stops answering once closed', async () => {
+    const store = new RedisRateLimitStore(REDIS_URL, prefix, RETENTION_MS);
+    await connected(store);
+    await store.close();
+    await expect(store.ping()).rejects.toThrow();
+    await expect(store.getForIdentity(identity('user:8'))).rejects.toThrow();
+  });
+});
