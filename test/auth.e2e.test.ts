@@ -163,6 +163,25 @@ describe('who needs a token', () => {
   });
 });
 
+describe('CSRF prevention', () => {
+  it('blocks a simple cross-site request (GET without a preflight header, or a text/plain POST)', async () => {
+    const token = bearer(await stack.tokenFor({ userId: 1, role: 'ADMIN' }));
+    const get = await fetch(`${stack.routerUrl}?query=${encodeURIComponent('{ categories }')}`, {
+      headers: token,
+    });
+    expect(get.status).toBe(400);
+    expect(await get.text()).toContain('Cross-Site Request Forgery');
+
+    const form = await fetch(stack.routerUrl, {
+      method: 'POST',
+      headers: { ...token, 'content-type': 'text/plain' },
+      body: JSON.stringify({ query: 'mutation { deleteProduct(id: "1") { id } }' }),
+    });
+    expect(form.status).toBe(400);
+    expect(await form.text()).toContain('Cross-Site Request Forgery');
+  });
+});
+
 describe('development and production routers', () => {
   it('allows introspection without a token in development', async () => {
     expect(dataOf(await postGraphQL(stack.routerUrl, INTROSPECTION))).toEqual({
