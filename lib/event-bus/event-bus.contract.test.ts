@@ -1,0 +1,513 @@
+/**
+ * One contract, two adapters: the Postgres bus on a fresh database and the Pub/Sub bus on the real
+ * emulator (started here; skipped without gcloud unless CI=true). Then the transactional outbox: its
+ * relay on each bus after a crash, and its guarantees (rollback, outage, stop, replicas) on the Postgres
+ * bus.
+ *
+ * Every test uses topics and subscriptions of its own, so the tests of one bus never see each other's
+ * events. Redeliveries are immediate (retryDelaySeconds 0) to keep the file fast; one test checks that
+ * a configured backoff is honoured.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { migrateDatabase, openDatabase } from '../database.ts';
+import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
+import {
+  pubSubTestsEnabled,
+  startPubSubEmulator,
+  type PubSubEmulator,
+} from '../../test/support/pubsub-emulator.ts';
+import { silentLogger } from '../../test/support/services.ts';
+import { createEvent, type EventEnvelope } from './event.ts';
+import type { Delivery, EventBus, RedeliveryOptions } from './event-bus.ts';
+import { enqueueEvent, OutboxRelay, type OutboxRelayOptions } from './outbox.ts';
+import { CreateOutbox } from './outbox.migration.ts';
+import { PostgresEventBus } from './postgres-event-bus.ts';
+import { PubSubEventBus } from './pubsub-event-bus.ts';
+
+const FAST: RedeliveryOptions = { retryDelaySeconds: 0 };
+
+let database: TestDatabase;
+let orm: MikroORM;
+
+beforeAll(async () => {
+  database = await createTestDatabase('event_bus');
+  orm = await openDatabase({
+    url: database.url,
+    entities: [],
+    migrations: [CreateOutbox],
+    poolMax: 4,
+    logger: silentLogger,
+  });
+  await migrateDatabase(orm, silentLogger);
+  // The state that the events announce, written in the same transactions.
+  await orm.em.fork().execute('create table note (id serial primary key, text text not null)');
+});
+
+afterAll(async () => {
+  await orm?.close();
+  await database?.drop();
+});
+
+interface Adapter {
+  name: string;
+  setUp(): Promise<void>;
+  createBus(redelivery?: RedeliveryOptions): Promise<EventBus>;
+  tearDown(): Promise<void>;
+}
+
+const postgres: Adapter = {
+  name: 'postgres',
+  setUp: async () => undefined,
+  createBus: (redelivery = FAST) =>
+    PostgresEventBus.start({ url: database.url, logger: silentLogger, ...redelivery }),
+  tearDown: async () => undefined,
+};
+
+let emulator: PubSubEmulator | undefined;
+const pubsub: Adapter = {
+  name: 'pubsub',
+  setUp: async () => {
+    emulator = await startPubSubEmulator();
+  },
+  createBus: async (redelivery = FAST) => {
+    if (emulator === undefined) throw new Error('the emulator did not start');
+    const { host, projectId } = emulator;
+    return new PubSubEventBus({ projectId, emulatorHost: host, logger: silentLogger, ...redelivery });
+  },
+  tearDown: async () => {
+    await emulator?.stop();
+  },
+};
+
+const ADAPTERS = pubSubTestsEnabled() ? [postgres, pubsub] : [postgres];
+if (!pubSubTestsEnabled()) {
+  describe.skip('pubsub event bus (gcloud is not on PATH; CI=true would make this a failure)', () => {
+    it('runs the contract against the Pub/Sub emulator', () => undefined);
+  });
+}
+
+/** A topic and a subscription no other test uses. */
+function uniqueNames(): { topic: string; subscription: string } {
+  const suffix = randomBytes(4).toString('hex');
+  return { topic: `test-topic-${suffix}`, subscription: `test-sub-${suffix}` };
+}
+
+function testEvent(n = 0): EventEnvelope<{ n: number }> {
+  return createEvent('test.happened', { n }, `request-${n}`);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls `check` until it returns something other than undefined or false. */
+async function waitFor<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const result = await check();
+    if (result !== undefined && result !== false) return result;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface Received {
+  event: EventEnvelope;
+  delivery: Delivery;
+  at: number;
+}
+
+/** A handler that records what it gets. */
+function recorder(): {
+  received: Received[];
+  ids: () => string[];
+  handler: (e: EventEnvelope, d: Delivery) => Promise<void>;
+} {
+  const received: Received[] = [];
+  return {
+    received,
+    ids: () => received.map(({ event }) => event.id).sort(),
+    handler: async (event, delivery) => {
+      received.push({ event, delivery, at: performance.now() });
+    },
+  };
+}
+
+const idsOf = (events: EventEnvelope[]) => events.map(({ id }) => id).sort();
+
+/** One transaction: a note (the state change), its events, and a rollback at the end when `fail`. */
+async function commitNote(events: [topic: string, event: EventEnvelope][], fail = false): Promise<void> {
+  await orm.em.fork().transactional(async (em) => {
+    await em.execute('insert into note (text) values (?)', [`note with ${events.length} events`]);
+    for (const [topic, event] of events) await enqueueEvent(em, topic, event);
+    if (fail) throw new Error('the change was refused');
+  });
+}
+
+interface OutboxRow {
+  event_id: string;
+  /** As Postgres prints it: raw queries return timestamps as text. */
+  published_at: string | null;
+  publish_attempts: number;
+  last_error: string | null;
+}
+
+async function outboxRows(eventIds: string[]): Promise<OutboxRow[]> {
+  return orm.em.fork().execute<OutboxRow[]>(
+    'select event_id, published_at, publish_attempts, last_error from outbox_event where event_id = any(?::uuid[]) order by id',
+    // A Postgres array literal: MikroORM would expand a JavaScript array into a list of parameters.
+    [`{${eventIds.join(',')}}`],
+  );
+}
+
+function startRelay(bus: EventBus, options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+  return OutboxRelay.start({ databaseUrl: database.url, bus, logger: silentLogger, ...options });
+}
+
+describe.each(ADAPTERS)('$name event bus', (adapter) => {
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    await adapter.setUp();
+    bus = await adapter.createBus();
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+    await adapter.tearDown();
+  });
+
+  it('delivers a published event with its envelope intact, within a second', async () => {
+    const { topic, subscription } = uniqueNames();
+    const { received, handler } = recorder();
+    const consumer = await bus.subscribe(topic, subscription, handler);
+    // Unicode, nesting, null: what JSON carries must come back as it went.
+    const event = createEvent(
+      'order.placed',
+      { orderId: 42, lines: [{ productId: '7', quantity: 2 }], notes: 'Zürich ✓', coupon: null },
+      'request-abc',
+      2,
+    );
+    await bus.publish(topic, event);
+    await waitFor('the event', () => received.length === 1);
+    expect(received[0]?.event).toEqual(event);
+    expect(received[0]?.delivery).toEqual({ attempt: 1 });
+
+    // Once the consumer is running, a new event arrives well within a second (low-stock alerts).
+    const second = testEvent(2);
+    const publishedAt = performance.now();
+    await bus.publish(topic, second);
+    await waitFor('the second event', () => received.length === 2);
+    expect(received[1]?.event).toEqual(second);
+    expect((received[1]?.at ?? Infinity) - publishedAt).toBeLessThan(1_000);
+    await consumer.close();
+  });
+
+  it('fans out to every subscription created before the publish', async () => {
+    const { topic, subscription } = uniqueNames();
+    const first = recorder();
+    const second = recorder();
+    await bus.subscribe(topic, `${subscription}-a`, first.handler);
+    const early = testEvent(0);
+    await bus.publish(topic, early);
+    await bus.subscribe(topic, `${subscription}-b`, second.handler);
+    const later = [testEvent(1), testEvent(2)];
+    await Promise.all(later.map((event) => bus.publish(topic, event)));
+
+    await waitFor('both subscriptions', () => first.received.length >= 3 && second.received.length >= 2);
+    await sleep(500);
+    expect(first.ids()).toEqual(idsOf([early, ...later]));
+    expect(second.ids()).toEqual(idsOf(later));
+  });
+
+  it('shares the events of one subscription between its consumers, each event once', async () => {
+    const { topic, subscription } = uniqueNames();
+    const replica = await adapter.createBus();
+    const handledBy = new Map<string, string[]>([
+      ['one', []],
+      ['two', []],
+    ]);
+    const consumer = (name: string) => async (event: EventEnvelope) => {
+      await sleep(20);
+      handledBy.get(name)?.push(event.id);
+    };
+    await bus.subscribe(topic, subscription, consumer('one'), { concurrency: 2 });
+    await replica.subscribe(topic, subscription, consumer('two'), { concurrency: 2 });
+    const events = Array.from({ length: 20 }, (_, n) => testEvent(n));
+    // A stream of events, as in production: the emulator hands a burst published at once to a single
+    // consumer (it ignores the consumers' flow control), real Pub/Sub and pg-boss spread it.
+    for (const event of events) {
+      await bus.publish(topic, event);
+      await sleep(20);
+    }
+
+    const all = () => [...handledBy.values()].flat();
+    await waitFor('all events', () => all().length >= events.length);
+    await sleep(500);
+    await replica.close();
+    expect(all().sort()).toEqual(idsOf(events));
+    expect(handledBy.get('one')?.length).toBeGreaterThan(0);
+    expect(handledBy.get('two')?.length).toBeGreaterThan(0);
+  });
+
+  it('redelivers an event whose handler threw, counting attempts, until it succeeds', async () => {
+    const { topic, subscription } = uniqueNames();
+    const attempts: number[] = [];
+    await bus.subscribe(topic, subscription, async (_event, { attempt }) => {
+      attempts.push(attempt);
+      if (attempt < 3) throw new Error(`attempt ${attempt} fails`);
+    });
+    await bus.publish(topic, testEvent());
+    await waitFor('the third attempt', () => attempts.length >= 3);
+    await sleep(1_000);
+    expect(attempts).toEqual([1, 2, 3]);
+    expect(await bus.deadLetters(subscription)).toEqual([]);
+  });
+
+  // 2 is below Pub/Sub's minimum of 5 (the adapter dead-letters itself); 5 is the default, the server's.
+  it.each([2, 5])(
+    'dead-letters an event after %i failed attempts and stops redelivering it',
+    async (maxAttempts) => {
+      const { topic, subscription } = uniqueNames();
+      const attempts: number[] = [];
+      await bus.subscribe(
+        topic,
+        subscription,
+        async (_event, { attempt }) => {
+          attempts.push(attempt);
+          throw new Error('poison');
+        },
+        { maxAttempts },
+      );
+      const poison = testEvent();
+      await bus.publish(topic, poison);
+
+      const deadLetters = await waitFor('the dead letter', async () => {
+        const found = await bus.deadLetters(subscription);
+        return found.length > 0 && found;
+      });
+      expect(deadLetters).toEqual([poison]);
+      await sleep(1_000);
+      expect(attempts).toEqual(Array.from({ length: maxAttempts }, (_, index) => index + 1));
+      // Looking does not take them away.
+      expect(await bus.deadLetters(subscription)).toEqual([poison]);
+    },
+  );
+
+  it('waits out the configured backoff between redeliveries', async () => {
+    const { topic, subscription } = uniqueNames();
+    const slowBus = await adapter.createBus({ retryDelaySeconds: 1, maxRetryDelaySeconds: 1 });
+    const attemptsAt: number[] = [];
+    try {
+      await slowBus.subscribe(topic, subscription, async (_event, { attempt }) => {
+        attemptsAt.push(performance.now());
+        if (attempt < 3) throw new Error('later');
+      });
+      await slowBus.publish(topic, testEvent());
+      await waitFor('the third attempt', () => attemptsAt.length >= 3);
+    } finally {
+      await slowBus.close();
+    }
+    // The emulator redelivers the first failure at once and backs off from the second on; pg-boss backs
+    // off every time. Either way, the gap after the second failure is the backoff.
+    const [, second = 0, third = 0] = attemptsAt;
+    expect(third - second).toBeGreaterThanOrEqual(900);
+  });
+
+  it.each(['subscription', 'bus'] as const)(
+    '%s close() waits for the handler in flight, which is acked',
+    async (closing) => {
+      const { topic, subscription } = uniqueNames();
+      const ownBus = await adapter.createBus();
+      let started = false;
+      let finished = false;
+      const consumer = await ownBus.subscribe(topic, subscription, async () => {
+        started = true;
+        await sleep(500);
+        finished = true;
+      });
+      await ownBus.publish(topic, testEvent());
+      await waitFor('the handler to start', () => started);
+      await (closing === 'subscription' ? consumer.close() : ownBus.close());
+      expect(finished).toBe(true);
+      if (closing === 'subscription') await ownBus.close();
+
+      // Acknowledged: the subscription holds nothing for its next consumer.
+      const after = recorder();
+      await bus.subscribe(topic, subscription, after.handler);
+      await sleep(1_000);
+      expect(after.received).toEqual([]);
+    },
+  );
+
+  it('receives through the outbox what was committed before the relay started (a crash)', async () => {
+    const { topic, subscription } = uniqueNames();
+    const { received, ids, handler } = recorder();
+    await bus.subscribe(topic, subscription, handler);
+    const events = [testEvent(1), testEvent(2), testEvent(3)];
+    await commitNote([[topic, events[0] as EventEnvelope]]);
+    await commitNote(events.slice(1).map((event) => [topic, event]));
+    await sleep(300);
+    expect(received).toEqual([]);
+
+    const relay = startRelay(bus);
+    try {
+      await waitFor('the committed events', () => received.length >= events.length);
+    } finally {
+      await relay.stop();
+    }
+    expect(ids()).toEqual(idsOf(events));
+    expect(received.map(({ event }) => event)).toEqual(expect.arrayContaining(events));
+    const rows = await outboxRows(idsOf(events));
+    expect(rows.every((row) => row.published_at !== null)).toBe(true);
+  });
+});
+
+/** A bus in front of another that counts publishes and can be taken down. */
+class ControlledBus implements EventBus {
+  readonly #inner: EventBus;
+  down = false;
+  /** Milliseconds each publish takes before it reaches the inner bus. */
+  delayMs = 0;
+  failedPublishes = 0;
+  readonly published: string[] = [];
+  publishing = 0;
+
+  constructor(inner: EventBus) {
+    this.#inner = inner;
+  }
+
+  async publish(topic: string, event: EventEnvelope): Promise<void> {
+    this.publishing += 1;
+    try {
+      await sleep(this.delayMs);
+      if (this.down) {
+        this.failedPublishes += 1;
+        throw new Error('the bus is unavailable');
+      }
+      await this.#inner.publish(topic, event);
+      this.published.push(event.id);
+    } finally {
+      this.publishing -= 1;
+    }
+  }
+
+  subscribe: EventBus['subscribe'] = (...args) => this.#inner.subscribe(...args);
+  deadLetters: EventBus['deadLetters'] = (subscription) => this.#inner.deadLetters(subscription);
+  close = () => this.#inner.close();
+}
+
+describe('transactional outbox (postgres bus)', () => {
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    bus = await postgres.createBus();
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+  });
+
+  it('refuses to enqueue outside a transaction', async () => {
+    await expect(enqueueEvent(orm.em.fork(), 'test-topic', testEvent())).rejects.toThrow(/em\.transactional/);
+  });
+
+  it('publishes what was committed and never what was rolled back', async () => {
+    const { topic, subscription } = uniqueNames();
+    const { received, ids, handler } = recorder();
+    await bus.subscribe(topic, subscription, handler);
+    const relay = startRelay(bus);
+    const rolledBack = testEvent(1);
+    const committed = testEvent(2);
+    try {
+      await expect(commitNote([[topic, rolledBack]], true)).rejects.toThrow('the change was refused');
+      await commitNote([[topic, committed]]);
+      await waitFor('the committed event', () => received.length >= 1);
+      await sleep(500);
+    } finally {
+      await relay.stop();
+    }
+    expect(ids()).toEqual([committed.id]);
+    expect(await outboxRows([rolledBack.id, committed.id])).toEqual([
+      expect.objectContaining({ event_id: committed.id, published_at: expect.any(String) }),
+    ]);
+  });
+
+  it('keeps retrying through a bus outage and publishes everything, once, when the bus is back', async () => {
+    const { topic, subscription } = uniqueNames();
+    const { received, ids, handler } = recorder();
+    await bus.subscribe(topic, subscription, handler);
+    const flaky = new ControlledBus(bus);
+    flaky.down = true;
+    const relay = startRelay(flaky, { retryDelayMs: 50, maxRetryDelayMs: 200 });
+    const events = Array.from({ length: 5 }, (_, n) => testEvent(n));
+    try {
+      for (const event of events) await commitNote([[topic, event]]);
+      await waitFor('several failed rounds', () => flaky.failedPublishes >= 3 * events.length);
+      const failing = await outboxRows(idsOf(events));
+      expect(failing.every((row) => row.published_at === null && row.publish_attempts >= 1)).toBe(true);
+      expect(failing[0]?.last_error).toBe('the bus is unavailable');
+
+      flaky.down = false;
+      await waitFor('every event', () => received.length >= events.length);
+      await sleep(500);
+    } finally {
+      await relay.stop();
+    }
+    expect(ids()).toEqual(idsOf(events));
+    expect(flaky.published.sort()).toEqual(idsOf(events));
+    const rows = await outboxRows(idsOf(events));
+    expect(rows.every((row) => row.published_at !== null)).toBe(true);
+  });
+
+  it('stop() lets the batch in hand finish publishing and marking', async () => {
+    const { topic } = uniqueNames();
+    const slow = new ControlledBus(bus);
+    slow.delayMs = 500;
+    const relay = startRelay(slow);
+    const event = testEvent();
+    await commitNote([[topic, event]]);
+    await waitFor('the publish to start', () => slow.publishing > 0);
+    await relay.stop();
+    expect(slow.published).toContain(event.id);
+    expect(await outboxRows([event.id])).toEqual([
+      expect.objectContaining({ published_at: expect.any(String) }),
+    ]);
+  });
+
+  it('lets several relays share the outbox without publishing an event twice', async () => {
+    const { topic } = uniqueNames();
+    const counting = new ControlledBus(bus);
+    const events = Array.from({ length: 300 }, (_, n) => testEvent(n));
+    for (let start = 0; start < events.length; start += 50) {
+      await commitNote(events.slice(start, start + 50).map((event) => [topic, event]));
+    }
+    const relays = [1, 2, 3].map(() => startRelay(counting, { batchSize: 20 }));
+    try {
+      await waitFor('every event', () => counting.published.length >= events.length);
+      await sleep(300);
+    } finally {
+      await Promise.all(relays.map((relay) => relay.stop()));
+    }
+    expect(counting.published.sort()).toEqual(idsOf(events));
+  });
+
+  it('deletes published rows once they are older than the retention', async () => {
+    const old = testEvent();
+    await orm.em.fork().execute(
+      `insert into outbox_event (topic, event_id, event, created_at, published_at)
+         values ('test-topic', ?, ?::jsonb, now() - interval '9 days', now() - interval '8 days')`,
+      [old.id, JSON.stringify(old)],
+    );
+    const relay = startRelay(bus);
+    try {
+      await waitFor('the old row to go', async () => (await outboxRows([old.id])).length === 0);
+    } finally {
+      await relay.stop();
+    }
+  });
+});

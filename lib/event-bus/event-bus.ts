@@ -1,0 +1,122 @@
+/**
+ * The event bus port: publish to a topic, consume through named subscriptions. Two adapters implement it
+ * with the same semantics, checked by one contract suite (event-bus.contract.test.ts):
+ *
+ * - at-least-once: an event is acknowledged only after its handler resolves, so a crash or a throw means
+ *   it comes again (consumers deduplicate on `event.id`);
+ * - a handler that throws gets the event again after a backoff, until `maxAttempts`; then the event moves
+ *   to the subscription's dead letters (see `deadLetters`) and is not redelivered;
+ * - fan-out: every subscription of a topic receives every event published after the subscription was
+ *   created, while the consumers of one subscription compete (each event goes to one of them);
+ * - `close()` stops taking events and waits for the handlers in flight.
+ *
+ * Order is not guaranteed, by either adapter.
+ */
+import type { EventEnvelope } from './event.ts';
+
+export interface Delivery {
+  /** 1 on the first delivery, counting redeliveries after a throw, a timeout or a consumer crash. */
+  attempt: number;
+}
+
+export type EventHandler = (event: EventEnvelope, delivery: Delivery) => Promise<void>;
+
+export interface SubscribeOptions {
+  /** Deliveries before the event is dead-lettered. Default 5; at most 100 (Pub/Sub's limit). */
+  maxAttempts?: number;
+  /** Handlers this consumer runs at once. Default 10. */
+  concurrency?: number;
+}
+
+export interface Subscription {
+  /** Stops this consumer and waits for its handlers in flight; the subscription itself stays. */
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  /** Resolves once the bus has durably accepted the event. */
+  publish(topic: string, event: EventEnvelope): Promise<void>;
+  /** Creates the topic, the subscription and its dead-letter place when missing, then consumes. */
+  subscribe(
+    topic: string,
+    subscription: string,
+    handler: EventHandler,
+    options?: SubscribeOptions,
+  ): Promise<Subscription>;
+  /** The events that exhausted their attempts on `subscription`, oldest first (up to 1000): what operators see. */
+  deadLetters(subscription: string): Promise<EventEnvelope[]>;
+  /** Closes every subscription of this bus (draining their handlers), then the connections. */
+  close(): Promise<void>;
+}
+
+/** How a failed event is redelivered; both adapters take these. */
+export interface RedeliveryOptions {
+  /**
+   * Seconds before the first redelivery of an event whose handler threw; later ones wait exponentially
+   * longer, up to `maxRetryDelaySeconds`. 0 redelivers at once (tests). Default 1.
+   */
+  retryDelaySeconds?: number;
+  /** The longest wait between two deliveries. Default 60. */
+  maxRetryDelaySeconds?: number;
+}
+
+const DEFAULT_REDELIVERY: Required<RedeliveryOptions> = {
+  retryDelaySeconds: 1,
+  maxRetryDelaySeconds: 60,
+};
+
+/** Pub/Sub bounds both backoffs to 600 s; the Postgres bus keeps the same range so the two agree. */
+const MAX_RETRY_DELAY_SECONDS = 600;
+
+export function resolveRedelivery(options: RedeliveryOptions): Required<RedeliveryOptions> {
+  const resolved = { ...DEFAULT_REDELIVERY, ...options };
+  const { retryDelaySeconds, maxRetryDelaySeconds } = resolved;
+  if (
+    !Number.isInteger(retryDelaySeconds) ||
+    !Number.isInteger(maxRetryDelaySeconds) ||
+    retryDelaySeconds < 0 ||
+    maxRetryDelaySeconds < retryDelaySeconds ||
+    maxRetryDelaySeconds > MAX_RETRY_DELAY_SECONDS
+  ) {
+    throw new Error(
+      `retry delays must be whole seconds with 0 <= retryDelaySeconds <= maxRetryDelaySeconds <= ${MAX_RETRY_DELAY_SECONDS}, ` +
+        `got ${retryDelaySeconds} and ${maxRetryDelaySeconds}`,
+    );
+  }
+  return resolved;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS_LIMIT = 100;
+const DEFAULT_CONCURRENCY = 10;
+
+export function resolveSubscribeOptions(options: SubscribeOptions): Required<SubscribeOptions> {
+  const { maxAttempts = DEFAULT_MAX_ATTEMPTS, concurrency = DEFAULT_CONCURRENCY } = options;
+  if (!Number.isInteger(maxAttempts) || maxAttempts < 1 || maxAttempts > MAX_ATTEMPTS_LIMIT) {
+    throw new Error(`maxAttempts must be an integer from 1 to ${MAX_ATTEMPTS_LIMIT}, got ${maxAttempts}`);
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new Error(`concurrency must be a positive integer, got ${concurrency}`);
+  }
+  return { maxAttempts, concurrency };
+}
+
+/**
+ * Names that both Pub/Sub (letters, digits, `-._~%+`, starting with a letter, 3 to 255 characters) and
+ * pg-boss (word characters, `.-/`) accept, so a name that works on one bus works on the other. The
+ * dead-letter suffix must still fit.
+ */
+const BUS_NAME = /^[A-Za-z][\w.-]{2,200}$/;
+
+export function assertBusName(kind: 'topic' | 'subscription', name: string): void {
+  if (!BUS_NAME.test(name) || name.toLowerCase().startsWith('goog')) {
+    throw new Error(
+      `invalid ${kind} name "${name}": use 3 to 201 letters, digits, "-", "_" or ".", starting with a letter (not "goog")`,
+    );
+  }
+}
+
+/** Where the events a subscription gave up on go: a pg-boss queue, or a Pub/Sub topic and subscription. */
+export function deadLetterName(subscription: string): string {
+  return `${subscription}.dead-letter`;
+}

@@ -1,0 +1,301 @@
+/**
+ * The event bus on Google Cloud Pub/Sub, or on its emulator (`gcloud beta emulators pubsub start`).
+ *
+ * A topic is a Pub/Sub topic, a subscription a Pub/Sub subscription of it (fan-out between
+ * subscriptions, competing consumers within one), and its dead letters a topic and subscription named
+ * `<subscription>.dead-letter`. Everything is created when missing.
+ *
+ * Attempts: the subscription has a dead-letter policy, which makes Pub/Sub count `deliveryAttempt` and
+ * move a message to the dead-letter topic after `maxDeliveryAttempts`. Pub/Sub refuses fewer than 5, so a
+ * smaller `maxAttempts` is enforced here: the consumer that sees the last attempt fail publishes the
+ * message to the dead-letter topic itself, then acknowledges it. The emulator implements both the
+ * policy and `deliveryAttempt`; its retry policy is coarse (the first redelivery comes at once, later ones
+ * on a tick of about 2 s), and without a retry policy it redelivers at once. It ignores server-side flow
+ * control, which only changes how a burst is spread between competing consumers.
+ *
+ * On GCP, dead-lettering also needs the Pub/Sub service agent
+ * (`service-<project-number>@gcp-sa-pubsub.iam.gserviceaccount.com`) to hold `roles/pubsub.publisher` on
+ * the dead-letter topic and `roles/pubsub.subscriber` on the subscription; the emulator checks nothing.
+ */
+import {
+  Duration,
+  PubSub,
+  SubscriptionCloseBehaviors,
+  v1,
+  type CallOptions,
+  type Message,
+  type SubscriptionMetadata,
+  type Topic,
+} from '@google-cloud/pubsub';
+import type { Logger } from '../logger.ts';
+import { parseEvent, validateEvent, type EventEnvelope } from './event.ts';
+import {
+  assertBusName,
+  deadLetterName,
+  resolveRedelivery,
+  resolveSubscribeOptions,
+  type EventBus,
+  type EventHandler,
+  type RedeliveryOptions,
+  type SubscribeOptions,
+  type Subscription,
+} from './event-bus.ts';
+
+export interface PubSubEventBusOptions extends RedeliveryOptions {
+  projectId: string;
+  /** `host:port` of the emulator (what `PUBSUB_EMULATOR_HOST` holds); unset on GCP. */
+  emulatorHost?: string;
+  logger: Logger;
+  /**
+   * How long a call to Pub/Sub (a publish, creating a topic) retries before it fails, so that an outage
+   * fails a publish within this time instead of the client's default 60 s to 10 min. Default 10 000.
+   */
+  callTimeoutMs?: number;
+  /** How long `close()` waits for handlers in flight before it nacks their messages. Default 60. */
+  drainTimeoutSeconds?: number;
+}
+
+/** Pub/Sub's bounds for a dead-letter policy's `maxDeliveryAttempts`. */
+const SERVER_MIN_ATTEMPTS = 5;
+/** gRPC status codes that mean "the thing exists or does not". */
+const ALREADY_EXISTS = 6;
+const NOT_FOUND = 5;
+/** The most dead letters `deadLetters` returns, as the Postgres bus. */
+const DEAD_LETTER_LIMIT = 1000;
+
+export class PubSubEventBus implements EventBus {
+  readonly #pubsub: PubSub;
+  readonly #projectId: string;
+  readonly #logger: Logger;
+  readonly #redelivery: Required<RedeliveryOptions>;
+  readonly #callOptions: CallOptions;
+  readonly #drainTimeoutSeconds: number;
+  /** Topics known to exist, so a publish costs one call. */
+  readonly #topics = new Map<string, Promise<Topic>>();
+  readonly #subscriptions = new Set<Subscription>();
+
+  constructor(options: PubSubEventBusOptions) {
+    const { projectId, emulatorHost, logger, callTimeoutMs = 10_000, drainTimeoutSeconds = 60 } = options;
+    this.#redelivery = resolveRedelivery(options);
+    this.#projectId = projectId;
+    this.#logger = logger.child({ component: 'pubsub-event-bus' });
+    this.#drainTimeoutSeconds = drainTimeoutSeconds;
+    this.#pubsub = new PubSub({
+      projectId,
+      // Naming the universe stops the client from asking the GCE metadata server for it, which on a
+      // machine outside GCP costs a failed lookup and a warning on stderr for every client.
+      ...(emulatorHost === undefined
+        ? {}
+        : { apiEndpoint: emulatorHost, emulatorMode: true, universeDomain: 'googleapis.com' }),
+    });
+    this.#callOptions = {
+      retry: {
+        backoffSettings: {
+          initialRetryDelayMillis: 100,
+          retryDelayMultiplier: 2,
+          maxRetryDelayMillis: 2_000,
+          initialRpcTimeoutMillis: callTimeoutMs,
+          rpcTimeoutMultiplier: 1,
+          maxRpcTimeoutMillis: callTimeoutMs,
+          totalTimeoutMillis: callTimeoutMs,
+        },
+      },
+    };
+  }
+
+  async publish(topic: string, event: EventEnvelope): Promise<void> {
+    assertBusName('topic', topic);
+    const data = Buffer.from(JSON.stringify(validateEvent(event)));
+    await (await this.#topic(topic)).publishMessage({ data, attributes: eventAttributes(event) });
+  }
+
+  async subscribe(
+    topicName: string,
+    subscriptionName: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    assertBusName('topic', topicName);
+    assertBusName('subscription', subscriptionName);
+    const { maxAttempts, concurrency } = resolveSubscribeOptions(options);
+    const deadLetterTopic = await this.#topic(deadLetterName(subscriptionName));
+    await this.#ensureSubscription(deadLetterTopic, deadLetterName(subscriptionName), {});
+    const { retryDelaySeconds, maxRetryDelaySeconds } = this.#redelivery;
+    await this.#ensureSubscription(await this.#topic(topicName), subscriptionName, {
+      deadLetterPolicy: {
+        deadLetterTopic: deadLetterTopic.name,
+        maxDeliveryAttempts: Math.max(maxAttempts, SERVER_MIN_ATTEMPTS),
+      },
+      // Without a retry policy Pub/Sub redelivers at once; null clears one an earlier setting left.
+      retryPolicy:
+        retryDelaySeconds === 0
+          ? null
+          : {
+              minimumBackoff: { seconds: retryDelaySeconds },
+              maximumBackoff: { seconds: maxRetryDelaySeconds },
+            },
+    });
+
+    const log = this.#logger.child({ topic: topicName, subscription: subscriptionName });
+    const subscription = this.#pubsub.subscription(subscriptionName, {
+      // Sent to the server too, so that on GCP competing consumers share a backlog; the emulator ignores
+      // it and hands a burst to one consumer (a steady stream is shared).
+      flowControl: { maxMessages: concurrency, allowExcessMessages: false },
+      closeOptions: {
+        behavior: SubscriptionCloseBehaviors.WaitForProcessing,
+        timeout: Duration.from({ seconds: this.#drainTimeoutSeconds }),
+      },
+    });
+    const localDeadLetter = maxAttempts < SERVER_MIN_ATTEMPTS ? deadLetterTopic : undefined;
+    subscription.on('message', (message: Message) => {
+      void this.#deliver(message, handler, { maxAttempts, localDeadLetter, log });
+    });
+    // The client reopens the stream after transient errors by itself; what reaches here is worth a log.
+    subscription.on('error', (error: Error) => log.error({ err: error }, 'subscription error'));
+
+    let closing: Promise<void> | undefined;
+    const handle: Subscription = {
+      close: () => {
+        closing ??= subscription.close().then(() => {
+          subscription.removeAllListeners();
+          this.#subscriptions.delete(handle);
+        });
+        return closing;
+      },
+    };
+    this.#subscriptions.add(handle);
+    return handle;
+  }
+
+  /**
+   * Peeks at the dead-letter subscription: pulls what it holds, then hands every message back at once
+   * (ack deadline 0), so they stay there. Pub/Sub may answer a pull with fewer messages than it holds,
+   * so on GCP this is a sample; the emulator returns them all.
+   */
+  async deadLetters(subscriptionName: string): Promise<EventEnvelope[]> {
+    assertBusName('subscription', subscriptionName);
+    // The library builds its own clients from this config with the same cast (pubsub.js getClient_).
+    const config = (await this.#pubsub.getClientConfig()) as ConstructorParameters<
+      typeof v1.SubscriberClient
+    >[0];
+    const client = new v1.SubscriberClient(config);
+    const subscription = client.subscriptionPath(this.#projectId, deadLetterName(subscriptionName));
+    const received: { ackId: string; publishedAt: number; data: Uint8Array }[] = [];
+    try {
+      for (;;) {
+        const [response] = await client.pull(
+          // returnImmediately is deprecated for consumers, but a peek must not wait for new messages.
+          { subscription, maxMessages: DEAD_LETTER_LIMIT - received.length, returnImmediately: true },
+          this.#callOptions,
+        );
+        const batch = response.receivedMessages ?? [];
+        for (const { ackId, message } of batch) {
+          if (!ackId || !message?.data) continue;
+          const publishedAt = Number(message.publishTime?.seconds ?? 0) * 1000;
+          received.push({ ackId, publishedAt, data: message.data as Uint8Array });
+        }
+        if (batch.length === 0 || received.length >= DEAD_LETTER_LIMIT) break;
+      }
+    } catch (error) {
+      if ((error as { code?: number }).code !== NOT_FOUND) throw error;
+    } finally {
+      if (received.length > 0) {
+        await client.modifyAckDeadline({
+          subscription,
+          ackIds: received.map(({ ackId }) => ackId),
+          ackDeadlineSeconds: 0,
+        });
+      }
+      await client.close();
+    }
+    return received
+      .sort((a, b) => a.publishedAt - b.publishedAt)
+      .flatMap(({ data }) => {
+        try {
+          return [parseEvent(data)];
+        } catch (error) {
+          this.#logger.warn({ err: error, subscription: subscriptionName }, 'malformed dead letter skipped');
+          return [];
+        }
+      });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
+    await this.#pubsub.close();
+  }
+
+  async #deliver(
+    message: Message,
+    handler: EventHandler,
+    context: { maxAttempts: number; localDeadLetter: Topic | undefined; log: Logger },
+  ): Promise<void> {
+    const { maxAttempts, localDeadLetter, log } = context;
+    // Pub/Sub counts attempts because the subscription has a dead-letter policy; never 0 then.
+    const attempt = Math.max(message.deliveryAttempt, 1);
+    try {
+      await handler(parseEvent(message.data), { attempt });
+      message.ack();
+      return;
+    } catch (error) {
+      log.warn({ err: error, messageId: message.id, attempt }, 'event handler failed');
+    }
+    if (localDeadLetter !== undefined && attempt >= maxAttempts) {
+      try {
+        await localDeadLetter.publishMessage({
+          data: message.data,
+          attributes: { ...message.attributes, deliveryAttempts: String(attempt) },
+        });
+        message.ack();
+        return;
+      } catch (error) {
+        log.error(
+          { err: error, messageId: message.id },
+          'could not dead-letter the event; it will come again',
+        );
+      }
+    }
+    message.nack();
+  }
+
+  /** The topic, created when missing (once per process). */
+  #topic(name: string): Promise<Topic> {
+    let topic = this.#topics.get(name);
+    if (topic === undefined) {
+      topic = this.#pubsub
+        .topic(name)
+        .get({ autoCreate: true, ...this.#callOptions })
+        .catch((error: unknown) => {
+          // Another process created it between our lookup and our create.
+          if ((error as { code?: number }).code !== ALREADY_EXISTS) throw error;
+        })
+        .then(() => this.#pubsub.topic(name, { gaxOpts: this.#callOptions }));
+      topic.catch(() => this.#topics.delete(name));
+      this.#topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  /** Creates the subscription, or brings an existing one to `settings` (they may have changed since). */
+  async #ensureSubscription(topic: Topic, name: string, settings: SubscriptionMetadata): Promise<void> {
+    const subscription = topic.subscription(name);
+    try {
+      await subscription.getMetadata(this.#callOptions);
+    } catch (error) {
+      if ((error as { code?: number }).code !== NOT_FOUND) throw error;
+      try {
+        await topic.createSubscription(name, { ...settings, gaxOpts: this.#callOptions });
+        return;
+      } catch (createError) {
+        // Another process created it between our lookup and our create: update it like an old one.
+        if ((createError as { code?: number }).code !== ALREADY_EXISTS) throw createError;
+      }
+    }
+    if (Object.keys(settings).length > 0) await subscription.setMetadata(settings, this.#callOptions);
+  }
+}
+
+/** Lets operators and filters see what a message is without decoding it. */
+function eventAttributes(event: EventEnvelope): Record<string, string> {
+  return { eventId: event.id, eventType: event.type, correlationId: event.correlationId };
+}
