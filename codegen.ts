@@ -21,7 +21,9 @@ const subgraphs: Record<string, SubgraphTypes> = {
     context: 'InventoryContext',
     mappers: {
       InventoryItem: '../inventory-item.entity.ts#InventoryItem as InventoryItemEntity',
+      StockMovement: '../stock-movement.entity.ts#StockMovement as StockMovementEntity',
       Product: '../../../lib/federation.ts#EntityReference',
+      User: '../../../lib/federation.ts#EntityReference',
     },
   },
 };

@@ -1,9 +1,22 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { DateTimeScalar } from '../../lib/scalars.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
+import type { InventoryContext } from './inventory.subgraph.ts';
 import { availableUnits, isLowStock } from './inventory.service.ts';
 
 export const inventoryResolvers: Resolvers = {
   DateTime: DateTimeScalar,
+  Query: {
+    inventory: (_, { productId }, { inventory }) => inventory.stockOf(productId),
+    inventoryItems: (_, { page, pageSize }, { inventory }) => inventory.list(page, pageSize),
+    lowStockItems: (_, __, { inventory }) => inventory.lowStock(),
+  },
+  Mutation: {
+    adjustInventory: (_, { productId, adjustment, reason }, { inventory, viewer }) =>
+      inventory.adjust(viewer, productId, adjustment, reason),
+    setReorderLevel: (_, { productId, reorderLevel }, { inventory }) =>
+      inventory.setReorderLevel(productId, reorderLevel),
+  },
   Product: {
     inventory: ({ id }, _, { inventory }) => inventory.stockOf(id),
   },
@@ -11,5 +24,12 @@ export const inventoryResolvers: Resolvers = {
     product: (item) => ({ id: String(item.productId) }),
     available: (item) => availableUnits(item),
     isLowStock: (item) => isLowStock(item),
+    movements: (item, { page, pageSize }, { inventory }) =>
+      inventory.movementsOf(item.productId, page, pageSize),
   },
-};
+  StockMovement: {
+    id: (movement) => String(movement.id),
+    orderId: (movement) => (movement.orderId === null ? null : String(movement.orderId)),
+    actor: (movement) => (movement.actorUserId === null ? null : { id: String(movement.actorUserId) }),
+  },
+} satisfies Resolvers & GraphQLResolverMap<InventoryContext>;

@@ -1,9 +1,12 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { InventoryItem as InventoryItemEntity } from '../inventory-item.entity.ts';
+import type { StockMovement as StockMovementEntity } from '../stock-movement.entity.ts';
 import type { EntityReference } from '../../../lib/federation.ts';
 import type { InventoryContext } from '../inventory.subgraph.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
+export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
+export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
 export type Scalars = {
   ID: { input: string; output: string; }
@@ -22,6 +25,8 @@ export type InventoryItem = {
   /** Units that can still be ordered. */
   available: Scalars['Int']['output'];
   isLowStock: Scalars['Boolean']['output'];
+  /** The product's stock movements, newest first. pageSize is at most 100. PHARMACIST or ADMIN. */
+  movements: StockMovementPage;
   product: Product;
   /** Units on the shelf. */
   quantity: Scalars['Int']['output'];
@@ -33,11 +38,102 @@ export type InventoryItem = {
   updatedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
+
+/** The stock of one product. available = quantity - reserved. */
+export type InventoryItemMovementsArgs = {
+  page?: InputMaybe<Scalars['Int']['input']>;
+  pageSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type InventoryItemPage = {
+  __typename?: 'InventoryItemPage';
+  hasNextPage: Scalars['Boolean']['output'];
+  items: Array<InventoryItem>;
+  page: Scalars['Int']['output'];
+  pageSize: Scalars['Int']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Adds (positive) or removes (negative) units on the shelf and records the movement with its reason. Refused
+   * with CONFLICT when it would take the available units below zero. PHARMACIST or ADMIN.
+   */
+  adjustInventory: InventoryItem;
+  /** Sets the level at or below which the product counts as low on stock. PHARMACIST or ADMIN. */
+  setReorderLevel: InventoryItem;
+};
+
+
+export type MutationAdjustInventoryArgs = {
+  adjustment: Scalars['Int']['input'];
+  productId: Scalars['ID']['input'];
+  reason: Scalars['String']['input'];
+};
+
+
+export type MutationSetReorderLevelArgs = {
+  productId: Scalars['ID']['input'];
+  reorderLevel: Scalars['Int']['input'];
+};
+
 export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
   /** Every product has stock information; quantity is 0 until it is stocked. */
   inventory: InventoryItem;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** The stock of a product; a product never stocked has quantity 0. PHARMACIST or ADMIN. */
+  inventory: InventoryItem;
+  /** Every product whose stock or reorder level was ever set, by product id. pageSize is at most 100. PHARMACIST or ADMIN. */
+  inventoryItems: InventoryItemPage;
+  /** Items whose available units are at or below their reorder level, the most short first. PHARMACIST or ADMIN. */
+  lowStockItems: Array<InventoryItem>;
+};
+
+
+export type QueryInventoryArgs = {
+  productId: Scalars['ID']['input'];
+};
+
+
+export type QueryInventoryItemsArgs = {
+  page?: InputMaybe<Scalars['Int']['input']>;
+  pageSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One change of a product's stock, as recorded in the ledger. */
+export type StockMovement = {
+  __typename?: 'StockMovement';
+  /** The staff member who made the change, if it was made by hand. */
+  actor?: Maybe<User>;
+  /** Units added (positive) or removed (negative). */
+  delta: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** The order that caused the change, if any. */
+  orderId?: Maybe<Scalars['ID']['output']>;
+  /** The product's quantity right after this change. */
+  quantityAfter: Scalars['Int']['output'];
+  reason: Scalars['String']['output'];
+};
+
+export type StockMovementPage = {
+  __typename?: 'StockMovementPage';
+  hasNextPage: Scalars['Boolean']['output'];
+  items: Array<StockMovement>;
+  page: Scalars['Int']['output'];
+  pageSize: Scalars['Int']['output'];
+  totalCount: Scalars['Int']['output'];
+};
+
+export type User = {
+  __typename?: 'User';
+  id: Scalars['ID']['output'];
 };
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
@@ -139,8 +235,14 @@ export type ResolversTypes = ResolversObject<{
   InventoryItem: ResolverTypeWrapper<InventoryItemEntity>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  Product: ResolverTypeWrapper<EntityReference>;
+  InventoryItemPage: ResolverTypeWrapper<Omit<InventoryItemPage, 'items'> & { items: Array<ResolversTypes['InventoryItem']> }>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Product: ResolverTypeWrapper<EntityReference>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  StockMovement: ResolverTypeWrapper<StockMovementEntity>;
+  StockMovementPage: ResolverTypeWrapper<Omit<StockMovementPage, 'items'> & { items: Array<ResolversTypes['StockMovement']> }>;
+  User: ResolverTypeWrapper<EntityReference>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
 
@@ -150,10 +252,22 @@ export type ResolversParentTypes = ResolversObject<{
   InventoryItem: InventoryItemEntity;
   Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
-  Product: EntityReference;
+  InventoryItemPage: Omit<InventoryItemPage, 'items'> & { items: Array<ResolversParentTypes['InventoryItem']> };
+  Mutation: Record<PropertyKey, never>;
   ID: Scalars['ID']['output'];
+  Product: EntityReference;
+  Query: Record<PropertyKey, never>;
+  StockMovement: StockMovementEntity;
+  StockMovementPage: Omit<StockMovementPage, 'items'> & { items: Array<ResolversParentTypes['StockMovement']> };
+  User: EntityReference;
   String: Scalars['String']['output'];
 }>;
+
+export type RequiresRoleDirectiveArgs = {
+  roles: Array<Scalars['String']['input']>;
+};
+
+export type RequiresRoleDirectiveResolver<Result, Parent, ContextType = InventoryContext, Args = RequiresRoleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -162,11 +276,25 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type InventoryItemResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['InventoryItem'] = ResolversParentTypes['InventoryItem']> = ResolversObject<{
   available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   isLowStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  movements?: Resolver<ResolversTypes['StockMovementPage'], ParentType, ContextType, RequireFields<InventoryItemMovementsArgs, 'page' | 'pageSize'>>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reorderLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   updatedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+}>;
+
+export type InventoryItemPageResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['InventoryItemPage'] = ResolversParentTypes['InventoryItemPage']> = ResolversObject<{
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['InventoryItem']>, ParentType, ContextType>;
+  page?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type MutationResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
+  adjustInventory?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType, RequireFields<MutationAdjustInventoryArgs, 'adjustment' | 'productId' | 'reason'>>;
+  setReorderLevel?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType, RequireFields<MutationSetReorderLevelArgs, 'productId' | 'reorderLevel'>>;
 }>;
 
 export type ProductResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
@@ -175,9 +303,46 @@ export type ProductResolvers<ContextType = InventoryContext, ParentType extends 
   inventory?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType>;
 }>;
 
+export type QueryResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
+  inventory?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType, RequireFields<QueryInventoryArgs, 'productId'>>;
+  inventoryItems?: Resolver<ResolversTypes['InventoryItemPage'], ParentType, ContextType, RequireFields<QueryInventoryItemsArgs, 'page' | 'pageSize'>>;
+  lowStockItems?: Resolver<Array<ResolversTypes['InventoryItem']>, ParentType, ContextType>;
+}>;
+
+export type StockMovementResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['StockMovement'] = ResolversParentTypes['StockMovement']> = ResolversObject<{
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  delta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  quantityAfter?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type StockMovementPageResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['StockMovementPage'] = ResolversParentTypes['StockMovementPage']> = ResolversObject<{
+  hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  items?: Resolver<Array<ResolversTypes['StockMovement']>, ParentType, ContextType>;
+  page?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  pageSize?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
+export type UserResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+}>;
+
 export type Resolvers<ContextType = InventoryContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   InventoryItem?: InventoryItemResolvers<ContextType>;
+  InventoryItemPage?: InventoryItemPageResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  Query?: QueryResolvers<ContextType>;
+  StockMovement?: StockMovementResolvers<ContextType>;
+  StockMovementPage?: StockMovementPageResolvers<ContextType>;
+  User?: UserResolvers<ContextType>;
 }>;
 
+export type DirectiveResolvers<ContextType = InventoryContext> = ResolversObject<{
+  requiresRole?: RequiresRoleDirectiveResolver<any, any, ContextType>;
+}>;
