@@ -33,6 +33,22 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/**
+ * A consumer's handle, registered in `open` (what the bus closes on `close()`): `close` runs `stop` once,
+ * however often it is called, then drops the handle.
+ */
+export function trackSubscription(open: Set<Subscription>, stop: () => Promise<void>): Subscription {
+  let closing: Promise<void> | undefined;
+  const handle: Subscription = {
+    close: () =>
+      (closing ??= stop().then(() => {
+        open.delete(handle);
+      })),
+  };
+  open.add(handle);
+  return handle;
+}
+
 export interface EventBus {
   /** Resolves once the bus has durably accepted the event. */
   publish(topic: string, event: EventEnvelope): Promise<void>;

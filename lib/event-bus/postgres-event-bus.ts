@@ -24,6 +24,7 @@ import {
   deadLetterName,
   resolveRedelivery,
   resolveSubscribeOptions,
+  trackSubscription,
   type EventBus,
   type EventHandler,
   type RedeliveryOptions,
@@ -140,17 +141,9 @@ export class PostgresEventBus implements EventBus {
       (jobs) => Promise.all(jobs.map((job) => deliver(job, handler, log))),
     );
 
-    let closing: Promise<void> | undefined;
-    const handle: Subscription = {
-      close: () => {
-        closing ??= this.#boss.offWork(subscription, { id: workerId, wait: true }).then(() => {
-          this.#subscriptions.delete(handle);
-        });
-        return closing;
-      },
-    };
-    this.#subscriptions.add(handle);
-    return handle;
+    return trackSubscription(this.#subscriptions, () =>
+      this.#boss.offWork(subscription, { id: workerId, wait: true }),
+    );
   }
 
   async deadLetters(subscription: string): Promise<EventEnvelope[]> {

@@ -34,6 +34,7 @@ import {
   deadLetterName,
   resolveRedelivery,
   resolveSubscribeOptions,
+  trackSubscription,
   type EventBus,
   type EventHandler,
   type RedeliveryOptions,
@@ -153,18 +154,10 @@ export class PubSubEventBus implements EventBus {
     // The client reopens the stream after transient errors by itself; what reaches here is worth a log.
     subscription.on('error', (error: Error) => log.error({ err: error }, 'subscription error'));
 
-    let closing: Promise<void> | undefined;
-    const handle: Subscription = {
-      close: () => {
-        closing ??= subscription.close().then(() => {
-          subscription.removeAllListeners();
-          this.#subscriptions.delete(handle);
-        });
-        return closing;
-      },
-    };
-    this.#subscriptions.add(handle);
-    return handle;
+    return trackSubscription(this.#subscriptions, async () => {
+      await subscription.close();
+      subscription.removeAllListeners();
+    });
   }
 
   /**
