@@ -85,6 +85,8 @@ export function createRouter(
       ...[...subgraphUrls].map(async ([name, url]) => {
         const health = new URL('/health', url);
         const response = await withTimeout(fetch(health), 1_500).catch(() => undefined);
+        // Read the body so the keep-alive socket goes back to the pool instead of waiting for GC.
+        await response?.arrayBuffer().catch(() => undefined);
         if (!response?.ok) {
           logger.warn({ subgraph: name, url: health.origin }, 'subgraph not answering');
           throw new Error(`subgraph ${name} is not answering`);

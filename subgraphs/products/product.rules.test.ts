@@ -124,6 +124,15 @@ describe('validateNewProduct', () => {
     });
   });
 
+  it('refuses an explicit null currency or prescription flag, as an update does', () => {
+    expect(() => validateNewProduct({ ...VALID, currency: null })).toThrow(
+      'input.currency: must not be empty',
+    );
+    expect(() => validateNewProduct({ ...VALID, requiresPrescription: null })).toThrow(
+      'input.requiresPrescription: must be true or false',
+    );
+  });
+
   it('applies defaults and trims text', () => {
     expect(
       validateNewProduct({ sku: ' vit-c ', name: '  Vitamin C  ', price: '10', category: ' Vitamins ' }),

@@ -72,10 +72,19 @@ const RULES: { [K in keyof ProductData]: (input: ProductInputFields, prefix: str
       throw new BadUserInputError(`${prefix}.price`, 'is required');
     return parseMoney(input.price, `${prefix}.price`);
   },
-  currency: (input, prefix) => currencyCode(input.currency ?? 'USD', `${prefix}.currency`),
+  currency: (input, prefix) => {
+    // Absent means the default; an explicit null is a mistake, on create as on update.
+    if (input.currency === null) throw new BadUserInputError(`${prefix}.currency`, 'must not be empty');
+    return currencyCode(input.currency ?? 'USD', `${prefix}.currency`);
+  },
   category: (input, prefix) => requiredText(input.category, `${prefix}.category`, 100),
   manufacturer: (input, prefix) => optionalText(input.manufacturer, `${prefix}.manufacturer`, 200),
-  requiresPrescription: (input) => input.requiresPrescription ?? false,
+  requiresPrescription: (input, prefix) => {
+    if (input.requiresPrescription === null) {
+      throw new BadUserInputError(`${prefix}.requiresPrescription`, 'must be true or false');
+    }
+    return input.requiresPrescription ?? false;
+  },
 };
 
 /** Which input field feeds which stored field. */
@@ -104,12 +113,9 @@ export function validateNewProduct(input: ProductInputFields, prefix = 'input'):
  */
 export function validateProductChanges(input: ProductInputFields, prefix = 'input'): Partial<ProductData> {
   const present = FIELDS.filter((field) => input[INPUT_FIELD[field]] !== undefined);
-  const changes = Object.fromEntries(present.map((field) => [field, RULES[field](input, prefix)]));
-  if (input.requiresPrescription === null) {
-    throw new BadUserInputError(`${prefix}.requiresPrescription`, 'must be true or false');
-  }
-  if (input.currency === null) throw new BadUserInputError(`${prefix}.currency`, 'must not be empty');
-  return changes as Partial<ProductData>;
+  return Object.fromEntries(
+    present.map((field) => [field, RULES[field](input, prefix)]),
+  ) as Partial<ProductData>;
 }
 
 /** Escapes LIKE wildcards so a search for "50%" means the text "50%". */
