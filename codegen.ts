@@ -16,7 +16,15 @@ const subgraphs: Record<string, SubgraphTypes> = {
     context: 'ProductsContext',
     mappers: { Product: '../product.entity.ts#Product as ProductEntity' },
   },
-  orders: { context: 'OrdersContext', mappers: { Order: '../order.entity.ts#Order as OrderEntity' } },
+  orders: {
+    context: 'OrdersContext',
+    mappers: {
+      Order: '../order.entity.ts#Order as OrderEntity',
+      OrderLine: '../order-line.entity.ts#OrderLine as OrderLineEntity',
+      Product: '../../../lib/federation.ts#EntityReference',
+      User: '../../../lib/federation.ts#EntityReference',
+    },
+  },
   inventory: {
     context: 'InventoryContext',
     mappers: {

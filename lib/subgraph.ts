@@ -32,6 +32,12 @@ import {
   type Migration,
 } from './database.ts';
 import { createErrorFormatter, refusal, UnauthenticatedError } from './errors.ts';
+import { readEventBusConfig, type EventBusConfig } from './event-bus/bus-config.ts';
+import {
+  EventProcessing,
+  type EventConsumer,
+  type SubscriptionDeclaration,
+} from './event-bus/event-processing.ts';
 import { listenGraphQL, type IncomingRequest, type Route, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { rejectNulCharactersPlugin } from './nul-characters.plugin.ts';
@@ -68,6 +74,19 @@ export function readSubgraphConfig(env: Env, defaultPort: number): SubgraphConfi
   return readConfig(env, (read) => readSubgraphSettings(read, defaultPort));
 }
 
+/** The config of a subgraph that takes part in the saga: the common settings and its event bus. */
+export interface EventSubgraphConfig extends SubgraphConfig {
+  eventBus: EventBusConfig;
+}
+
+export function readEventSubgraphSettings(read: EnvReader, defaultPort: number): EventSubgraphConfig {
+  return { ...readSubgraphSettings(read, defaultPort), eventBus: readEventBusConfig(read) };
+}
+
+export function readEventSubgraphConfig(env: Env, defaultPort: number): EventSubgraphConfig {
+  return readConfig(env, (read) => readEventSubgraphSettings(read, defaultPort));
+}
+
 /** The context every resolver gets; a subgraph extends it with its services. */
 export interface SubgraphContext {
   /** A fresh EntityManager per request: its own identity map and unit of work. */
@@ -88,11 +107,24 @@ export interface SubgraphModule<TContext extends SubgraphContext> {
   createContext(base: SubgraphContext): TContext;
   /** Extra GET endpoints (the users subgraph's JWKS). */
   routes?: Readonly<Record<string, Route>>;
+  /** Its part in the saga; such a subgraph needs an EventSubgraphConfig. */
+  events?: SubgraphEvents;
+}
+
+export interface SubgraphEvents {
+  /** Every subscription of the saga, declared before the first publish so that no event is dropped. */
+  subscriptions: readonly SubscriptionDeclaration[];
+  /** Whether it writes an outbox (its migrations include CreateOutbox), so a relay runs. */
+  publishes: boolean;
+  /** Its consumers (its migrations include CreateProcessedEvent when there are any). */
+  consumers: readonly EventConsumer[];
 }
 
 export interface Subgraph {
   orm: MikroORM;
   logger: Logger;
+  /** Its outbox relay and consumers, for a subgraph with `events`. */
+  events: EventProcessing | undefined;
   listen(): Promise<RunningServer>;
   /** Closes the HTTP server (after `listen`) and the database pool. */
   close(): Promise<void>;
@@ -104,9 +136,12 @@ export function loadTypeDefs(url: URL): DocumentNode {
 
 export async function createSubgraph<TContext extends SubgraphContext>(
   module: SubgraphModule<TContext>,
-  config: SubgraphConfig,
+  config: SubgraphConfig & { eventBus?: EventBusConfig },
   logger: Logger = createLogger(module.name, config.logLevel),
 ): Promise<Subgraph> {
+  if (module.events && !config.eventBus) {
+    throw new Error(`the ${module.name} subgraph publishes or consumes events: its config needs an eventBus`);
+  }
   const orm = await openDatabase({
     url: config.databaseUrl,
     entities: module.entities,
@@ -137,10 +172,22 @@ export async function createSubgraph<TContext extends SubgraphContext>(
     ],
   });
 
+  const events =
+    module.events && config.eventBus
+      ? EventProcessing.start({
+          ...module.events,
+          bus: config.eventBus,
+          orm,
+          databaseUrl: config.databaseUrl,
+          logger,
+        })
+      : undefined;
+
   let server: RunningServer | undefined;
   return {
     orm,
     logger,
+    events,
     async listen() {
       server = await listenGraphQL(
         {
@@ -165,7 +212,9 @@ export async function createSubgraph<TContext extends SubgraphContext>(
       return server;
     },
     async close() {
+      // Requests first (they write outbox rows), then the relay and the consumers, then the database.
       await server?.close();
+      await events?.stop();
       await orm.close();
     },
   };

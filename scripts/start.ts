@@ -63,13 +63,23 @@ async function loadDemoData(name: SubgraphName, orm: MikroORM): Promise<void> {
 }
 
 try {
+  // The Postgres event bus (unless EVENT_BUS=pubsub) keeps its queues in a database of its own.
+  let busEnv: Record<string, string> = {};
+  if ((env.EVENT_BUS ?? 'postgres') === 'postgres' && env.EVENT_BUS_DATABASE_URL === undefined) {
+    const eventsDatabase = `${stackConfig.databasePrefix}events`;
+    await ensureDatabase(server, eventsDatabase);
+    busEnv = { EVENT_BUS_DATABASE_URL: databaseUrl(server, eventsDatabase) };
+  }
   const subgraphUrls: Record<string, string> = {};
+  // In this order: orders prices its lines from the products subgraph, started before it.
   for (const name of SUBGRAPH_NAMES) {
     const { fromEnv, defaultPort } = SUBGRAPHS[name];
     const database = `${stackConfig.databasePrefix}${name}`;
     await ensureDatabase(server, database);
     const subgraph = await exitOnConfigError(() =>
       fromEnv({
+        ...busEnv,
+        ...subgraphUrls,
         ...env,
         DATABASE_URL: databaseUrl(server, database),
         PORT: env[`${name.toUpperCase()}_PORT`] ?? String(defaultPort),

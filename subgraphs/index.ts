@@ -1,9 +1,14 @@
 /** The four subgraphs, their default ports, SDL, config readers and factories: the one list every tool reads. */
 import type { DocumentNode } from 'graphql';
 import type { Env } from '../lib/config.ts';
-import { readSubgraphConfig, type Subgraph, type SubgraphConfig } from '../lib/subgraph.ts';
+import {
+  readEventSubgraphConfig,
+  readSubgraphConfig,
+  type Subgraph,
+  type SubgraphConfig,
+} from '../lib/subgraph.ts';
 import { createInventorySubgraph, inventoryModule } from './inventory/inventory.subgraph.ts';
-import { createOrdersSubgraph, ordersModule } from './orders/orders.subgraph.ts';
+import { createOrdersSubgraph, ordersTypeDefs, readOrdersConfig } from './orders/orders.subgraph.ts';
 import { createProductsSubgraph, productsModule } from './products/products.subgraph.ts';
 import { createUsersSubgraph, readUsersConfig, usersTypeDefs } from './users/users.subgraph.ts';
 
@@ -38,14 +43,14 @@ export const SUBGRAPHS = {
   }),
   orders: entry({
     defaultPort: 4003,
-    typeDefs: ordersModule.typeDefs,
-    readConfig: readSubgraphConfig,
+    typeDefs: ordersTypeDefs,
+    readConfig: readOrdersConfig,
     create: createOrdersSubgraph,
   }),
   inventory: entry({
     defaultPort: 4004,
     typeDefs: inventoryModule.typeDefs,
-    readConfig: readSubgraphConfig,
+    readConfig: readEventSubgraphConfig,
     create: createInventorySubgraph,
   }),
 };

@@ -224,6 +224,21 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     expect(second.ids()).toEqual(idsOf(later));
   });
 
+  it('keeps for a subscription ensured before the publish what comes before its consumer starts', async () => {
+    const { topic, subscription } = uniqueNames();
+    await bus.ensureSubscription(topic, subscription);
+    // Twice, as every service of the saga declares the same subscriptions at start-up.
+    await bus.ensureSubscription(topic, subscription);
+    const early = [testEvent(0), testEvent(1)];
+    for (const event of early) await bus.publish(topic, event);
+    const { ids, handler } = recorder();
+    const consumer = await bus.subscribe(topic, subscription, handler);
+    await waitFor('the events published before the consumer', () => ids().length >= early.length);
+    await sleep(300);
+    expect(ids()).toEqual(idsOf(early));
+    await consumer.close();
+  });
+
   it('shares the events of one subscription between its consumers, each event once', async () => {
     const { topic, subscription } = uniqueNames();
     const replica = await adapter.createBus();
@@ -396,6 +411,7 @@ class ControlledBus implements EventBus {
     }
   }
 
+  ensureSubscription: EventBus['ensureSubscription'] = (...args) => this.#inner.ensureSubscription(...args);
   subscribe: EventBus['subscribe'] = (...args) => this.#inner.subscribe(...args);
   deadLetters: EventBus['deadLetters'] = (subscription) => this.#inner.deadLetters(subscription);
   close = () => this.#inner.close();

@@ -52,7 +52,13 @@ export function trackSubscription(open: Set<Subscription>, stop: () => Promise<v
 export interface EventBus {
   /** Resolves once the bus has durably accepted the event. */
   publish(topic: string, event: EventEnvelope): Promise<void>;
-  /** Creates the topic, the subscription and its dead-letter place when missing, then consumes. */
+  /**
+   * Creates the topic, the subscription and its dead-letter place when missing, without consuming: a
+   * subscription receives only what is published after it exists, so a publisher declares its consumers'
+   * subscriptions before its first publish.
+   */
+  ensureSubscription(topic: string, subscription: string, options?: SubscribeOptions): Promise<void>;
+  /** Ensures the subscription (as `ensureSubscription`), then consumes. */
   subscribe(
     topic: string,
     subscription: string,

@@ -99,15 +99,14 @@ export class PostgresEventBus implements EventBus {
     await this.#boss.publish(topic, validateEvent(event), { id: event.id });
   }
 
-  async subscribe(
+  async ensureSubscription(
     topic: string,
     subscription: string,
-    handler: EventHandler,
     options: SubscribeOptions = {},
-  ): Promise<Subscription> {
+  ): Promise<void> {
     assertBusName('topic', topic);
     assertBusName('subscription', subscription);
-    const { maxAttempts, concurrency } = resolveSubscribeOptions(options);
+    const { maxAttempts } = resolveSubscribeOptions(options);
     const deadLetter = deadLetterName(subscription);
     await this.#boss.createQueue(deadLetter);
     const { retryDelaySeconds, maxRetryDelaySeconds } = this.#redelivery;
@@ -125,7 +124,16 @@ export class PostgresEventBus implements EventBus {
     await this.#boss.createQueue(subscription, queueOptions);
     await this.#boss.updateQueue(subscription, { retryDelayMax: null, ...queueOptions });
     await this.#boss.subscribe(topic, subscription);
+  }
 
+  async subscribe(
+    topic: string,
+    subscription: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    await this.ensureSubscription(topic, subscription, options);
+    const { concurrency } = resolveSubscribeOptions(options);
     const log = this.#logger.child({ topic, subscription });
     const workerId = await this.#boss.work<object>(
       subscription,

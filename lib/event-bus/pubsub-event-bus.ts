@@ -110,15 +110,14 @@ export class PubSubEventBus implements EventBus {
     await (await this.#topic(topic)).publishMessage({ data, attributes: eventAttributes(event) });
   }
 
-  async subscribe(
+  async ensureSubscription(
     topicName: string,
     subscriptionName: string,
-    handler: EventHandler,
     options: SubscribeOptions = {},
-  ): Promise<Subscription> {
+  ): Promise<void> {
     assertBusName('topic', topicName);
     assertBusName('subscription', subscriptionName);
-    const { maxAttempts, concurrency } = resolveSubscribeOptions(options);
+    const { maxAttempts } = resolveSubscribeOptions(options);
     const deadLetterTopic = await this.#topic(deadLetterName(subscriptionName));
     await this.#ensureSubscription(deadLetterTopic, deadLetterName(subscriptionName), {});
     const { retryDelaySeconds, maxRetryDelaySeconds } = this.#redelivery;
@@ -136,7 +135,17 @@ export class PubSubEventBus implements EventBus {
               maximumBackoff: { seconds: maxRetryDelaySeconds },
             },
     });
+  }
 
+  async subscribe(
+    topicName: string,
+    subscriptionName: string,
+    handler: EventHandler,
+    options: SubscribeOptions = {},
+  ): Promise<Subscription> {
+    await this.ensureSubscription(topicName, subscriptionName, options);
+    const { maxAttempts, concurrency } = resolveSubscribeOptions(options);
+    const deadLetterTopic = await this.#topic(deadLetterName(subscriptionName));
     const log = this.#logger.child({ topic: topicName, subscription: subscriptionName });
     const subscription = this.#pubsub.subscription(subscriptionName, {
       // Sent to the server too, so that on GCP competing consumers share a backlog; the emulator ignores

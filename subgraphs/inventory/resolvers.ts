@@ -2,7 +2,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { DateTimeScalar } from '../../lib/scalars.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { InventoryContext } from './inventory.subgraph.ts';
-import { availableUnits, isLowStock } from './inventory.service.ts';
+import { availableUnits, isLowStock } from './stock-levels.ts';
 
 export const inventoryResolvers: Resolvers = {
   DateTime: DateTimeScalar,

@@ -22,6 +22,12 @@ export const OrderSchema = defineEntity({
     currency: p.string().length(3),
     shippingAddress: p.text(),
     notes: p.text().nullable(),
+    /** Why inventory could not reserve the order; set when REJECTED. */
+    rejectionReason: p.text().nullable(),
+    /** The client's key for retrying placeOrder safely; unique per customer. */
+    idempotencyKey: p.string().length(100).nullable(),
+    /** A digest of the placeOrder input that came with the key (order.rules.ts requestFingerprint). */
+    requestFingerprint: p.string().length(64).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

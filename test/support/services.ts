@@ -55,6 +55,8 @@ export async function startTestSubgraph(
     PORT: '0',
     DATABASE_URL: database.url,
     ROUTER_SECRET: TEST_ROUTER_SECRET,
+    // A subgraph of the saga alone keeps its bus in its own database; a stack shares one (startTestStack).
+    ...(SAGA_SUBGRAPHS.includes(name) ? { EVENT_BUS_DATABASE_URL: database.url, ...FAST_REDELIVERY } : {}),
     ...overrides,
   };
   // A users subgraph signs tokens with keys from a file; a temporary one unless the caller shares its own.
@@ -72,6 +74,22 @@ export async function startTestSubgraph(
       if (ownKeysFile) await removeKeysFile(ownKeysFile);
     },
   };
+}
+
+/** The subgraphs that publish and consume events. */
+const SAGA_SUBGRAPHS: readonly SubgraphName[] = ['orders', 'inventory'];
+
+/** Redeliveries at once, so that a test of a failing event does not wait out a production backoff. */
+export const FAST_REDELIVERY = { EVENT_RETRY_DELAY_SECONDS: '0', EVENT_MAX_RETRY_DELAY_SECONDS: '0' };
+
+export interface TestStackOptions {
+  /** Router variables (rate limits, limits). */
+  routerEnv?: Record<string, string>;
+  /**
+   * The saga subgraphs' bus variables (EVENT_BUS, PUBSUB_*); by default a Postgres bus on a fresh
+   * database of its own.
+   */
+  busEnv?: Record<string, string>;
 }
 
 export interface TestStack {
@@ -114,15 +132,26 @@ export async function mintAccessToken(keysFile: string, viewer: Viewer, ttlSecon
   return issueAccessToken(viewer, signingKeysFromFile(keysFile), { ...TEST_TOKEN_SETTINGS, ttlSeconds });
 }
 
-/** The four subgraphs, each on a fresh database, and the router in front of them, all in this process. */
-export async function startTestStack(routerEnv: Record<string, string> = {}): Promise<TestStack> {
+/**
+ * The four subgraphs, each on a fresh database, and the router in front of them, all in this process. The
+ * saga's subgraphs share a bus and are connected to it when this resolves.
+ */
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const { routerEnv = {} } = options;
   const keysFile = await temporaryKeysFile();
-  const started = await Promise.all(
-    SUBGRAPH_NAMES.map(
-      async (name) => [name, await startTestSubgraph(name, { JWT_KEYS_FILE: keysFile })] as const,
-    ),
-  );
-  const subgraphs = Object.fromEntries(started) as Record<SubgraphName, TestSubgraph>;
+  const busDatabase = options.busEnv ? undefined : await createTestDatabase('events');
+  const busEnv = options.busEnv ?? { EVENT_BUS_DATABASE_URL: busDatabase?.url ?? '' };
+  const start = (name: SubgraphName, env: Record<string, string> = {}) =>
+    startTestSubgraph(name, { JWT_KEYS_FILE: keysFile, ...env });
+  const [users, products, inventory] = await Promise.all([
+    start('users'),
+    start('products'),
+    start('inventory', busEnv),
+  ]);
+  // Orders prices its lines from the products subgraph.
+  const orders = await start('orders', { ...busEnv, PRODUCTS_URL: products.server.url });
+  const subgraphs: Record<SubgraphName, TestSubgraph> = { users, products, orders, inventory };
+  await Promise.all(SAGA_SUBGRAPHS.map((name) => subgraphs[name].subgraph.events?.whenConnected()));
   const urls = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, subgraphs[name].server.url]),
   );
@@ -136,6 +165,7 @@ export async function startTestStack(routerEnv: Record<string, string> = {}): Pr
     async stop() {
       await router.close();
       await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
+      await busDatabase?.drop();
       await removeKeysFile(keysFile);
     },
   };

@@ -58,7 +58,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /**
    * Adds (positive) or removes (negative) units on the shelf and records the movement with its reason. Refused
-   * with CONFLICT when it would take the available units below zero. PHARMACIST or ADMIN.
+   * with CONFLICT when it would take the available units below zero. A fall to the reorder level publishes
+   * inventory.low-stock. PHARMACIST or ADMIN.
    */
   adjustInventory: InventoryItem;
   /** Sets the level at or below which the product counts as low on stock. PHARMACIST or ADMIN. */
@@ -111,16 +112,32 @@ export type StockMovement = {
   __typename?: 'StockMovement';
   /** The staff member who made the change, if it was made by hand. */
   actor?: Maybe<User>;
-  /** Units added (positive) or removed (negative). */
+  /** Units added to (positive) or taken off (negative) the shelf. */
   delta: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
+  kind: StockMovementKind;
   occurredAt: Scalars['DateTime']['output'];
   /** The order that caused the change, if any. */
   orderId?: Maybe<Scalars['ID']['output']>;
   /** The product's quantity right after this change. */
   quantityAfter: Scalars['Int']['output'];
   reason: Scalars['String']['output'];
+  /** The product's reserved units right after this change. */
+  reservedAfter: Scalars['Int']['output'];
+  /** Units added to (positive) or taken from (negative) the reservations. */
+  reservedDelta: Scalars['Int']['output'];
 };
+
+/** What changed the stock: a change by hand, or the order saga holding, giving back or shipping units. */
+export type StockMovementKind =
+  /** Units added or removed by staff (adjustInventory). */
+  | 'ADJUSTMENT'
+  /** Units an order held, given back when it was cancelled. */
+  | 'RELEASE'
+  /** Units held for a placed order: reserved rises, the shelf does not change. */
+  | 'RESERVATION'
+  /** Held units that left with a shipped order: the shelf and the reservation both fall. */
+  | 'SHIPMENT';
 
 export type StockMovementPage = {
   __typename?: 'StockMovementPage';
@@ -241,6 +258,7 @@ export type ResolversTypes = ResolversObject<{
   Product: ResolverTypeWrapper<EntityReference>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StockMovement: ResolverTypeWrapper<StockMovementEntity>;
+  StockMovementKind: StockMovementKind;
   StockMovementPage: ResolverTypeWrapper<Omit<StockMovementPage, 'items'> & { items: Array<ResolversTypes['StockMovement']> }>;
   User: ResolverTypeWrapper<EntityReference>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -313,10 +331,13 @@ export type StockMovementResolvers<ContextType = InventoryContext, ParentType ex
   actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   delta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['StockMovementKind'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
   quantityAfter?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reservedAfter?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reservedDelta?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
 export type StockMovementPageResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['StockMovementPage'] = ResolversParentTypes['StockMovementPage']> = ResolversObject<{

@@ -1,0 +1,71 @@
+/**
+ * Which event bus a service uses, read from the environment once at start-up:
+ *
+ * - `EVENT_BUS=postgres` (the default): queues in the database `EVENT_BUS_DATABASE_URL` names. Every
+ *   service of the saga must name the same one, or their events never meet.
+ * - `EVENT_BUS=pubsub`: Google Cloud Pub/Sub in project `PUBSUB_PROJECT_ID`, or the emulator at
+ *   `PUBSUB_EMULATOR_HOST` (`host:port`, the variable Google's clients read).
+ */
+import type { EnvReader } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { EventBus, RedeliveryOptions } from './event-bus.ts';
+import { PostgresEventBus } from './postgres-event-bus.ts';
+import { PubSubEventBus } from './pubsub-event-bus.ts';
+
+export const EVENT_BUS_KINDS = ['postgres', 'pubsub'] as const;
+
+export type EventBusConfig = (
+  | { kind: 'postgres'; databaseUrl: string }
+  | { kind: 'pubsub'; projectId: string; emulatorHost: string | undefined }
+) & {
+  redelivery: Required<RedeliveryOptions>;
+  /** Deliveries of an event before it goes to the subscription's dead letters. */
+  maxAttempts: number;
+};
+
+/** The project used with the emulator when none is named: the emulator accepts any. */
+const EMULATOR_PROJECT = 'pharmacy-local';
+const HOST_PORT = /^[\w.-]+:\d{1,5}$/;
+
+export function readEventBusConfig(read: EnvReader): EventBusConfig {
+  const kind = read.oneOf('EVENT_BUS', EVENT_BUS_KINDS, 'postgres');
+  const common = {
+    maxAttempts: read.int('EVENT_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
+    redelivery: {
+      retryDelaySeconds: read.int('EVENT_RETRY_DELAY_SECONDS', 1, { min: 0, max: 600 }),
+      maxRetryDelaySeconds: read.int('EVENT_MAX_RETRY_DELAY_SECONDS', 60, { min: 0, max: 600 }),
+    },
+  };
+  if (common.redelivery.maxRetryDelaySeconds < common.redelivery.retryDelaySeconds) {
+    read.problem('EVENT_MAX_RETRY_DELAY_SECONDS must not be below EVENT_RETRY_DELAY_SECONDS');
+  }
+  if (kind === 'postgres') {
+    return {
+      kind,
+      databaseUrl: read.url('EVENT_BUS_DATABASE_URL', ['postgres:', 'postgresql:']),
+      ...common,
+    };
+  }
+  const emulatorHost = read.optionalString('PUBSUB_EMULATOR_HOST');
+  if (emulatorHost !== undefined && !HOST_PORT.test(emulatorHost)) {
+    read.problem(`PUBSUB_EMULATOR_HOST must be host:port such as 127.0.0.1:8085, got "${emulatorHost}"`);
+  }
+  const projectId =
+    emulatorHost === undefined
+      ? read.string('PUBSUB_PROJECT_ID')
+      : read.string('PUBSUB_PROJECT_ID', EMULATOR_PROJECT);
+  return { kind, projectId, emulatorHost, ...common };
+}
+
+/** Connects to the configured bus (the Postgres bus creates its schema here). */
+export async function openEventBus(config: EventBusConfig, logger: Logger): Promise<EventBus> {
+  if (config.kind === 'postgres') {
+    return PostgresEventBus.start({ url: config.databaseUrl, logger, ...config.redelivery });
+  }
+  return new PubSubEventBus({
+    projectId: config.projectId,
+    emulatorHost: config.emulatorHost,
+    logger,
+    ...config.redelivery,
+  });
+}

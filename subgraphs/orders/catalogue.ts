@@ -1,0 +1,105 @@
+/**
+ * The catalogue as the orders subgraph sees it: the price, currency and state of products at the moment
+ * an order is placed, asked of the products subgraph through its federation entry point (`_entities`),
+ * signed like a router request.
+ *
+ * Why a call and not a copy fed by product events: a product must be orderable as soon as createProduct
+ * has returned, at the price the catalogue holds at that moment, and a copy always lags. The price is
+ * then fixed on the order line, so later catalogue changes never touch a placed order.
+ */
+import { REQUEST_ID_HEADER, type Logger } from '../../lib/logger.ts';
+import { parseMoney } from '../../lib/money.ts';
+import { signRouterRequest } from '../../lib/router-proof.ts';
+import { ServiceUnavailableError } from '../../lib/errors.ts';
+import type { Viewer } from '../../lib/viewer.ts';
+import type { CatalogueProduct } from './order.rules.ts';
+
+export interface CatalogueOptions {
+  /** The products subgraph's GraphQL URL. */
+  url: string;
+  /** The router secret, which the products subgraph checks. */
+  routerSecret: string;
+  timeoutMs: number;
+}
+
+const ORDERABLE_PRODUCTS = `query OrderableProducts($representations: [_Any!]!) {
+  _entities(representations: $representations) {
+    ... on Product { id sku name price currency isActive }
+  }
+}`;
+
+interface EntitiesReply {
+  data?: {
+    _entities?: ({
+      id: string;
+      sku: string;
+      name: string;
+      price: string;
+      currency: string;
+      isActive: boolean;
+    } | null)[];
+  };
+  errors?: { message: string }[];
+}
+
+export class Catalogue {
+  readonly #options: CatalogueOptions;
+
+  constructor(options: CatalogueOptions) {
+    this.#options = options;
+  }
+
+  /** The products of `ids` that exist (discontinued ones included), by id. */
+  async products(
+    ids: readonly number[],
+    request: { requestId: string; viewer: Viewer; logger: Logger },
+  ): Promise<Map<number, CatalogueProduct>> {
+    const body = JSON.stringify({
+      query: ORDERABLE_PRODUCTS,
+      variables: { representations: ids.map((id) => ({ __typename: 'Product', id: String(id) })) },
+    });
+    let reply: EntitiesReply;
+    try {
+      const response = await fetch(this.#options.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [REQUEST_ID_HEADER]: request.requestId,
+          ...signRouterRequest(this.#options.routerSecret, body, request.viewer),
+        },
+        body,
+        signal: AbortSignal.timeout(this.#options.timeoutMs),
+      });
+      if (response.status >= 500) throw new Error(`the products subgraph answered ${response.status}`);
+      reply = (await response.json()) as EntitiesReply;
+    } catch (error) {
+      request.logger.warn({ err: error, url: this.#options.url }, 'catalogue lookup failed');
+      throw new ServiceUnavailableError('the catalogue');
+    }
+    const entities = reply.data?._entities;
+    if (!entities || reply.errors?.length) {
+      throw new Error(
+        `catalogue lookup refused: ${reply.errors?.map((e) => e.message).join('; ') ?? 'no data'}`,
+      );
+    }
+    return new Map(
+      entities.flatMap((product) =>
+        product === null
+          ? []
+          : [
+              [
+                Number(product.id),
+                {
+                  id: Number(product.id),
+                  sku: product.sku,
+                  name: product.name,
+                  priceMinor: parseMoney(product.price, 'price'),
+                  currency: product.currency,
+                  isActive: product.isActive,
+                },
+              ],
+            ],
+      ),
+    );
+  }
+}
