@@ -15,6 +15,7 @@ import { createRouter } from '../router/create-router.ts';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
 import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
+import { seedDemoStockAndOrders } from './demo-orders.ts';
 import { seedDemoUsers } from '../subgraphs/users/demo-users.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
 
@@ -93,6 +94,7 @@ try {
   const router = createRouter(exitOnConfigError(() => readRouterConfig({ ...env, ...subgraphUrls })));
   running.push(router);
   const { url } = await router.listen();
+  if (stackConfig.demoData) await seedDemoStockAndOrders(url, logger);
   process.stdout.write(
     `\nPharmacy supergraph ready: ${url}\nOpen it in a browser for Apollo Sandbox. Ctrl-C stops everything.\n\n`,
   );

@@ -64,7 +64,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAllServices();
   const server = testPostgresServer();
-  await Promise.all(SUBGRAPH_NAMES.map((name) => dropDatabase(server, `${prefix}${name}`)));
+  await Promise.all([...SUBGRAPH_NAMES, 'events'].map((name) => dropDatabase(server, `${prefix}${name}`)));
   if (keysFile !== undefined) await rm(dirname(keysFile), { recursive: true, force: true });
 });
 
@@ -112,6 +112,56 @@ async function countUsers(url: string, adminToken: string): Promise<number> {
   return dataOf(response).users.totalCount;
 }
 
+/** The demo stock and orders as staff see them: statuses, the low-stock SKUs, the stock of every product. */
+async function demoStockAndOrders(url: string, adminToken: string) {
+  const response = await postGraphQL<{
+    orders: { totalCount: number; items: { status: string; rejectionReason: string | null }[] };
+    lowStockItems: { product: { sku: string }; available: number; reorderLevel: number }[];
+    inventoryItems: { totalCount: number; items: { quantity: number; reserved: number }[] };
+  }>(
+    url,
+    `query {
+      orders(pageSize: 20) { totalCount items { status rejectionReason } }
+      lowStockItems { product { sku } available reorderLevel }
+      inventoryItems(pageSize: 20) { totalCount items { quantity reserved } }
+    }`,
+    undefined,
+    bearer(adminToken),
+  );
+  const { orders, lowStockItems, inventoryItems } = dataOf(response);
+  return {
+    orderCount: orders.totalCount,
+    statuses: orders.items.map(({ status }) => status).sort(),
+    rejectionReasons: orders.items.flatMap(({ rejectionReason }) => rejectionReason ?? []),
+    lowStock: lowStockItems
+      .map(({ product, available, reorderLevel }) => [product.sku, available, reorderLevel])
+      .sort(),
+    stockedProducts: inventoryItems.totalCount,
+    unitsOnShelf: inventoryItems.items.reduce((sum, item) => sum + item.quantity, 0),
+    unitsReserved: inventoryItems.items.reduce((sum, item) => sum + item.reserved, 0),
+  };
+}
+
+/**
+ * What the demo seeding leaves (scripts/demo-orders.ts): 120 units of the first eight products by SKU and 8
+ * of the last two (below their reorder level of 20); five orders moved along by the saga. The shipped
+ * and delivered orders took 1 + 3 + 1 units off the shelf; the confirmed one holds 3.
+ */
+const EXPECTED_DEMO_STOCK = {
+  orderCount: 5,
+  statuses: ['CANCELLED', 'CONFIRMED', 'DELIVERED', 'REJECTED', 'SHIPPED'],
+  rejectionReasons: [
+    expect.stringMatching(/^not enough stock for .+ \(LIS-10-TAB-30\): 121 ordered, 120 available$/),
+  ],
+  lowStock: [
+    ['OMP-20-CAP-42', 8, 20],
+    ['VIT-D3-1000-100', 8, 20],
+  ],
+  stockedProducts: 10,
+  unitsOnShelf: 8 * 120 + 2 * 8 - 5,
+  unitsReserved: 3,
+};
+
 describe('npm start', () => {
   it('has ten demo products to expect', () => {
     expect(expectedDemoProducts()).toHaveLength(10);
@@ -139,6 +189,7 @@ describe('npm start', () => {
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
     expect(products.items).toContainEqual({ sku: 'INS-GLR-100-VL-10', price: '89.99' });
+    expect(await demoStockAndOrders(url, adminToken)).toEqual(EXPECTED_DEMO_STOCK);
 
     // Apollo Sandbox for a browser.
     const page = await fetch(url, { headers: { accept: 'text/html' } });
@@ -159,6 +210,7 @@ describe('npm start', () => {
     const products = await listDemoProducts(url, adminToken);
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
+    expect(await demoStockAndOrders(url, adminToken)).toEqual(EXPECTED_DEMO_STOCK);
     const { code, signal } = await stack.stop('SIGINT', 15_000);
     expect({ code, signal, stderr: stack.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   });
