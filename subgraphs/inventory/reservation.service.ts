@@ -70,7 +70,7 @@ export class ReservationService {
       return;
     }
     const wanted = quantitiesByProduct(order.lines);
-    const items = await lockItems(em, [...wanted.keys()]);
+    const items = await lockItems(em, [...wanted.keys()], { create: false });
     const shortages = shortagesFor(wanted, items);
     if (shortages.length > 0) {
       await em.execute(`update reservation set status = 'REJECTED', updated_at = now() where order_id = ?`, [

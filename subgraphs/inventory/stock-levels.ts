@@ -58,20 +58,25 @@ export function fellToReorderLevel(before: StockLevel, after: StockLevel): boole
 
 /**
  * Locks the items of `productIds` in product order (so that two transactions locking several items never
- * wait on each other in a cycle), creating the missing ones empty. Returns them by product id.
+ * wait on each other in a cycle), creating the missing ones empty unless `create` is false (a
+ * reservation: a product never stocked is short anyway, and a rejected order must leave no item behind).
+ * Returns them by product id.
  */
 export async function lockItems(
   em: EntityManager,
   productIds: number[],
+  { create = true }: { create?: boolean } = {},
 ): Promise<Map<number, InventoryItem>> {
   const ids = [...new Set(productIds)].sort((a, b) => a - b);
   const list = `{${ids.join(',')}}`;
-  await em.execute(
-    `insert into inventory_item (product_id)
-     select unnest(?::int[]) order by 1
-     on conflict (product_id) do nothing`,
-    [list],
-  );
+  if (create) {
+    await em.execute(
+      `insert into inventory_item (product_id)
+       select unnest(?::int[]) order by 1
+       on conflict (product_id) do nothing`,
+      [list],
+    );
+  }
   const rows = await em.execute<ItemRow[]>(
     `select ${ITEM_COLUMNS} from inventory_item where product_id = any(?::int[]) order by product_id for update`,
     [list],

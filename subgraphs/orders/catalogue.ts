@@ -10,7 +10,7 @@
 import { REQUEST_ID_HEADER, type Logger } from '../../lib/logger.ts';
 import { parseMoney } from '../../lib/money.ts';
 import { signRouterRequest } from '../../lib/router-proof.ts';
-import { ServiceUnavailableError } from '../../lib/errors.ts';
+import { ErrorCode, ServiceUnavailableError } from '../../lib/errors.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import type { CatalogueProduct } from './order.rules.ts';
 
@@ -39,7 +39,7 @@ interface EntitiesReply {
       isActive: boolean;
     } | null)[];
   };
-  errors?: { message: string }[];
+  errors?: { message: string; extensions?: { code?: unknown } }[];
 }
 
 export class Catalogue {
@@ -74,6 +74,11 @@ export class Catalogue {
       reply = (await response.json()) as EntitiesReply;
     } catch (error) {
       request.logger.warn({ err: error, url: this.#options.url }, 'catalogue lookup failed');
+      throw new ServiceUnavailableError('the catalogue');
+    }
+    // The products subgraph up but its database down: the same answer to the customer, retry shortly.
+    if (reply.errors?.some((error) => error.extensions?.code === ErrorCode.SERVICE_UNAVAILABLE)) {
+      request.logger.warn({ errors: reply.errors }, 'catalogue unavailable');
       throw new ServiceUnavailableError('the catalogue');
     }
     const entities = reply.data?._entities;
