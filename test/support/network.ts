@@ -1,10 +1,11 @@
 /**
  * Network doubles for end-to-end tests: free ports, a port with nothing listening, a server that never
- * answers, and a recording proxy that shows what the router really sends a subgraph.
+ * answers, a recording proxy that shows what the router really sends a subgraph, and a TCP proxy that
+ * cuts a connection to a server and restores it.
  */
 import { readFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
+import { connect as connectTcp, createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -127,4 +128,72 @@ export async function startRecordingProxy(
   });
   const running = await listen(server, upstream.pathname);
   return { ...running, recorded };
+}
+
+export interface TcpProxy {
+  host: string;
+  port: number;
+  /** Destroys every open connection and, until `restore`, every new one as soon as it is accepted. */
+  cut(): Promise<void>;
+  /** Forwards new connections again. */
+  restore(): void;
+  /** Destroys every connection and stops listening. */
+  close(): Promise<void>;
+}
+
+/**
+ * A plain TCP forwarder to `targetHost:targetPort`, to make a server (a database, the Pub/Sub emulator)
+ * unreachable and reachable again while it keeps running. A cut keeps the port: connections are accepted
+ * and dropped at once, so a client sees its connection reset, as when a network path breaks.
+ */
+export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+  const sockets = new Set<Socket>();
+  let cutOff = false;
+  const server = createTcpServer((client) => {
+    if (cutOff) {
+      client.destroy();
+      return;
+    }
+    const upstream = connectTcp({ host: targetHost, port: targetPort });
+    sockets.add(client);
+    sockets.add(upstream);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  const destroyAll = () => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    host: '127.0.0.1',
+    port,
+    async cut() {
+      cutOff = true;
+      destroyAll();
+      // Let the peers' sockets see the close before the caller goes on.
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    restore() {
+      cutOff = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        cutOff = true;
+        destroyAll();
+        server.close(() => resolve());
+      }),
+  };
 }
