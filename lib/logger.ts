@@ -7,17 +7,27 @@ export type { Logger };
 /** The header that carries one request's id from the client through the router to every subgraph. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
-/** JSON logs (one object a line) tagged with the service name; secrets never reach them. */
-export function createLogger(service: string, level: LogLevel): Logger {
-  return pino({
-    level,
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.databaseUrl'],
-      censor: '[redacted]',
+/**
+ * JSON logs (one object a line) tagged with the service name; secrets never reach them. On stdout, unless
+ * `stream` says otherwise (a command whose stdout is its result logs to stderr).
+ */
+export function createLogger(
+  service: string,
+  level: LogLevel,
+  stream: 'stdout' | 'stderr' = 'stdout',
+): Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: {
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.databaseUrl'],
+        censor: '[redacted]',
+      },
     },
-  });
+    pino.destination(stream === 'stdout' ? 1 : 2),
+  );
 }
 
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;

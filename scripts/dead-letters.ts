@@ -13,7 +13,8 @@ import { createLogger } from '../lib/logger.ts';
 import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/saga.ts';
 
 const config = exitOnConfigError(() => readConfig(process.env, (read) => readEventBusConfig(read)));
-const bus = await openEventBus(config, createLogger('dead-letters', 'warn'));
+// Logs go to stderr: stdout is the listing.
+const bus = await openEventBus(config, createLogger('dead-letters', 'warn', 'stderr'));
 try {
   let total = 0;
   for (const { subscription } of SAGA_SUBSCRIPTION_LIST) {

@@ -472,6 +472,18 @@ describe('a malformed order.placed on the bus', () => {
       available: 3,
     });
     expect(await bus.deadLetters('inventory.order-events')).toEqual([poison]);
+
+    // What an operator runs to see them: one JSON line per dead letter, with its subscription.
+    const listing = spawnService('scripts/dead-letters.ts', { EVENT_BUS_DATABASE_URL: busUrl });
+    expect(await listing.waitForExit(20_000)).toEqual({ code: 0, signal: null });
+    expect(
+      listing
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
+    ).toEqual([{ subscription: 'inventory.order-events', event: poison }]);
+    expect(listing.stderr()).toBe('1 dead letter(s) in 2 subscriptions\n');
   }, 60_000);
 });
 
