@@ -41,11 +41,10 @@ export interface EventProcessingOptions {
   publishes: boolean;
   consumers: readonly EventConsumer[];
   logger: Logger;
-  /** The first wait after a failed connection, doubling up to 30 s. Default 500. */
-  retryDelayMs?: number;
 }
 
-const MAX_CONNECT_RETRY_MS = 30_000;
+/** The wait after a failed connection, doubling from the first to the last. */
+const CONNECT_RETRY_MS = { first: 500, max: 30_000 };
 
 export class EventProcessing {
   readonly #options: EventProcessingOptions;
@@ -55,7 +54,6 @@ export class EventProcessing {
   #relay: OutboxRelay | undefined;
   #stopping = false;
   #wake: (() => void) | undefined;
-  #connected = false;
 
   private constructor(options: EventProcessingOptions) {
     this.#options = options;
@@ -66,11 +64,6 @@ export class EventProcessing {
   /** Starts connecting at once; never throws (failures are logged and retried). */
   static start(options: EventProcessingOptions): EventProcessing {
     return new EventProcessing(options);
-  }
-
-  /** Whether the bus was reached and the consumers and relay run. */
-  get connected(): boolean {
-    return this.#connected;
   }
 
   /** Resolves once connected (tests and the dev stack wait for it); rejects never. */
@@ -88,15 +81,13 @@ export class EventProcessing {
   }
 
   async #connect(): Promise<void> {
-    const { retryDelayMs = 500 } = this.#options;
     for (let failures = 0; !this.#stopping; failures++) {
       try {
         await this.#open();
-        this.#connected = true;
         this.#logger.info({ failures }, 'event bus connected');
         return;
       } catch (error) {
-        const delay = Math.min(retryDelayMs * 2 ** failures, MAX_CONNECT_RETRY_MS);
+        const delay = Math.min(CONNECT_RETRY_MS.first * 2 ** failures, CONNECT_RETRY_MS.max);
         this.#logger.warn({ err: error, retryInMs: delay }, 'event bus unreachable; retrying');
         await this.#bus?.close().catch(() => undefined);
         this.#bus = undefined;

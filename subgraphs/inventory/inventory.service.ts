@@ -1,7 +1,8 @@
 /**
- * Stock levels and the stock-movement ledger, one instance per request (it holds the request's EntityManager
- * and its DataLoader). Every change of a quantity is a conditional update and a ledger row in one
- * transaction, so stock never goes below what is reserved, however many requests race.
+ * Stock levels and the stock-movement ledger as staff read and change them, one instance per request (it
+ * holds the request's EntityManager and its DataLoader). Every change locks the item, checks it, and writes
+ * the change and its ledger row in one transaction (stock-levels.ts), so stock never goes below what is
+ * reserved, however many requests race. The order saga changes stock in reservation.service.ts.
  */
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
