@@ -30,6 +30,7 @@ const subgraphs: Record<string, SubgraphTypes> = {
     mappers: {
       InventoryItem: '../inventory-item.entity.ts#InventoryItem as InventoryItemEntity',
       StockMovement: '../stock-movement.entity.ts#StockMovement as StockMovementEntity',
+      LowStockAlert: '../low-stock-alert.entity.ts#LowStockAlert as LowStockAlertEntity',
       Product: '../../../lib/federation.ts#EntityReference',
       User: '../../../lib/federation.ts#EntityReference',
     },

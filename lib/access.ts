@@ -10,14 +10,21 @@
  * stays in the subgraph.) Rules that depend on the data, such as "a customer reads only their own record",
  * stay in the services.
  */
-import { defaultFieldResolver, isObjectType, Kind, type GraphQLField, type GraphQLSchema } from 'graphql';
+import {
+  defaultFieldResolver,
+  isObjectType,
+  Kind,
+  type DocumentNode,
+  type FieldDefinitionNode,
+  type GraphQLSchema,
+} from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
 import { isRole, type Role, type Viewer } from './viewer.ts';
 
 export const ACCESS_DIRECTIVE = 'requiresRole';
 
-function rolesOf(field: GraphQLField<unknown, unknown>, where: string): Role[] | undefined {
-  const directive = field.astNode?.directives?.find((node) => node.name.value === ACCESS_DIRECTIVE);
+function rolesOf(field: FieldDefinitionNode | undefined | null, where: string): Role[] | undefined {
+  const directive = field?.directives?.find((node) => node.name.value === ACCESS_DIRECTIVE);
   if (!directive) return undefined;
   const value = directive.arguments?.find((argument) => argument.name.value === 'roles')?.value;
   const roles =
@@ -26,6 +33,25 @@ function rolesOf(field: GraphQLField<unknown, unknown>, where: string): Role[] |
       : [];
   if (roles.length === 0 || !roles.every(isRole))
     throw new Error(`${where}: @${ACCESS_DIRECTIVE} needs a list of roles`);
+  return roles;
+}
+
+/**
+ * The roles a subgraph's SDL requires for `type.field`, for a field another process serves in its name
+ * (the router serves the subscription fields). Throws when the field is not there or declares none.
+ */
+export function rolesDeclaredFor(typeDefs: DocumentNode, type: string, field: string): Role[] {
+  const where = `${type}.${field}`;
+  const definition = typeDefs.definitions
+    .flatMap((node) =>
+      (node.kind === Kind.OBJECT_TYPE_DEFINITION || node.kind === Kind.OBJECT_TYPE_EXTENSION) &&
+      node.name.value === type
+        ? (node.fields ?? [])
+        : [],
+    )
+    .find((candidate) => candidate.name.value === field);
+  const roles = rolesOf(definition, where);
+  if (!roles) throw new Error(`${where} declares no @${ACCESS_DIRECTIVE}`);
   return roles;
 }
 
@@ -42,7 +68,7 @@ export function enforceAccessDirectives<TContext extends { viewer: Viewer | null
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
     for (const field of Object.values(type.getFields())) {
-      const roles = rolesOf(field, `${type.name}.${field.name}`);
+      const roles = rolesOf(field.astNode, `${type.name}.${field.name}`);
       if (!roles) continue;
       const resolve = field.resolve ?? defaultFieldResolver;
       field.resolve = (source, args, context: TContext, info) => {

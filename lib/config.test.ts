@@ -42,31 +42,76 @@ describe('readConfig', () => {
   });
 });
 
+/** The one variable every router needs beyond its defaults: where its alert feed's bus is. */
+const BUS = { EVENT_BUS_DATABASE_URL: 'postgres://postgres@localhost:5432/events' };
+
 describe('router configuration', () => {
   it('parses rate limits and refuses malformed ones', async () => {
     const { readRouterConfig } = await import('../router/config.ts');
-    expect(readRouterConfig({ RATE_LIMIT_LOGIN: '3/30' }).rateLimits.login).toEqual({
+    expect(readRouterConfig({ ...BUS, RATE_LIMIT_LOGIN: '3/30' }).rateLimits.login).toEqual({
       max: 3,
       windowMs: 30_000,
     });
-    expect(readRouterConfig({}).rateLimits).toEqual({
+    expect(readRouterConfig(BUS).rateLimits).toEqual({
       login: { max: 5, windowMs: 60_000 },
       mutation: { max: 60, windowMs: 60_000 },
       query: { max: 600, windowMs: 60_000 },
     });
-    expect(() => readRouterConfig({ RATE_LIMIT_QUERIES: 'lots' })).toThrow(
+    expect(() => readRouterConfig({ ...BUS, RATE_LIMIT_QUERIES: 'lots' })).toThrow(
       'RATE_LIMIT_QUERIES must be "<calls>/<seconds>" such as "600/60", got "lots"',
     );
   });
 
   it('requires a real ROUTER_SECRET in production', async () => {
     const { readRouterConfig } = await import('../router/config.ts');
-    expect(() => readRouterConfig({ NODE_ENV: 'production' })).toThrow('ROUTER_SECRET is required');
-    expect(() => readRouterConfig({ NODE_ENV: 'production', ROUTER_SECRET: 'short' })).toThrow(
+    expect(() => readRouterConfig({ ...BUS, NODE_ENV: 'production' })).toThrow('ROUTER_SECRET is required');
+    expect(() => readRouterConfig({ ...BUS, NODE_ENV: 'production', ROUTER_SECRET: 'short' })).toThrow(
       'ROUTER_SECRET must be at least 32 characters',
     );
-    expect(readRouterConfig({ NODE_ENV: 'production', ROUTER_SECRET: 'x'.repeat(32) }).routerSecret).toBe(
-      'x'.repeat(32),
+    expect(
+      readRouterConfig({ ...BUS, NODE_ENV: 'production', ROUTER_SECRET: 'x'.repeat(32) }).routerSecret,
+    ).toBe('x'.repeat(32));
+  });
+});
+
+describe('event bus configuration', () => {
+  const readBus = async (env: Record<string, string>) => {
+    const { readEventBusConfig } = await import('./event-bus/bus-config.ts');
+    return readConfig(env, readEventBusConfig);
+  };
+
+  it('defaults to the Postgres bus, which needs its database named', async () => {
+    await expect(readBus({})).rejects.toThrow('EVENT_BUS_DATABASE_URL is required');
+    expect(await readBus(BUS)).toEqual({
+      kind: 'postgres',
+      databaseUrl: BUS.EVENT_BUS_DATABASE_URL,
+      maxAttempts: 5,
+      redelivery: { retryDelaySeconds: 1, maxRetryDelaySeconds: 60 },
+    });
+  });
+
+  it('takes Pub/Sub with a project, or the emulator with a default project', async () => {
+    await expect(readBus({ EVENT_BUS: 'pubsub' })).rejects.toThrow('PUBSUB_PROJECT_ID is required');
+    expect(await readBus({ EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: '127.0.0.1:8085' })).toMatchObject({
+      kind: 'pubsub',
+      projectId: 'pharmacy-local',
+      emulatorHost: '127.0.0.1:8085',
+    });
+    expect(await readBus({ EVENT_BUS: 'pubsub', PUBSUB_PROJECT_ID: 'acme-prod' })).toMatchObject({
+      projectId: 'acme-prod',
+      emulatorHost: undefined,
+    });
+  });
+
+  it('refuses a malformed emulator host, an unknown bus and inverted backoffs, naming each', async () => {
+    await expect(readBus({ EVENT_BUS: 'kafka', ...BUS })).rejects.toThrow(
+      'EVENT_BUS must be one of postgres, pubsub, got "kafka"',
     );
+    await expect(readBus({ EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: 'http://x' })).rejects.toThrow(
+      'PUBSUB_EMULATOR_HOST must be host:port such as 127.0.0.1:8085, got "http://x"',
+    );
+    await expect(
+      readBus({ ...BUS, EVENT_RETRY_DELAY_SECONDS: '30', EVENT_MAX_RETRY_DELAY_SECONDS: '10' }),
+    ).rejects.toThrow('EVENT_MAX_RETRY_DELAY_SECONDS must not be below EVENT_RETRY_DELAY_SECONDS');
   });
 });

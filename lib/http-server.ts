@@ -3,7 +3,13 @@
  * and `/ready` (its dependencies answer), a request id on every request and response, a body size limit,
  * and a graceful close that drains in-flight requests.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from './logger.ts';
@@ -36,6 +42,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   shutdownTimeoutMs: number;
   /** GET endpoints beside /graphql, /health and /ready, by path. */
   routes?: Readonly<Record<string, Route>>;
+  /**
+   * Adds to the HTTP server what is not a request (the router's WebSocket endpoint). Its `close()` runs
+   * first when the server closes.
+   */
+  attach?: (server: Server) => { close(): Promise<void> };
 }
 
 export interface RunningServer {
@@ -149,6 +160,7 @@ export async function listenGraphQL<TContext extends BaseContext>(
     server.once('error', reject);
     server.listen(port, host, () => resolve());
   });
+  const attachment = options.attach?.(server);
   const address = server.address() as AddressInfo;
   const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
 
@@ -157,6 +169,7 @@ export async function listenGraphQL<TContext extends BaseContext>(
     url: `http://${urlHost}:${address.port}${GRAPHQL_PATH}`,
     async close() {
       draining = true;
+      await attachment?.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       const timer = setTimeout(() => server.closeAllConnections(), options.shutdownTimeoutMs);

@@ -13,3 +13,10 @@ export function parseRowId(id: string, field: string): number {
   if (!isRowId(id)) throw new BadUserInputError(field, `"${id}" is not a valid id`);
   return Number(id);
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether a GraphQL `ID` can name a row keyed by a UUID (an event, an alert). */
+export function isUuid(id: string): boolean {
+  return UUID.test(id);
+}

@@ -5,11 +5,13 @@ import {
   type EnvReader,
   type ServiceConfig,
 } from '../lib/config.ts';
+import { readEventBusConfig, type EventBusConfig } from '../lib/event-bus/bus-config.ts';
 import { readRouterSecret } from '../lib/router-proof.ts';
 import { ROUTER_DEFAULT_PORT, SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
 import type { TokenVerification } from './plugins/auth.plugin.ts';
 import type { OperationLimits } from './plugins/operation-limits.plugin.ts';
 import type { RateLimitRule } from './plugins/rate-limit.plugin.ts';
+import type { SubscriptionSettings } from './subscriptions/subscription-server.ts';
 import { defaultSubgraphUrl } from './supergraph.ts';
 
 export interface RouterConfig extends ServiceConfig {
@@ -32,6 +34,9 @@ export interface RouterConfig extends ServiceConfig {
   /** Proxies in front of the router whose X-Forwarded-For entries are trusted (0: use the socket address). */
   trustedProxyHops: number;
   operationLimits: OperationLimits;
+  /** The bus that carries low-stock alerts to the router's subscribers. */
+  eventBus: EventBusConfig;
+  subscriptions: SubscriptionSettings;
 }
 
 export const DEFAULT_SUPERGRAPH_PATH = new URL('../schema/supergraph.graphql', import.meta.url).pathname;
@@ -92,6 +97,14 @@ export function readRouterConfig(env: Env): RouterConfig {
         maxDirectives: read.int('MAX_DIRECTIVES', 50, { min: 0, max: 1_000 }),
         maxCost: read.int('MAX_COST', 5_000, { min: 1, max: 10_000_000 }),
         blockFieldSuggestions: service.production,
+      },
+      eventBus: readEventBusConfig(read),
+      subscriptions: {
+        maxConnections: read.int('SUBSCRIPTION_MAX_CONNECTIONS', 10_000, { min: 1, max: 1_000_000 }),
+        keepAliveMs: read.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
+        maxPending: read.int('SUBSCRIPTION_MAX_PENDING', 100, { min: 1, max: 100_000 }),
+        maxBufferedBytes: read.int('SUBSCRIPTION_MAX_BUFFERED_BYTES', 1_000_000, { min: 1_000 }),
+        maxMessageBytes: read.int('SUBSCRIPTION_MAX_MESSAGE_BYTES', 100_000, { min: 1_000 }),
       },
     };
   });

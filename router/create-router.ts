@@ -6,20 +6,27 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import type { GraphQLSchema } from 'graphql';
+import { rolesDeclaredFor } from '../lib/access.ts';
 import { createErrorFormatter } from '../lib/errors.ts';
+import { BusConnection } from '../lib/event-bus/bus-connection.ts';
 import { listenGraphQL, withTimeout, type RunningServer } from '../lib/http-server.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import { requestLoggingPlugin } from '../lib/request-logging.plugin.ts';
-import type { SubgraphName } from '../subgraphs/index.ts';
+import { SUBGRAPHS, type SubgraphName } from '../subgraphs/index.ts';
 import { clientIp } from './client-ip.ts';
 import type { RouterConfig } from './config.ts';
-import { authPlugin, createTokenVerifier } from './plugins/auth.plugin.ts';
+import { authPlugin, createTokenVerifier, type VerifiedViewer } from './plugins/auth.plugin.ts';
+import { sandboxLandingPagePlugin } from './plugins/landing-page.plugin.ts';
 import { operationLimits } from './plugins/operation-limits.plugin.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
+import { subscriptionsPlugin } from './plugins/subscriptions.plugin.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 import type { RouterContext } from './router-context.ts';
 import { SubgraphDataSource, SubgraphUnavailableError } from './subgraph-data-source.ts';
+import type { AlertQuery } from './subscriptions/alert-query.ts';
+import { LowStockAlertFeed } from './subscriptions/low-stock-alert-feed.ts';
+import { attachSubscriptionServer } from './subscriptions/subscription-server.ts';
 
 export interface Router {
   logger: Logger;
@@ -65,16 +72,39 @@ export function createRouter(
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     plugins: [
-      config.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true }),
+      config.production ? ApolloServerPluginLandingPageDisabled() : sandboxLandingPagePlugin(),
       requestLoggingPlugin(),
       // graphql-armor's plugins read no context.
       ...(limits.plugins as ApolloServerPlugin<RouterContext>[]),
       authPlugin({ allowIntrospection: !config.production }),
       rateLimitPlugin({ ...config.rateLimits, store: rateLimitStore }),
+      subscriptionsPlugin(),
     ],
   });
+
+  let apiSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate((schemas) => {
+    apiSchema = schemas.apiSchema;
+  });
+
+  /** An alert resolved for subscribers: a query through the whole pipeline, with their identity. */
+  async function resolveAlert(query: AlertQuery, alertId: string, viewer: VerifiedViewer, requestId: string) {
+    const response = await apollo.executeOperation(
+      { query: query.text, variables: { ...query.variables, [query.alertIdVariable]: alertId } },
+      {
+        contextValue: {
+          requestId,
+          logger: logger.child({ requestId }),
+          viewer,
+          clientIp: '',
+          purpose: 'alert',
+        },
+      },
+    );
+    if (response.body.kind !== 'single') throw new Error('an alert query answered incrementally');
+    return response.body.singleResult;
+  }
+  const alertFeed = new LowStockAlertFeed(resolveAlert, logger);
 
   /** Ready when every subgraph answers its liveness probe and the rate-limit store answers. */
   async function checkDependencies(): Promise<void> {
@@ -96,9 +126,11 @@ export function createRouter(
   }
 
   let server: RunningServer | undefined;
+  let bus: BusConnection | undefined;
   return {
     logger,
     async listen() {
+      bus = BusConnection.open(config.eventBus, logger, (connected) => alertFeed.listen(connected));
       server = await listenGraphQL(
         {
           logger,
@@ -112,7 +144,21 @@ export function createRouter(
             logger: requestLogger,
             viewer: await verifyToken(headers.authorization),
             clientIp: clientIp(headers, remoteAddress, config.trustedProxyHops),
+            purpose: 'request' as const,
           }),
+          attach: (httpServer) =>
+            attachSubscriptionServer(httpServer, {
+              apollo,
+              apiSchema: () => apiSchema,
+              parseOptions: limits.parseOptions,
+              feed: alertFeed,
+              verifyToken,
+              allowedRoles: rolesDeclaredFor(SUBGRAPHS.inventory.typeDefs, 'Subscription', 'lowStockAlerts'),
+              settings: config.subscriptions,
+              trustedProxyHops: config.trustedProxyHops,
+              production: config.production,
+              logger,
+            }),
         },
         config.host,
         config.port,
@@ -120,8 +166,10 @@ export function createRouter(
       logger.info({ url: server.url }, 'router listening');
       return server;
     },
+    /** Subscriptions end (1001), requests drain, then the alert feed and the rate-limit store close. */
     async close() {
       await server?.close();
+      await bus?.close();
       await rateLimitStore.close();
     },
   };

@@ -9,4 +9,9 @@ export interface RouterContext {
   viewer: VerifiedViewer | null;
   /** The client's address, the rate-limit identity of anonymous callers. */
   clientIp: string;
+  /**
+   * Why the operation runs: a client's HTTP request, the check of a subscribe message on a WebSocket, or
+   * the resolution of an alert for subscribers (already counted when they subscribed).
+   */
+  purpose: 'request' | 'subscribe' | 'alert';
 }

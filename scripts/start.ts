@@ -5,7 +5,7 @@
  * everything cleanly on Ctrl-C.
  */
 import { fileURLToPath } from 'node:url';
-import { exitOnConfigError, readConfig } from '../lib/config.ts';
+import { exitOnConfigError, LOG_LEVELS, readConfig } from '../lib/config.ts';
 import { databaseUrl, ensureDatabase } from '../lib/database.ts';
 import { createLogger } from '../lib/logger.ts';
 import { postgresServerFromEnv } from '../lib/postgres-server.ts';
@@ -29,9 +29,10 @@ const stackConfig = exitOnConfigError(() =>
     ),
     databasePrefix: read.string('DATABASE_PREFIX', 'pharmacy_'),
     demoData: read.boolean('DEMO_DATA', true),
+    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   })),
 );
-const logger = createLogger('stack', exitOnConfigError(() => readRouterConfig(env)).logLevel);
+const logger = createLogger('stack', stackConfig.logLevel);
 
 let embedded: EmbeddedPostgresServer | undefined;
 let serverUrl = postgresServerFromEnv(env);
@@ -91,7 +92,9 @@ try {
     if (stackConfig.demoData) await loadDemoData(name, subgraph.orm);
   }
 
-  const router = createRouter(exitOnConfigError(() => readRouterConfig({ ...env, ...subgraphUrls })));
+  const router = createRouter(
+    exitOnConfigError(() => readRouterConfig({ ...busEnv, ...env, ...subgraphUrls })),
+  );
   running.push(router);
   const { url } = await router.listen();
   if (stackConfig.demoData) await seedDemoStockAndOrders(url, logger);

@@ -18,6 +18,7 @@ import {
 import {
   bearer,
   mintAccessToken,
+  NO_BUS,
   postAsRouter,
   postGraphQL,
   RELAXED_RATE_LIMITS,
@@ -130,6 +131,7 @@ describe('a subgraph and the router, each in its own process', () => {
       INVENTORY_URL: inventory.server.url,
       USERS_URL: users.server.url,
       ORDERS_URL: await closedPortUrl(),
+      EVENT_BUS_DATABASE_URL: NO_BUS,
     });
     await waitForStatus(`${baseUrl(routerPort)}/health`, 200, STARTUP_MS);
     // The orders subgraph is down: alive, but not ready.

@@ -413,6 +413,7 @@ class ControlledBus implements EventBus {
 
   ensureSubscription: EventBus['ensureSubscription'] = (...args) => this.#inner.ensureSubscription(...args);
   subscribe: EventBus['subscribe'] = (...args) => this.#inner.subscribe(...args);
+  subscribeTemporary: EventBus['subscribeTemporary'] = (...args) => this.#inner.subscribeTemporary(...args);
   deadLetters: EventBus['deadLetters'] = (subscription) => this.#inner.deadLetters(subscription);
   close = () => this.#inner.close();
 }

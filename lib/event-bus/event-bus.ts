@@ -12,6 +12,7 @@
  *
  * Order is not guaranteed, by either adapter.
  */
+import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from './event.ts';
 
 export interface Delivery {
@@ -65,10 +66,31 @@ export interface EventBus {
     handler: EventHandler,
     options?: SubscribeOptions,
   ): Promise<Subscription>;
+  /**
+   * A subscription of this process alone, for a live view that every replica needs in full (a router's
+   * stream of low-stock alerts): named `<prefix>.tmp-<uuid>`, it receives what is published while it
+   * exists, keeps an undelivered event for 10 minutes at most, has no dead letters, and is deleted by
+   * `close()`. One whose process died without closing it is removed by the bus a day later.
+   */
+  subscribeTemporary(topic: string, prefix: string, handler: EventHandler): Promise<Subscription>;
   /** The events that exhausted their attempts on `subscription`, oldest first (up to 1000): what operators see. */
   deadLetters(subscription: string): Promise<EventEnvelope[]>;
   /** Closes every subscription of this bus (draining their handlers), then the connections. */
   close(): Promise<void>;
+}
+
+/** How long an unclaimed temporary subscription lives, and how long it keeps an undelivered event. */
+export const TEMPORARY_SUBSCRIPTION = { ttlSeconds: 86_400, retentionSeconds: 600 } as const;
+
+/** The name of a new temporary subscription, and the test that recognises one. */
+export function temporarySubscriptionName(prefix: string): string {
+  const name = `${prefix}.tmp-${randomUUID()}`;
+  assertBusName('subscription', name);
+  return name;
+}
+
+export function isTemporarySubscription(name: string): boolean {
+  return /\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(name);
 }
 
 /** How a failed event is redelivered; both adapters take these. */

@@ -10,9 +10,10 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '../database.ts';
 import type { Logger } from '../logger.ts';
-import { openEventBus, type EventBusConfig } from './bus-config.ts';
+import type { EventBusConfig } from './bus-config.ts';
+import { BusConnection } from './bus-connection.ts';
 import type { EventEnvelope } from './event.ts';
-import type { Delivery, EventBus } from './event-bus.ts';
+import type { Delivery } from './event-bus.ts';
 import { OutboxRelay } from './outbox.ts';
 
 /** A subscription of the saga: the topic it listens to and its name (`<consumer service>.<topic>`). */
@@ -43,22 +44,31 @@ export interface EventProcessingOptions {
   logger: Logger;
 }
 
-/** The wait after a failed connection, doubling from the first to the last. */
-const CONNECT_RETRY_MS = { first: 500, max: 30_000 };
-
 export class EventProcessing {
-  readonly #options: EventProcessingOptions;
-  readonly #logger: Logger;
-  readonly #connecting: Promise<void>;
-  #bus: EventBus | undefined;
-  #relay: OutboxRelay | undefined;
-  #stopping = false;
-  #wake: (() => void) | undefined;
+  readonly #connection: BusConnection;
 
   private constructor(options: EventProcessingOptions) {
-    this.#options = options;
-    this.#logger = options.logger.child({ component: 'event-processing', bus: options.bus.kind });
-    this.#connecting = this.#connect();
+    const { bus: config, subscriptions, consumers, publishes, orm, databaseUrl, logger } = options;
+    this.#connection = BusConnection.open(config, logger, async (bus) => {
+      const subscribeOptions = { maxAttempts: config.maxAttempts };
+      for (const { topic, subscription } of subscriptions) {
+        await bus.ensureSubscription(topic, subscription, subscribeOptions);
+      }
+      for (const consumer of consumers) {
+        const { topic, subscription } = consumer.subscription;
+        await bus.subscribe(
+          topic,
+          subscription,
+          (event, delivery) =>
+            processDelivery({ orm, logger, maxAttempts: config.maxAttempts }, consumer, event, delivery),
+          subscribeOptions,
+        );
+      }
+      // Last, so that a failure above never leaves a relay running on a bus being closed.
+      if (!publishes) return undefined;
+      const relay = OutboxRelay.start({ databaseUrl, bus, logger });
+      return () => relay.stop();
+    });
   }
 
   /** Starts connecting at once; never throws (failures are logged and retried). */
@@ -68,66 +78,12 @@ export class EventProcessing {
 
   /** Resolves once connected (tests and the dev stack wait for it); rejects never. */
   whenConnected(): Promise<void> {
-    return this.#connecting;
+    return this.#connection.whenConnected();
   }
 
   /** Stops the relay (finishing its batch), drains the consumers' handlers, closes the bus. */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wake?.();
-    await this.#connecting;
-    await this.#relay?.stop();
-    await this.#bus?.close();
-  }
-
-  async #connect(): Promise<void> {
-    for (let failures = 0; !this.#stopping; failures++) {
-      try {
-        await this.#open();
-        this.#logger.info({ failures }, 'event bus connected');
-        return;
-      } catch (error) {
-        const delay = Math.min(CONNECT_RETRY_MS.first * 2 ** failures, CONNECT_RETRY_MS.max);
-        this.#logger.warn({ err: error, retryInMs: delay }, 'event bus unreachable; retrying');
-        await this.#bus?.close().catch(() => undefined);
-        this.#bus = undefined;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-      }
-    }
-  }
-
-  async #open(): Promise<void> {
-    const { bus: config, subscriptions, consumers, publishes, orm, databaseUrl } = this.#options;
-    const bus = await openEventBus(config, this.#options.logger);
-    this.#bus = bus;
-    const options = { maxAttempts: config.maxAttempts };
-    for (const { topic, subscription } of subscriptions) {
-      await bus.ensureSubscription(topic, subscription, options);
-    }
-    for (const consumer of consumers) {
-      const { topic, subscription } = consumer.subscription;
-      await bus.subscribe(
-        topic,
-        subscription,
-        (event, delivery) =>
-          processDelivery(
-            { orm, logger: this.#options.logger, maxAttempts: config.maxAttempts },
-            consumer,
-            event,
-            delivery,
-          ),
-        options,
-      );
-    }
-    if (this.#stopping) return;
-    // Last, so that a failure above never leaves a relay running on a bus being closed.
-    if (publishes) this.#relay = OutboxRelay.start({ databaseUrl, bus, logger: this.#options.logger });
+  stop(): Promise<void> {
+    return this.#connection.close();
   }
 }
 

@@ -22,6 +22,9 @@ import { validateEvent, type EventEnvelope } from './event.ts';
 import {
   assertBusName,
   deadLetterName,
+  isTemporarySubscription,
+  TEMPORARY_SUBSCRIPTION,
+  temporarySubscriptionName,
   resolveRedelivery,
   resolveSubscribeOptions,
   trackSubscription,
@@ -52,6 +55,9 @@ export interface PostgresEventBusOptions extends RedeliveryOptions {
  * this many seconds plus one supervision pass (60 s): the counterpart of Pub/Sub's ack deadline.
  */
 const HEARTBEAT_SECONDS = 30;
+
+/** How often a temporary subscription's queue is touched to show that its process is alive. */
+const TEMPORARY_HEARTBEAT_MS = 5 * 60_000;
 
 export class PostgresEventBus implements EventBus {
   readonly #boss: PgBoss;
@@ -152,6 +158,59 @@ export class PostgresEventBus implements EventBus {
     return trackSubscription(this.#subscriptions, () =>
       this.#boss.offWork(subscription, { id: workerId, wait: true }),
     );
+  }
+
+  /**
+   * A queue of its own, subscribed to the topic. Its `updatedOn` is touched every few minutes while the
+   * process lives; each new temporary subscription first deletes those untouched for a day (their
+   * processes died), which is what Pub/Sub's expiration policy does by itself.
+   */
+  async subscribeTemporary(topic: string, prefix: string, handler: EventHandler): Promise<Subscription> {
+    assertBusName('topic', topic);
+    const name = temporarySubscriptionName(prefix);
+    await this.#deleteExpiredTemporarySubscriptions();
+    const queueOptions: QueueOptions = {
+      retentionSeconds: TEMPORARY_SUBSCRIPTION.retentionSeconds,
+      deleteAfterSeconds: 60,
+      retryLimit: 2,
+      retryDelay: 0,
+    };
+    await this.#boss.createQueue(name, queueOptions);
+    await this.#boss.subscribe(topic, name);
+    const log = this.#logger.child({ topic, subscription: name });
+    const workerId = await this.#boss.work<object>(
+      name,
+      {
+        batchSize: 10,
+        perJobResults: true,
+        burstWhenBatchFull: true,
+        pollingIntervalSeconds: this.#pollIntervalSeconds,
+        notifyPollingIntervalSeconds: this.#pollIntervalSeconds,
+      },
+      (jobs) => Promise.all(jobs.map((job) => deliver(job, handler, log))),
+    );
+    const heartbeat = setInterval(() => {
+      this.#boss
+        .updateQueue(name, queueOptions)
+        .catch((error: unknown) => log.warn({ err: error }, 'temporary subscription heartbeat failed'));
+    }, TEMPORARY_HEARTBEAT_MS);
+    heartbeat.unref();
+    return trackSubscription(this.#subscriptions, async () => {
+      clearInterval(heartbeat);
+      await this.#boss.offWork(name, { id: workerId, wait: true });
+      // Its subscription row goes with it (a cascade), so the topic stops filling it.
+      await this.#boss.deleteQueue(name);
+    });
+  }
+
+  async #deleteExpiredTemporarySubscriptions(): Promise<void> {
+    const cutoff = Date.now() - TEMPORARY_SUBSCRIPTION.ttlSeconds * 1000;
+    for (const queue of await this.#boss.getQueues(undefined, { limit: 100_000 })) {
+      if (isTemporarySubscription(queue.name) && new Date(queue.updatedOn).getTime() < cutoff) {
+        this.#logger.info({ subscription: queue.name }, 'expired temporary subscription deleted');
+        await this.#boss.deleteQueue(queue.name);
+      }
+    }
   }
 
   async deadLetters(subscription: string): Promise<EventEnvelope[]> {

@@ -32,6 +32,8 @@ import { parseEvent, validateEvent, type EventEnvelope } from './event.ts';
 import {
   assertBusName,
   deadLetterName,
+  TEMPORARY_SUBSCRIPTION,
+  temporarySubscriptionName,
   resolveRedelivery,
   resolveSubscribeOptions,
   trackSubscription,
@@ -166,6 +168,47 @@ export class PubSubEventBus implements EventBus {
     return trackSubscription(this.#subscriptions, async () => {
       await subscription.close();
       subscription.removeAllListeners();
+    });
+  }
+
+  /**
+   * A Pub/Sub subscription with an expiration policy (Pub/Sub deletes it after a day without a
+   * consumer) and the shortest retention Pub/Sub allows; deleted on close.
+   */
+  async subscribeTemporary(topicName: string, prefix: string, handler: EventHandler): Promise<Subscription> {
+    assertBusName('topic', topicName);
+    const name = temporarySubscriptionName(prefix);
+    const topic = await this.#topic(topicName);
+    const [subscription] = await topic.createSubscription(name, {
+      expirationPolicy: { ttl: { seconds: TEMPORARY_SUBSCRIPTION.ttlSeconds } },
+      messageRetentionDuration: { seconds: TEMPORARY_SUBSCRIPTION.retentionSeconds },
+      gaxOpts: this.#callOptions,
+    });
+    const log = this.#logger.child({ topic: topicName, subscription: name });
+    subscription.setOptions({
+      closeOptions: {
+        behavior: SubscriptionCloseBehaviors.WaitForProcessing,
+        timeout: Duration.from({ seconds: 10 }),
+      },
+    });
+    subscription.on('message', (message: Message) => {
+      Promise.resolve()
+        .then(() => handler(parseEvent(message.data), { attempt: Math.max(message.deliveryAttempt, 1) }))
+        .then(
+          () => message.ack(),
+          (error: unknown) => {
+            log.warn({ err: error, messageId: message.id }, 'event handler failed');
+            message.nack();
+          },
+        );
+    });
+    subscription.on('error', (error: Error) => log.error({ err: error }, 'subscription error'));
+    return trackSubscription(this.#subscriptions, async () => {
+      await subscription.close();
+      subscription.removeAllListeners();
+      await subscription.delete(this.#callOptions).catch((error: unknown) => {
+        log.warn({ err: error }, 'temporary subscription not deleted; Pub/Sub expires it');
+      });
     });
   }
 

@@ -36,6 +36,8 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
     async requestDidStart() {
       return {
         async didResolveOperation({ document, operation, schema, request, contextValue }) {
+          // An alert resolved for subscribers was counted once, when they subscribed.
+          if (contextValue.purpose === 'alert') return;
           const rootType = operation && schema.getRootType(operation.operation);
           if (!operation || !rootType) return;
           const identity = contextValue.viewer

@@ -6,11 +6,12 @@
  */
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
-import { parseRowId } from '../../lib/ids.ts';
+import { isUuid, parseRowId } from '../../lib/ids.ts';
 import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
 import { createRowLoader } from '../../lib/row-loader.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
+import { LowStockAlert } from './low-stock-alert.entity.ts';
 import { validateAdjustment, validateReason, validateReorderLevel } from './inventory.rules.ts';
 import {
   announceLowStock,
@@ -65,6 +66,11 @@ export class InventoryService {
        order by quantity - reserved - reorder_level asc, product_id asc`,
     );
     return rows.map(itemFromRow);
+  }
+
+  /** A low-stock alert by id; null when the id names none. */
+  lowStockAlert(id: string): Promise<LowStockAlert | null> {
+    return isUuid(id) ? this.#em.findOne(LowStockAlert, { id }) : Promise.resolve(null);
   }
 
   /** A product's ledger, newest first. */

@@ -10,9 +10,11 @@ import {
 } from '../../lib/subgraph.ts';
 import { SAGA_SUBSCRIPTION_LIST } from '../saga.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
+import { LowStockAlert } from './low-stock-alert.entity.ts';
 import { InventoryService } from './inventory.service.ts';
 import { CreateInventoryItem } from './migrations/20261125-create-inventory-item.migration.ts';
 import { CreateStockMovement } from './migrations/20261125-create-stock-movement.migration.ts';
+import { CreateLowStockAlert } from './migrations/20261126-create-low-stock-alert.migration.ts';
 import { CreateReservation } from './migrations/20261126-create-reservation.migration.ts';
 import { orderEventsConsumer } from './order-events.consumer.ts';
 import { inventoryResolvers } from './resolvers.ts';
@@ -26,13 +28,14 @@ export const inventoryModule: SubgraphModule<InventoryContext> = {
   name: 'inventory',
   typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers: inventoryResolvers,
-  entities: [InventoryItem, StockMovement],
+  entities: [InventoryItem, StockMovement, LowStockAlert],
   migrations: [
     CreateInventoryItem,
     CreateStockMovement,
     CreateOutbox,
     CreateProcessedEvent,
     CreateReservation,
+    CreateLowStockAlert,
   ],
   createContext: (base) => ({ ...base, inventory: new InventoryService(base.em, base.requestId) }),
   events: { subscriptions: SAGA_SUBSCRIPTION_LIST, publishes: true, consumers: [orderEventsConsumer] },

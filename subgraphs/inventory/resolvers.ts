@@ -10,6 +10,7 @@ export const inventoryResolvers: Resolvers = {
     inventory: (_, { productId }, { inventory }) => inventory.stockOf(productId),
     inventoryItems: (_, { page, pageSize }, { inventory }) => inventory.list(page, pageSize),
     lowStockItems: (_, __, { inventory }) => inventory.lowStock(),
+    lowStockAlert: (_, { id }, { inventory }) => inventory.lowStockAlert(id),
   },
   Mutation: {
     adjustInventory: (_, { productId, adjustment, reason }, { inventory, viewer }) =>
@@ -26,6 +27,10 @@ export const inventoryResolvers: Resolvers = {
     isLowStock: (item) => isLowStock(item),
     movements: (item, { page, pageSize }, { inventory }) =>
       inventory.movementsOf(item.productId, page, pageSize),
+  },
+  LowStockAlert: {
+    product: (alert) => ({ id: String(alert.productId) }),
+    orderId: (alert) => (alert.orderId === null ? null : String(alert.orderId)),
   },
   StockMovement: {
     id: (movement) => String(movement.id),

@@ -6,7 +6,7 @@
 import type { EntityManager } from '../../lib/database.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
-import { INVENTORY_EVENTS_TOPIC, inventoryEvent } from './inventory-events.ts';
+import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LowStock } from './inventory-events.ts';
 import type { StockMovementKind } from './stock-movement.entity.ts';
 
 /** An inventory_item row as raw SQL returns it. */
@@ -139,7 +139,10 @@ export async function applyStockChange(em: EntityManager, change: StockChange): 
   return after;
 }
 
-/** Enqueues `inventory.low-stock` for `item` in the caller's transaction. */
+/**
+ * Records the alert for `item` and enqueues `inventory.low-stock` for it (the same id), in the caller's
+ * transaction: a subscriber that gets the event can always read the alert.
+ */
 export async function announceLowStock(
   em: EntityManager,
   item: InventoryItem,
@@ -147,23 +150,31 @@ export async function announceLowStock(
   correlationId: string,
 ): Promise<void> {
   const available = availableUnits(item);
-  await enqueueEvent(
-    em,
-    INVENTORY_EVENTS_TOPIC,
-    inventoryEvent(
-      {
-        type: 'inventory.low-stock',
-        payload: {
-          productId: item.productId,
-          quantity: item.quantity,
-          reserved: item.reserved,
-          available,
-          reorderLevel: item.reorderLevel,
-          shortage: item.reorderLevel - available,
-          orderId,
-        },
-      },
-      correlationId,
-    ),
+  const payload: LowStock = {
+    productId: item.productId,
+    quantity: item.quantity,
+    reserved: item.reserved,
+    available,
+    reorderLevel: item.reorderLevel,
+    shortage: item.reorderLevel - available,
+    orderId,
+  };
+  const event = inventoryEvent({ type: 'inventory.low-stock', payload }, correlationId);
+  await em.execute(
+    `insert into low_stock_alert
+       (id, product_id, quantity, reserved, available, reorder_level, shortage, order_id, occurred_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      event.id,
+      payload.productId,
+      payload.quantity,
+      payload.reserved,
+      payload.available,
+      payload.reorderLevel,
+      payload.shortage,
+      payload.orderId,
+      event.occurredAt,
+    ],
   );
+  await enqueueEvent(em, INVENTORY_EVENTS_TOPIC, event);
 }

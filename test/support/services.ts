@@ -109,6 +109,9 @@ export const RELAXED_RATE_LIMITS = {
   RATE_LIMIT_QUERIES: '10000/60',
 };
 
+/** A Postgres URL where nothing listens (port 1): a connection fails at once. */
+export const NO_BUS = 'postgres://postgres@127.0.0.1:1/no-bus';
+
 /** The router environment for a test router in front of the given subgraph URLs. */
 export function testRouterEnv(
   urls: Record<string, string>,
@@ -121,6 +124,8 @@ export function testRouterEnv(
     PORT: '0',
     ROUTER_SECRET: TEST_ROUTER_SECRET,
     JWKS_COOLDOWN_MS: '0',
+    // A router whose test does not subscribe needs no bus: its alert feed retries this one quietly.
+    EVENT_BUS_DATABASE_URL: NO_BUS,
     ...RELAXED_RATE_LIMITS,
     ...urls,
     ...overrides,
@@ -155,7 +160,10 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const urls = Object.fromEntries(
     SUBGRAPH_NAMES.map((name) => [`${name.toUpperCase()}_URL`, subgraphs[name].server.url]),
   );
-  const router = createRouter(readRouterConfig(testRouterEnv(urls, routerEnv)), silentLogger);
+  const router = createRouter(
+    readRouterConfig(testRouterEnv(urls, { ...busEnv, ...routerEnv })),
+    silentLogger,
+  );
   const server = await router.listen();
   return {
     routerUrl: server.url,

@@ -1,6 +1,7 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { InventoryItem as InventoryItemEntity } from '../inventory-item.entity.ts';
 import type { StockMovement as StockMovementEntity } from '../stock-movement.entity.ts';
+import type { LowStockAlert as LowStockAlertEntity } from '../low-stock-alert.entity.ts';
 import type { EntityReference } from '../../../lib/federation.ts';
 import type { InventoryContext } from '../inventory.subgraph.ts';
 export type Maybe<T> = T | null;
@@ -54,6 +55,28 @@ export type InventoryItemPage = {
   totalCount: Scalars['Int']['output'];
 };
 
+/**
+ * A product's fall to or below its reorder level, by an order's reservation or a change by hand. One alert
+ * per fall: none while it stays low.
+ */
+export type LowStockAlert = {
+  __typename?: 'LowStockAlert';
+  /** Units that could still be ordered (quantity - reserved). */
+  available: Scalars['Int']['output'];
+  id: Scalars['ID']['output'];
+  occurredAt: Scalars['DateTime']['output'];
+  /** The order whose reservation caused the fall; null for a change by hand. */
+  orderId?: Maybe<Scalars['ID']['output']>;
+  product: Product;
+  /** Units on the shelf at that moment. */
+  quantity: Scalars['Int']['output'];
+  reorderLevel: Scalars['Int']['output'];
+  /** Units held for orders at that moment. */
+  reserved: Scalars['Int']['output'];
+  /** How far available is below the reorder level (0 when it is at it). */
+  shortage: Scalars['Int']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /**
@@ -92,6 +115,8 @@ export type Query = {
   inventory: InventoryItem;
   /** Every product whose stock or reorder level was ever set, by product id. pageSize is at most 100. PHARMACIST or ADMIN. */
   inventoryItems: InventoryItemPage;
+  /** A low-stock alert by its id (the id of its inventory.low-stock event). PHARMACIST or ADMIN. */
+  lowStockAlert?: Maybe<LowStockAlert>;
   /** Items whose available units are at or below their reorder level, the most short first. PHARMACIST or ADMIN. */
   lowStockItems: Array<InventoryItem>;
 };
@@ -105,6 +130,11 @@ export type QueryInventoryArgs = {
 export type QueryInventoryItemsArgs = {
   page?: InputMaybe<Scalars['Int']['input']>;
   pageSize?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryLowStockAlertArgs = {
+  id: Scalars['ID']['input'];
 };
 
 /** One change of a product's stock, as recorded in the ledger. */
@@ -146,6 +176,22 @@ export type StockMovementPage = {
   page: Scalars['Int']['output'];
   pageSize: Scalars['Int']['output'];
   totalCount: Scalars['Int']['output'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * A live stream of low-stock alerts, served by the router over WebSocket (graphql-transport-ws): one event
+   * per fall of a product to its reorder level, within a second. productIds and category narrow it.
+   * lowStockItems stays the source of truth; this is its live view. PHARMACIST or ADMIN.
+   */
+  lowStockAlerts: LowStockAlert;
+};
+
+
+export type SubscriptionLowStockAlertsArgs = {
+  category?: InputMaybe<Scalars['String']['input']>;
+  productIds?: InputMaybe<Array<Scalars['ID']['input']>>;
 };
 
 export type User = {
@@ -253,13 +299,15 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   InventoryItemPage: ResolverTypeWrapper<Omit<InventoryItemPage, 'items'> & { items: Array<ResolversTypes['InventoryItem']> }>;
-  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  LowStockAlert: ResolverTypeWrapper<LowStockAlertEntity>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Product: ResolverTypeWrapper<EntityReference>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   StockMovement: ResolverTypeWrapper<StockMovementEntity>;
   StockMovementKind: StockMovementKind;
   StockMovementPage: ResolverTypeWrapper<Omit<StockMovementPage, 'items'> & { items: Array<ResolversTypes['StockMovement']> }>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<EntityReference>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -271,12 +319,14 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
   InventoryItemPage: Omit<InventoryItemPage, 'items'> & { items: Array<ResolversParentTypes['InventoryItem']> };
-  Mutation: Record<PropertyKey, never>;
+  LowStockAlert: LowStockAlertEntity;
   ID: Scalars['ID']['output'];
+  Mutation: Record<PropertyKey, never>;
   Product: EntityReference;
   Query: Record<PropertyKey, never>;
   StockMovement: StockMovementEntity;
   StockMovementPage: Omit<StockMovementPage, 'items'> & { items: Array<ResolversParentTypes['StockMovement']> };
+  Subscription: Record<PropertyKey, never>;
   User: EntityReference;
   String: Scalars['String']['output'];
 }>;
@@ -310,6 +360,18 @@ export type InventoryItemPageResolvers<ContextType = InventoryContext, ParentTyp
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type LowStockAlertResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['LowStockAlert'] = ResolversParentTypes['LowStockAlert']> = ResolversObject<{
+  available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reorderLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  shortage?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+}>;
+
 export type MutationResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   adjustInventory?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType, RequireFields<MutationAdjustInventoryArgs, 'adjustment' | 'productId' | 'reason'>>;
   setReorderLevel?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType, RequireFields<MutationSetReorderLevelArgs, 'productId' | 'reorderLevel'>>;
@@ -324,6 +386,7 @@ export type ProductResolvers<ContextType = InventoryContext, ParentType extends 
 export type QueryResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   inventory?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType, RequireFields<QueryInventoryArgs, 'productId'>>;
   inventoryItems?: Resolver<ResolversTypes['InventoryItemPage'], ParentType, ContextType, RequireFields<QueryInventoryItemsArgs, 'page' | 'pageSize'>>;
+  lowStockAlert?: Resolver<Maybe<ResolversTypes['LowStockAlert']>, ParentType, ContextType, RequireFields<QueryLowStockAlertArgs, 'id'>>;
   lowStockItems?: Resolver<Array<ResolversTypes['InventoryItem']>, ParentType, ContextType>;
 }>;
 
@@ -348,6 +411,10 @@ export type StockMovementPageResolvers<ContextType = InventoryContext, ParentTyp
   totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  lowStockAlerts?: SubscriptionResolver<ResolversTypes['LowStockAlert'], "lowStockAlerts", ParentType, ContextType, Partial<SubscriptionLowStockAlertsArgs>>;
+}>;
+
 export type UserResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 }>;
@@ -356,11 +423,13 @@ export type Resolvers<ContextType = InventoryContext> = ResolversObject<{
   DateTime?: GraphQLScalarType;
   InventoryItem?: InventoryItemResolvers<ContextType>;
   InventoryItemPage?: InventoryItemPageResolvers<ContextType>;
+  LowStockAlert?: LowStockAlertResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StockMovement?: StockMovementResolvers<ContextType>;
   StockMovementPage?: StockMovementPageResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 }>;
 

@@ -1,0 +1,167 @@
+/**
+ * How the router resolves a subscription event for a subscriber: the subscription's selection is moved,
+ * as it is, onto the query field that reads one alert by id, and that query runs through the gateway
+ * like any other. So `lowStockAlerts { product { name } available }` is answered, for each alert, by
+ *
+ *   query($alertId: ID!) { alert: lowStockAlert(id: $alertId) { product { name } available } }
+ *
+ * with the subscriber's identity: the same query plan, the same permissions as in a query.
+ */
+import {
+  getArgumentValues,
+  Kind,
+  print,
+  visit,
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+  type SelectionNode,
+} from 'graphql';
+import { rootFields } from '../operation-fields.ts';
+
+/** Where the alert and the filter data are in the result of an alert query. */
+export const ALERT_KEY = 'alert';
+export const FILTER_KEY = 'filter';
+
+export interface AlertQuery {
+  /** The printed query: with its variables and the viewer, the key of a group of subscribers. */
+  text: string;
+  /** The name of the variable that takes the alert's id. */
+  alertIdVariable: string;
+  /** The subscriber's variables that the query still uses. */
+  variables: Record<string, unknown>;
+  /** The key under which the client expects each alert (the root field's alias, or its name). */
+  responseKey: string;
+  /** The subscription field's arguments, with the variables applied. */
+  args: Record<string, unknown>;
+}
+
+export interface AlertQueryOptions {
+  /** The subscription root field, e.g. `lowStockAlerts`. */
+  subscriptionField: string;
+  /** The query field that reads one alert by its `id`, e.g. `lowStockAlert`. */
+  lookupField: string;
+  /**
+   * Fields of the alert the router needs to filter it for these arguments, selected under FILTER_KEY
+   * (none: no filter field).
+   */
+  filterSelections: (args: Record<string, unknown>) => readonly SelectionNode[];
+}
+
+/**
+ * The alert query for a validated subscription operation (one root field, `options.subscriptionField`).
+ * Throws when the operation is something else.
+ */
+export function alertQuery(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Record<string, unknown>,
+  options: AlertQueryOptions,
+): AlertQuery {
+  const [field, ...others] = rootFields(document, operation);
+  const subscriptionType = schema.getSubscriptionType();
+  const definition = subscriptionType?.getFields()[options.subscriptionField];
+  if (!field || others.length > 0 || field.name.value !== options.subscriptionField || !definition) {
+    throw new Error(`only ${options.subscriptionField} subscriptions are served`);
+  }
+  const args = getArgumentValues(definition, field, variables);
+  const taken = new Set((operation.variableDefinitions ?? []).map((v) => v.variable.name.value));
+  let alertIdVariable = 'alertId';
+  for (let n = 2; taken.has(alertIdVariable); n++) alertIdVariable = `alertId${n}`;
+
+  const lookup = (alias: string, selections: readonly SelectionNode[], directives: FieldNode['directives']) =>
+    ({
+      kind: Kind.FIELD,
+      alias: { kind: Kind.NAME, value: alias },
+      name: { kind: Kind.NAME, value: options.lookupField },
+      arguments: [
+        {
+          kind: Kind.ARGUMENT,
+          name: { kind: Kind.NAME, value: 'id' },
+          value: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: alertIdVariable } },
+        },
+      ],
+      directives,
+      selectionSet: { kind: Kind.SELECTION_SET, selections },
+    }) satisfies FieldNode;
+
+  const selections: FieldNode[] = [lookup(ALERT_KEY, field.selectionSet?.selections ?? [], field.directives)];
+  const filterSelections = options.filterSelections(args);
+  if (filterSelections.length > 0) selections.push(lookup(FILTER_KEY, filterSelections, []));
+  const queryOperation: OperationDefinitionNode = {
+    kind: Kind.OPERATION_DEFINITION,
+    operation: 'query' as OperationDefinitionNode['operation'],
+    name: operation.name,
+    directives: [],
+    selectionSet: { kind: Kind.SELECTION_SET, selections },
+    variableDefinitions: [],
+  };
+  // Only what the query still uses may stay: GraphQL refuses unused variables and fragments.
+  const fragments = usedFragments(document, queryOperation);
+  const usedVariables = variablesIn([queryOperation, ...fragments]);
+  const query: DocumentNode = {
+    kind: Kind.DOCUMENT,
+    definitions: [
+      {
+        ...queryOperation,
+        variableDefinitions: [
+          ...(operation.variableDefinitions ?? []).filter((v) => usedVariables.has(v.variable.name.value)),
+          {
+            kind: Kind.VARIABLE_DEFINITION,
+            variable: { kind: Kind.VARIABLE, name: { kind: Kind.NAME, value: alertIdVariable } },
+            type: {
+              kind: Kind.NON_NULL_TYPE,
+              type: { kind: Kind.NAMED_TYPE, name: { kind: Kind.NAME, value: 'ID' } },
+            },
+          },
+        ],
+      },
+      ...fragments,
+    ],
+  };
+  return {
+    text: print(query),
+    alertIdVariable,
+    variables: Object.fromEntries(Object.entries(variables).filter(([name]) => usedVariables.has(name))),
+    responseKey: field.alias?.value ?? field.name.value,
+    args,
+  };
+}
+
+/** The fragment definitions `operation` spreads, directly or through other fragments. */
+function usedFragments(document: DocumentNode, operation: OperationDefinitionNode): FragmentDefinitionNode[] {
+  const definitions = new Map(
+    document.definitions.flatMap((definition) =>
+      definition.kind === Kind.FRAGMENT_DEFINITION ? [[definition.name.value, definition] as const] : [],
+    ),
+  );
+  const used = new Map<string, FragmentDefinitionNode>();
+  const pending: (OperationDefinitionNode | FragmentDefinitionNode)[] = [operation];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    visit(node, {
+      FragmentSpread(spread) {
+        const fragment = definitions.get(spread.name.value);
+        if (fragment && !used.has(fragment.name.value)) {
+          used.set(fragment.name.value, fragment);
+          pending.push(fragment);
+        }
+      },
+    });
+  }
+  return [...used.values()];
+}
+
+function variablesIn(nodes: readonly (OperationDefinitionNode | FragmentDefinitionNode)[]): Set<string> {
+  const names = new Set<string>();
+  for (const node of nodes) {
+    visit(node, {
+      Variable(variable) {
+        names.add(variable.name.value);
+      },
+    });
+  }
+  return names;
+}
