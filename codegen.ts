@@ -1,9 +1,15 @@
 /**
- * `npm run codegen`: resolver types for every subgraph, generated from its SDL, federation-aware
- * (`__resolveReference`, keys) and mapped to the MikroORM entities, so a schema change that breaks a
- * resolver fails the typecheck. Generated files are committed; a test checks they are current.
+ * `npm run codegen`:
+ * - resolver types for every subgraph, generated from its SDL, federation-aware (`__resolveReference`,
+ *   keys) and mapped to the MikroORM entities, so a schema change that breaks a resolver fails the
+ *   typecheck;
+ * - the typed client SDK (`sdk/__generated__/sdk.ts`): one function per operation of
+ *   `schema/operations/*.graphql`, checked against the supergraph's API schema.
+ * Generated files are committed; a test checks they are current.
  */
+import { readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { apiSchemaSdl } from './router/supergraph.ts';
 
 interface SubgraphTypes {
   context: string;
@@ -39,25 +45,41 @@ const subgraphs: Record<string, SubgraphTypes> = {
 
 const config: CodegenConfig = {
   overwrite: true,
-  generates: Object.fromEntries(
-    Object.entries(subgraphs).map(([name, types]) => [
-      `subgraphs/${name}/__generated__/resolvers-types.ts`,
-      {
-        schema: `subgraphs/${name}/schema.graphql`,
-        plugins: ['typescript', 'typescript-resolvers'],
-        config: {
-          federation: true,
-          useTypeImports: true,
-          importExtension: '.ts',
-          enumsAsTypes: true,
-          useIndexSignature: true,
-          contextType: `../${name}.subgraph.ts#${types.context}`,
-          mappers: types.mappers,
-          scalars: { ID: 'string', Decimal: 'string', DateTime: 'Date' },
-        },
+  generates: {
+    'sdk/__generated__/sdk.ts': {
+      schema: apiSchemaSdl(readFileSync(new URL('./schema/supergraph.graphql', import.meta.url), 'utf8')),
+      documents: 'schema/operations/*.graphql',
+      plugins: ['typescript-operations', 'typescript-generic-sdk'],
+      config: {
+        documentMode: 'documentNode',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        // Over the wire both are strings: "9.99", "2026-01-31T12:00:00.000Z".
+        scalars: { ID: 'string', Decimal: 'string', DateTime: 'string' },
+        avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
+        omitOperationSuffix: false,
       },
-    ]),
-  ),
+    },
+    ...Object.fromEntries(
+      Object.entries(subgraphs).map(([name, types]) => [
+        `subgraphs/${name}/__generated__/resolvers-types.ts`,
+        {
+          schema: `subgraphs/${name}/schema.graphql`,
+          plugins: ['typescript', 'typescript-resolvers'],
+          config: {
+            federation: true,
+            useTypeImports: true,
+            importExtension: '.ts',
+            enumsAsTypes: true,
+            useIndexSignature: true,
+            contextType: `../${name}.subgraph.ts#${types.context}`,
+            mappers: types.mappers,
+            scalars: { ID: 'string', Decimal: 'string', DateTime: 'Date' },
+          },
+        },
+      ]),
+    ),
+  },
 };
 
 export default config;

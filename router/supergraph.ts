@@ -1,5 +1,7 @@
 /** Composition of the four subgraphs' SDL into the supergraph the router serves. */
 import { composeServices } from '@apollo/composition';
+import { Supergraph } from '@apollo/federation-internals';
+import { printSchema } from 'graphql';
 import { SUBGRAPHS, SUBGRAPH_NAMES } from '../subgraphs/index.ts';
 
 /** The subgraph URLs composed into the supergraph: the default local ports; deployments override them. */
@@ -21,4 +23,9 @@ export function composeSupergraph(): string {
     );
   }
   return result.supergraphSdl;
+}
+
+/** The API schema of a supergraph (what clients see: no join directives, nothing inaccessible), as SDL. */
+export function apiSchemaSdl(supergraphSdl: string): string {
+  return printSchema(Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema());
 }

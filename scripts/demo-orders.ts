@@ -1,17 +1,18 @@
 /**
- * Demo stock and orders for `npm start`, made through the router like any client would: stock for every
- * product (two of them below their reorder level), then the demo customer's orders in different states,
- * moved along by the real saga. Idempotent: stock is added only to an empty inventory, and the orders
- * carry idempotency keys, so a restart adds nothing.
+ * Demo stock and orders for `npm start`, made through the router with the typed SDK, like any client:
+ * stock for every product (two of them below their reorder level), then the demo customer's orders in
+ * different states, moved along by the real saga. Idempotent: stock is added only to an empty
+ * inventory, and the orders carry idempotency keys, so a restart adds nothing.
  */
 import type { Logger } from '../lib/logger.ts';
+import { createPharmacyClient, type OrderStatus, type PharmacyClient } from '../sdk/index.ts';
 
 interface DemoOrder {
   key: string;
   /** Indexes into the catalogue (sorted by SKU) and quantities. */
   lines: [productIndex: number, quantity: number][];
   /** Where staff take it once inventory has confirmed it. */
-  then: ('SHIPPED' | 'DELIVERED' | 'CANCELLED')[];
+  then: OrderStatus[];
 }
 
 /** Units on the shelf for each product, and its reorder level; the last two start below it. */
@@ -42,64 +43,28 @@ const DEMO_ORDERS: readonly DemoOrder[] = [
 
 const DECISION_TIMEOUT_MS = 15_000;
 
-interface GraphQLReply<T> {
-  data?: T;
-  errors?: { message: string }[];
+async function loggedIn(url: string, username: string, password: string): Promise<PharmacyClient> {
+  const client = createPharmacyClient({ url });
+  client.setToken((await client.login({ username, password })).login.accessToken);
+  return client;
 }
-
-function client(routerUrl: string) {
-  return async function call<T>(
-    query: string,
-    variables: Record<string, unknown>,
-    token?: string,
-  ): Promise<T> {
-    const response = await fetch(routerUrl, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token ? { authorization: `Bearer ${token}` } : {}),
-      },
-      body: JSON.stringify({ query, variables }),
-    });
-    const reply = (await response.json()) as GraphQLReply<T>;
-    if (reply.errors?.length || reply.data === undefined) {
-      throw new Error(`demo data: ${reply.errors?.map((error) => error.message).join('; ') ?? 'no data'}`);
-    }
-    return reply.data;
-  };
-}
-
-const LOGIN = `mutation Login($username: String!, $password: String!) {
-  login(username: $username, password: $password) { accessToken }
-}`;
 
 export async function seedDemoStockAndOrders(routerUrl: string, logger: Logger): Promise<void> {
-  const call = client(routerUrl);
-  const login = async (username: string, password: string) =>
-    (await call<{ login: { accessToken: string } }>(LOGIN, { username, password })).login.accessToken;
-  const admin = await login('admin', 'admin123456');
-  const customer = await login('customer', 'customer123');
+  const admin = await loggedIn(routerUrl, 'admin', 'admin123456');
+  const customer = await loggedIn(routerUrl, 'customer', 'customer123');
 
-  const { products, inventoryItems } = await call<{
-    products: { items: { id: string; sku: string }[] };
-    inventoryItems: { totalCount: number };
-  }>(
-    'query { products(pageSize: 100) { items { id sku } } inventoryItems(pageSize: 1) { totalCount } }',
-    {},
-    admin,
-  );
+  const { products } = await admin.products({ pageSize: 100 });
   const catalogue = [...products.items].sort((a, b) => a.sku.localeCompare(b.sku));
+  const { inventoryItems } = await admin.inventoryItems({ pageSize: 1 });
   if (inventoryItems.totalCount === 0) {
     for (const [index, product] of catalogue.entries()) {
       const low = index >= catalogue.length - 2;
-      await call(
-        `mutation Stock($id: ID!, $quantity: Int!, $level: Int!) {
-          adjustInventory(productId: $id, adjustment: $quantity, reason: "demo stock") { quantity }
-          setReorderLevel(productId: $id, reorderLevel: $level) { reorderLevel }
-        }`,
-        { id: product.id, quantity: low ? SHELF.lowQuantity : SHELF.quantity, level: SHELF.reorderLevel },
-        admin,
-      );
+      await admin.adjustInventory({
+        productId: product.id,
+        adjustment: low ? SHELF.lowQuantity : SHELF.quantity,
+        reason: 'demo stock',
+      });
+      await admin.setReorderLevel({ productId: product.id, reorderLevel: SHELF.reorderLevel });
     }
     logger.info({ products: catalogue.length }, 'demo stock loaded');
   }
@@ -110,36 +75,23 @@ export async function seedDemoStockAndOrders(routerUrl: string, logger: Logger):
       return product ? [{ productId: product.id, quantity }] : [];
     });
     if (lines.length === 0) continue;
-    const { placeOrder } = await call<{ placeOrder: { id: string } }>(
-      `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
-      { input: { lines, shippingAddress: '221B Baker Street, London', idempotencyKey: order.key } },
-      customer,
-    );
-    let status = await waitForDecision(call, placeOrder.id, customer);
+    const { placeOrder } = await customer.placeOrder({
+      input: { lines, shippingAddress: '221B Baker Street, London', idempotencyKey: order.key },
+    });
+    let status = await waitForDecision(customer, placeOrder.id);
     for (const next of order.then) {
       if (status !== 'CONFIRMED' && !(status === 'SHIPPED' && next === 'DELIVERED')) break;
-      status = (
-        await call<{ updateOrderStatus: { status: string } }>(
-          'mutation Move($id: ID!, $status: OrderStatus!) { updateOrderStatus(id: $id, status: $status) { status } }',
-          { id: placeOrder.id, status: next },
-          admin,
-        )
-      ).updateOrderStatus.status;
+      status = (await admin.updateOrderStatus({ id: placeOrder.id, status: next })).updateOrderStatus.status;
     }
   }
   logger.info({ orders: DEMO_ORDERS.length }, 'demo orders in place');
 }
 
 /** The order's status once inventory has answered (or PENDING after the timeout: the stack still starts). */
-async function waitForDecision(call: ReturnType<typeof client>, id: string, token: string): Promise<string> {
+async function waitForDecision(customer: PharmacyClient, id: string): Promise<OrderStatus> {
   const deadline = Date.now() + DECISION_TIMEOUT_MS;
   for (;;) {
-    const { order } = await call<{ order: { status: string } | null }>(
-      'query Order($id: ID!) { order(id: $id) { status } }',
-      { id },
-      token,
-    );
-    const status = order?.status ?? 'PENDING';
+    const status = (await customer.order({ id })).order?.status ?? 'PENDING';
     if (status !== 'PENDING' || Date.now() > deadline) return status;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

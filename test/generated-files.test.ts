@@ -21,4 +21,10 @@ describe('generated files are current (run `npm run compose` and `npm run codege
       expect({ filename, content: readFileSync(filename, 'utf8') }).toEqual({ filename, content });
     }
   });
+
+  it("the README's SDK example is sdk/examples/place-an-order.ts, which the typecheck compiles", () => {
+    const example = readFileSync(new URL('../sdk/examples/place-an-order.ts', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
 });

@@ -211,6 +211,21 @@ describe('npm start', () => {
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
     expect(await demoStockAndOrders(url, adminToken)).toEqual(EXPECTED_DEMO_STOCK);
+
+    // The README's SDK example, as a user runs it, and `npm run smoke`, against the demo data.
+    const example = spawnService('sdk/examples/place-an-order.ts', { PHARMACY_URL: url });
+    expect(await example.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+    expect({ stdout: example.stdout(), stderr: example.stderr() }).toEqual({
+      stdout: expect.stringMatching(/^order \d+: PENDING, total 19\.98 USD\n$/),
+      stderr: '',
+    });
+    const smoke = spawnService('scripts/smoke.ts', { SMOKE_URL: url });
+    expect({ exit: await smoke.waitForExit(60_000), stderr: smoke.stderr() }).toEqual({
+      exit: { code: 0, signal: null },
+      stderr: '',
+    });
+    expect(smoke.stdout()).toMatch(/place an order and see it confirmed[\s\S]*smoke test passed\n$/);
+
     const { code, signal } = await stack.stop('SIGINT', 15_000);
     expect({ code, signal, stderr: stack.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   });
