@@ -153,6 +153,7 @@ export function createRouter(
               parseOptions: limits.parseOptions,
               feed: alertFeed,
               verifyToken,
+              clockToleranceMs: config.tokens.clockToleranceSeconds * 1000,
               allowedRoles: rolesDeclaredFor(SUBGRAPHS.inventory.typeDefs, 'Subscription', 'lowStockAlerts'),
               settings: config.subscriptions,
               trustedProxyHops: config.trustedProxyHops,

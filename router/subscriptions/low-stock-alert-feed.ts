@@ -96,7 +96,8 @@ export class LowStockAlertFeed {
           },
         );
         for (const subscriber of members) {
-          if (subscriber.category !== null && categoryOf(result) !== subscriber.category) continue;
+          if (subscriber.category !== null && !sameCategory(categoryOf(result), subscriber.category))
+            continue;
           subscriber.deliver(forClient(result, subscriber.query.responseKey));
         }
       }),
@@ -111,6 +112,11 @@ export class LowStockAlertFeed {
       if (oldest !== undefined) this.#seen.delete(oldest);
     }
   }
+}
+
+/** As the catalogue's own category filter compares: trimmed, case-insensitive. */
+function sameCategory(category: unknown, wanted: string): boolean {
+  return typeof category === 'string' && category.trim().toLowerCase() === wanted.trim().toLowerCase();
 }
 
 function categoryOf(result: FormattedExecutionResult): unknown {

@@ -56,6 +56,8 @@ export interface SubscriptionServerOptions {
   parseOptions: ParseOptions;
   feed: LowStockAlertFeed;
   verifyToken: TokenVerifier;
+  /** How long after its `exp` a token is still accepted (JWT_CLOCK_TOLERANCE_SECONDS). */
+  clockToleranceMs: number;
   /** The roles that may subscribe to lowStockAlerts, as the inventory subgraph declares them. */
   allowedRoles: readonly Role[];
   settings: SubscriptionSettings;
@@ -140,10 +142,11 @@ export function attachSubscriptionServer(
         }
         ctx.extra.viewer = viewer;
         ctx.extra.requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
-        // A token is good until it expires; so is a subscription made with it.
+        // A token is good until it expires (with the clock tolerance HTTP requests get); so is a
+        // subscription made with it.
         ctx.extra.expiry = setTimeout(
           () => socket.close(CloseCode.Forbidden, 'Forbidden: the access token expired'),
-          Math.max(0, viewer.expiresAt - Date.now()),
+          Math.max(0, viewer.expiresAt + options.clockToleranceMs - Date.now()),
         );
         return true;
       },
