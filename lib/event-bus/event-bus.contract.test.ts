@@ -9,8 +9,10 @@
  * a configured backoff is honoured.
  */
 import { randomBytes } from 'node:crypto';
+import { PubSub } from '@google-cloud/pubsub';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { PgBoss } from 'pg-boss';
 import { migrateDatabase, openDatabase } from '../database.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import {
@@ -20,7 +22,13 @@ import {
 } from '../../test/support/pubsub-emulator.ts';
 import { silentLogger } from '../../test/support/services.ts';
 import { createEvent, type EventEnvelope } from './event.ts';
-import type { Delivery, EventBus, RedeliveryOptions } from './event-bus.ts';
+import {
+  isTemporarySubscription,
+  temporarySubscriptionName,
+  type Delivery,
+  type EventBus,
+  type RedeliveryOptions,
+} from './event-bus.ts';
 import { enqueueEvent, OutboxRelay, type OutboxRelayOptions } from './outbox.ts';
 import { CreateOutbox } from './outbox.migration.ts';
 import { PostgresEventBus } from './postgres-event-bus.ts';
@@ -54,7 +62,17 @@ interface Adapter {
   name: string;
   setUp(): Promise<void>;
   createBus(redelivery?: RedeliveryOptions): Promise<EventBus>;
+  /** The names of the subscriptions of `topic` that exist now, sorted: what the broker holds. */
+  subscriptionsOf(topic: string): Promise<string[]>;
+  /** Whether the broker holds a subscription called `name`. */
+  subscriptionExists(name: string): Promise<boolean>;
   tearDown(): Promise<void>;
+}
+
+/** The Postgres bus's own tables: a queue per subscription, a row per (topic, subscription). */
+async function busRows(sql: string, params: unknown[]): Promise<string[]> {
+  const rows = await orm.em.fork().execute<{ name: string }[]>(sql, params);
+  return rows.map(({ name }) => name).sort();
 }
 
 const postgres: Adapter = {
@@ -62,10 +80,28 @@ const postgres: Adapter = {
   setUp: async () => undefined,
   createBus: (redelivery = FAST) =>
     PostgresEventBus.start({ url: database.url, logger: silentLogger, ...redelivery }),
+  subscriptionsOf: (topic) => busRows('select name from event_bus.subscription where event = ?', [topic]),
+  subscriptionExists: async (name) =>
+    (await busRows('select name from event_bus.queue where name = ?', [name])).length > 0,
   tearDown: async () => undefined,
 };
 
 let emulator: PubSubEmulator | undefined;
+let pubSubAdmin: PubSub | undefined;
+
+/** A client of the emulator of our own, to look at what it holds. */
+function emulatorAdmin(): PubSub {
+  if (emulator === undefined) throw new Error('the emulator did not start');
+  const { host, projectId } = emulator;
+  pubSubAdmin ??= new PubSub({
+    projectId,
+    apiEndpoint: host,
+    emulatorMode: true,
+    universeDomain: 'googleapis.com',
+  });
+  return pubSubAdmin;
+}
+
 const pubsub: Adapter = {
   name: 'pubsub',
   setUp: async () => {
@@ -76,7 +112,17 @@ const pubsub: Adapter = {
     const { host, projectId } = emulator;
     return new PubSubEventBus({ projectId, emulatorHost: host, logger: silentLogger, ...redelivery });
   },
+  subscriptionsOf: async (topic) => {
+    const [subscriptions] = await emulatorAdmin().topic(topic).getSubscriptions();
+    // Full names: projects/<project>/subscriptions/<name>.
+    return subscriptions.map(({ name }) => name.slice(name.lastIndexOf('/') + 1)).sort();
+  },
+  subscriptionExists: async (name) => {
+    const [exists] = await emulatorAdmin().subscription(name).exists();
+    return exists;
+  },
   tearDown: async () => {
+    await pubSubAdmin?.close();
     await emulator?.stop();
   },
 };
@@ -99,6 +145,11 @@ function testEvent(n = 0): EventEnvelope<{ n: number }> {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The router's prefix for its feed of low-stock alerts: one temporary subscription per replica. */
+const TEMPORARY_PREFIX = 'router.low-stock-alerts';
+const TEMPORARY_NAME =
+  /^router\.low-stock-alerts\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Polls `check` until it returns something other than undefined or false. */
 async function waitFor<T>(
@@ -380,6 +431,112 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     const rows = await outboxRows(idsOf(events));
     expect(rows.every((row) => row.published_at !== null)).toBe(true);
   });
+
+  it('subscribeTemporary gives each replica its own <prefix>.tmp-<uuid> subscription that receives every later event', async () => {
+    const { topic } = uniqueNames();
+    const replica = await adapter.createBus();
+    const first = recorder();
+    const second = recorder();
+    try {
+      const before = testEvent(0);
+      await bus.publish(topic, before);
+      const firstHandle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, first.handler);
+      const [firstName, ...none] = await adapter.subscriptionsOf(topic);
+      expect(none).toEqual([]);
+      expect(firstName).toMatch(TEMPORARY_NAME);
+      const between = testEvent(1);
+      await bus.publish(topic, between);
+
+      const secondHandle = await replica.subscribeTemporary(topic, TEMPORARY_PREFIX, second.handler);
+      const names = await adapter.subscriptionsOf(topic);
+      expect(names).toHaveLength(2);
+      expect(names).toContain(firstName);
+      const secondName = names.find((name) => name !== firstName);
+      expect(secondName).toMatch(TEMPORARY_NAME);
+      expect(names.every(isTemporarySubscription)).toBe(true);
+
+      const later = [testEvent(2), testEvent(3)];
+      await bus.publish(topic, later[0] as EventEnvelope);
+      await replica.publish(topic, later[1] as EventEnvelope);
+      await waitFor('both replicas', () => first.received.length >= 3 && second.received.length >= 2, 30_000);
+      await sleep(500);
+      // Each replica gets everything published while its subscription exists, nothing from before.
+      expect(first.ids()).toEqual(idsOf([between, ...later]));
+      expect(second.ids()).toEqual(idsOf(later));
+      expect(first.received.map(({ event }) => event)).toEqual(expect.arrayContaining([between, ...later]));
+      expect(second.received.map(({ delivery }) => delivery)).toEqual([{ attempt: 1 }, { attempt: 1 }]);
+      await firstHandle.close();
+      await secondHandle.close();
+      expect(await adapter.subscriptionsOf(topic)).toEqual([]);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('a temporary subscription is deleted by close(), and the topic still reaches the other subscriptions', async () => {
+    const { topic, subscription } = uniqueNames();
+    const durable = recorder();
+    const temporary = recorder();
+    await bus.subscribe(topic, subscription, durable.handler);
+    const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, temporary.handler);
+    const name = (await adapter.subscriptionsOf(topic)).find(isTemporarySubscription);
+    if (name === undefined) throw new Error('no temporary subscription on the topic');
+    expect(name).toMatch(TEMPORARY_NAME);
+    expect(await adapter.subscriptionExists(name)).toBe(true);
+    const first = testEvent(1);
+    await bus.publish(topic, first);
+    await waitFor(
+      'the first event',
+      () => durable.received.length >= 1 && temporary.received.length >= 1,
+      30_000,
+    );
+
+    await handle.close();
+    expect(await adapter.subscriptionExists(name)).toBe(false);
+    expect(await adapter.subscriptionsOf(topic)).toEqual([subscription]);
+    // A second close() is harmless.
+    await handle.close();
+
+    const second = testEvent(2);
+    await bus.publish(topic, second);
+    await waitFor('the second event', () => durable.received.length >= 2, 30_000);
+    await sleep(500);
+    expect(durable.ids()).toEqual(idsOf([first, second]));
+    expect(temporary.ids()).toEqual([first.id]);
+  });
+
+  it('redelivers to a temporary subscription an event whose handler threw', async () => {
+    const { topic } = uniqueNames();
+    const deliveries: { id: string; attempt: number }[] = [];
+    const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, async (event, { attempt }) => {
+      deliveries.push({ id: event.id, attempt });
+      if (deliveries.length === 1) throw new Error('the first delivery fails');
+    });
+    const event = testEvent();
+    await bus.publish(topic, event);
+    await waitFor('the redelivery', () => deliveries.length >= 2, 30_000);
+    await sleep(1_000);
+    await handle.close();
+    // Once, and once more after the throw; then acknowledged.
+    expect(deliveries.map(({ id }) => id)).toEqual([event.id, event.id]);
+    expect(deliveries[0]?.attempt).toBe(1);
+  });
+
+  // Pub/Sub counts attempts only on a subscription with a dead-letter policy, which a temporary one has
+  // not: the adapter must count them itself to keep the Delivery contract.
+  it('counts the redeliveries of a temporary subscription in attempt', async () => {
+    const { topic } = uniqueNames();
+    const attempts: number[] = [];
+    const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, async (_event, { attempt }) => {
+      attempts.push(attempt);
+      if (attempts.length === 1) throw new Error('the first delivery fails');
+    });
+    await bus.publish(topic, testEvent());
+    await waitFor('the redelivery', () => attempts.length >= 2, 30_000);
+    await sleep(500);
+    await handle.close();
+    expect(attempts).toEqual([1, 2]);
+  });
 });
 
 /** A bus in front of another that counts publishes and can be taken down. */
@@ -526,5 +683,74 @@ describe('transactional outbox (postgres bus)', () => {
     } finally {
       await relay.stop();
     }
+  });
+});
+
+describe('temporary subscriptions left behind (postgres bus)', () => {
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    bus = await postgres.createBus();
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+  });
+
+  it('deletes a temporary subscription untouched for a day when another is created, and keeps the others', async () => {
+    const { topic, subscription } = uniqueNames();
+    // Queues as a router replica leaves them when its process dies: no consumer, never closed.
+    const stale = temporarySubscriptionName(TEMPORARY_PREFIX);
+    const fresh = temporarySubscriptionName(TEMPORARY_PREFIX);
+    const boss = new PgBoss({
+      connectionString: database.url,
+      schema: 'event_bus',
+      supervise: false,
+      schedule: false,
+    });
+    await boss.start();
+    try {
+      for (const name of [stale, fresh]) {
+        await boss.createQueue(name, {
+          retentionSeconds: 600,
+          deleteAfterSeconds: 60,
+          retryLimit: 2,
+          retryDelay: 0,
+        });
+        await boss.subscribe(topic, name);
+      }
+    } finally {
+      await boss.stop({ graceful: true });
+    }
+    await bus.ensureSubscription(topic, subscription);
+    const touched = (name: string, hoursAgo: number) =>
+      orm.em
+        .fork()
+        .execute(`update event_bus.queue set updated_on = now() - make_interval(hours => ?) where name = ?`, [
+          hoursAgo,
+          name,
+        ]);
+    await touched(stale, 25);
+    await touched(fresh, 23);
+    // An ordinary subscription is never expired, however old.
+    await touched(subscription, 48);
+    expect(await postgres.subscriptionsOf(topic)).toEqual([fresh, stale, subscription].sort());
+
+    const received = recorder();
+    const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, received.handler);
+    const names = await postgres.subscriptionsOf(topic);
+    const created = names.find((name) => isTemporarySubscription(name) && name !== fresh);
+    expect(created).toMatch(TEMPORARY_NAME);
+    expect(names).toEqual([created, fresh, subscription].sort());
+    expect(await postgres.subscriptionExists(stale)).toBe(false);
+    expect(await postgres.subscriptionExists(fresh)).toBe(true);
+    expect(await postgres.subscriptionExists(subscription)).toBe(true);
+
+    // The topic goes on to the new subscription as usual.
+    const event = testEvent();
+    await bus.publish(topic, event);
+    await waitFor('the event', () => received.received.length >= 1, 30_000);
+    expect(received.ids()).toEqual([event.id]);
+    await handle.close();
   });
 });

@@ -191,13 +191,21 @@ export class PubSubEventBus implements EventBus {
         timeout: Duration.from({ seconds: 10 }),
       },
     });
+    // Pub/Sub counts attempts only on subscriptions with a dead-letter policy, which a temporary one has
+    // not: its only consumer counts them.
+    const attempts = new Map<string, number>();
     subscription.on('message', (message: Message) => {
+      const attempt = (attempts.get(message.id) ?? 0) + 1;
+      attempts.set(message.id, attempt);
       Promise.resolve()
-        .then(() => handler(parseEvent(message.data), { attempt: Math.max(message.deliveryAttempt, 1) }))
+        .then(() => handler(parseEvent(message.data), { attempt }))
         .then(
-          () => message.ack(),
+          () => {
+            attempts.delete(message.id);
+            message.ack();
+          },
           (error: unknown) => {
-            log.warn({ err: error, messageId: message.id }, 'event handler failed');
+            log.warn({ err: error, messageId: message.id, attempt }, 'event handler failed');
             message.nack();
           },
         );
