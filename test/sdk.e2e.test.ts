@@ -84,7 +84,10 @@ describe('the typed SDK', () => {
     let alert: Awaited<typeof next> | undefined;
     for (let attempt = 0; attempt < 10 && alert === undefined; attempt++) {
       await staff.adjustInventory({ productId, adjustment: -8, reason: 'fall to the reorder level' });
-      alert = await Promise.race([next, new Promise<undefined>((resolve) => setTimeout(resolve, 1_000))]);
+      alert = await Promise.race([
+        next,
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1_000)),
+      ]);
       if (alert === undefined) await staff.adjustInventory({ productId, adjustment: 8, reason: 'back up' });
     }
     expect(alert?.value).toEqual({
