@@ -46,9 +46,27 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
   });
 }
 
+/** The advisory lock that lets one process at a time migrate a database (replicas start together). */
+const MIGRATION_LOCK = 'pharmacy-migrations';
+
+/**
+ * Applies the pending migrations. Replicas starting at once queue on an advisory lock, so only one
+ * applies each migration and the others find nothing left to do.
+ */
 export async function migrateDatabase(orm: MikroORM, logger: Logger): Promise<void> {
-  const applied = await orm.migrator.up();
-  if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  const lock = new pg.Client({
+    connectionString: orm.config.get('clientUrl'),
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  await lock.connect();
+  try {
+    await lock.query('select pg_advisory_lock(hashtext($1))', [MIGRATION_LOCK]);
+    const applied = await orm.migrator.up();
+    if (applied.length > 0) logger.info({ migrations: applied.map((m) => m.name) }, 'database migrated');
+  } finally {
+    // Ending the session releases the lock.
+    await lock.end();
+  }
 }
 
 /** Throws when the database does not answer a trivial query in time; `/ready` uses it. */

@@ -31,6 +31,8 @@ import { attachSubscriptionServer } from './subscriptions/subscription-server.ts
 export interface Router {
   logger: Logger;
   listen(): Promise<RunningServer>;
+  /** Resolves once the alert feed listens on the bus (after `listen`); subscribers are refused before. */
+  alertFeedListening(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -152,6 +154,7 @@ export function createRouter(
               apiSchema: () => apiSchema,
               parseOptions: limits.parseOptions,
               feed: alertFeed,
+              feedListening: () => bus?.connected ?? false,
               verifyToken,
               clockToleranceMs: config.tokens.clockToleranceSeconds * 1000,
               allowedRoles: rolesDeclaredFor(SUBGRAPHS.inventory.typeDefs, 'Subscription', 'lowStockAlerts'),
@@ -167,6 +170,8 @@ export function createRouter(
       logger.info({ url: server.url }, 'router listening');
       return server;
     },
+    alertFeedListening: () =>
+      bus?.whenConnected() ?? Promise.reject(new Error('the router is not listening')),
     /** Subscriptions end (1001), requests drain, then the alert feed and the rate-limit store close. */
     async close() {
       await server?.close();

@@ -19,7 +19,7 @@ import { createRouter, type Router } from '../router/create-router.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { dataOf } from './support/graphql.ts';
 import { startRecordingProxy } from './support/network.ts';
-import { subgraphUrlEnv } from './support/routers.ts';
+import { startTestRouter, subgraphUrlEnv } from './support/routers.ts';
 import { placeOrder, readStock, waitFor, waitUntilDecided, type Headers } from './support/saga.ts';
 import { bearer, postGraphQL, startTestStack, testRouterEnv, type TestStack } from './support/services.ts';
 
@@ -490,6 +490,21 @@ describe('live low-stock alerts over WebSocket', () => {
     expect(forged.received).toEqual([]);
   });
 
+  it('closes a socket with 1013 (try again later) while the router has no alert feed on the bus yet', async () => {
+    // Test defaults: a bus where nothing listens, so the feed never connects.
+    const busless = await startTestRouter(subgraphUrlEnv(stack));
+    try {
+      const socket = track(await openSocket(busless.url, { authorization: `Bearer ${pharmacistToken}` }));
+      expect(await socket.closed).toEqual({
+        code: 1013,
+        reason: 'Try again later: the alert feed is not connected to the event bus yet',
+      });
+      expect(socket.received).toEqual([]);
+    } finally {
+      await busless.close();
+    }
+  });
+
   it('closes a socket with 4403 when its token expires while connected', async () => {
     // Valid for 2 s: accepted at connect, then the socket lives until the token's exp (no clock tolerance here).
     const socket = track(await connect(stack.routerUrl, await stack.tokenFor(PHARMACIST, 2)));
@@ -585,7 +600,7 @@ describe('live low-stock alerts over WebSocket', () => {
     let limited: ObservedRouter;
 
     beforeAll(async () => {
-      limited = await startObservedRouter(subgraphUrlEnv(stack), {
+      limited = await startAlertRouter(subgraphUrlEnv(stack), {
         RATE_LIMIT_QUERIES: '2/60',
         MAX_DEPTH: '3',
         SUBSCRIPTION_MAX_CONNECTIONS: '2',
@@ -687,7 +702,7 @@ describe('live low-stock alerts over WebSocket', () => {
   });
 
   it('closes open subscriptions with 1001 when the router shuts down', async () => {
-    const doomed = await startObservedRouter(subgraphUrlEnv(stack), {});
+    const doomed = await startAlertRouter(subgraphUrlEnv(stack));
     const first = track(await connect(doomed.url, pharmacistToken));
     const second = track(await connect(doomed.url, await stack.tokenFor(ADMIN)));
     await subscribe(doomed, first, 'x', 'subscription { lowStockAlerts { id } }');

@@ -20,6 +20,7 @@ export class BusConnection {
   #bus: EventBus | undefined;
   #tearDown: (() => Promise<void>) | undefined;
   #stopping = false;
+  #connected = false;
   #wake: (() => void) | undefined;
 
   private constructor(config: EventBusConfig, logger: Logger, setUp: BusSetUp) {
@@ -34,6 +35,11 @@ export class BusConnection {
     return new BusConnection(config, logger, setUp);
   }
 
+  /** Whether the bus was reached and `setUp` succeeded (the adapters reconnect by themselves after). */
+  get connected(): boolean {
+    return this.#connected;
+  }
+
   /** Resolves once connected and set up, or once closed before that; never rejects. */
   whenConnected(): Promise<void> {
     return this.#connecting;
@@ -42,6 +48,7 @@ export class BusConnection {
   /** Stops retrying, runs what `setUp` returned, and closes the bus (draining its consumers). */
   async close(): Promise<void> {
     this.#stopping = true;
+    this.#connected = false;
     this.#wake?.();
     await this.#connecting;
     await this.#tearDown?.();
@@ -53,6 +60,7 @@ export class BusConnection {
       try {
         this.#bus = await openEventBus(this.#config, this.#logger);
         this.#tearDown = await this.#setUp(this.#bus);
+        this.#connected = true;
         this.#logger.info({ failures }, 'event bus connected');
         return;
       } catch (error) {

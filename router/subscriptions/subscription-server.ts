@@ -55,6 +55,8 @@ export interface SubscriptionServerOptions {
   apiSchema: () => GraphQLSchema | undefined;
   parseOptions: ParseOptions;
   feed: LowStockAlertFeed;
+  /** Whether the feed is subscribed on the bus: until then no alert could reach a subscriber. */
+  feedListening: () => boolean;
   verifyToken: TokenVerifier;
   /** How long after its `exp` a token is still accepted (JWT_CLOCK_TOLERANCE_SECONDS). */
   clockToleranceMs: number;
@@ -78,7 +80,7 @@ const CATEGORY_SELECTION: readonly SelectionNode[] = parse('{ product { category
   (definition) => ('selectionSet' in definition ? definition.selectionSet.selections : []),
 );
 
-/** Close code for a client too slow to take its alerts (RFC 6455: try again later). */
+/** Close code for a client too slow to take its alerts, or come too early (RFC 6455: try again later). */
 const TOO_SLOW = 1013;
 
 /** Attaches the WebSocket endpoint to `server`; `close()` ends every subscription with code 1001. */
@@ -115,6 +117,10 @@ export function attachSubscriptionServer(
       isProd: options.production,
       async onConnect(ctx) {
         const { socket, request } = ctx.extra;
+        if (!options.feedListening()) {
+          socket.close(TOO_SLOW, 'Try again later: the alert feed is not connected to the event bus yet');
+          return false;
+        }
         const authorization = authorizationIn(ctx.connectionParams);
         if (authorization === undefined) {
           socket.close(

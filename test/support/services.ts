@@ -165,6 +165,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     silentLogger,
   );
   const server = await router.listen();
+  await router.alertFeedListening();
   return {
     routerUrl: server.url,
     subgraphs,
