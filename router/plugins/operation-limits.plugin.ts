@@ -16,7 +16,8 @@ export interface OperationLimits {
 
 export function operationLimits(limits: OperationLimits) {
   const { plugins, validationRules } = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true },
+    // Depth as the query really nests: a fragment spread adds no level of its own.
+    maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, flattenFragments: true },
     maxAliases: { n: limits.maxAliases, exposeLimits: true },
     // Tokens are counted by Apollo's own parser (parseOptions below): armor's counter throws where Apollo
     // answers 500, the parser's limit is a 400 GRAPHQL_PARSE_FAILED.
