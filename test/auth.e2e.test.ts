@@ -2,6 +2,10 @@
  * Authentication through the router, with the four real subgraphs: which operations need a token, what
  * development and production routers reveal, forged and broken tokens, calls that bypass the router, and
  * key rotation without a restart. The tests run in order; the rotation comes last.
+ *
+ * A customer's journey (register, log in, use the token) goes through the typed client SDK; what is about
+ * HTTP itself (status codes of anonymous calls, hand-made documents, CSRF, introspection, broken
+ * Authorization headers, calls to a subgraph) is sent raw.
  */
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -19,7 +23,9 @@ import {
 } from 'jose';
 import { signRouterRequest, VIEWER_ID_HEADER, VIEWER_ROLE_HEADER } from '../lib/router-proof.ts';
 import type { Viewer } from '../lib/viewer.ts';
+import type { UserFieldsFragment } from '../sdk/index.ts';
 import { rotateSigningKeys, type StoredKey } from '../subgraphs/users/signing-keys.ts';
+import { asViewer } from './support/client.ts';
 import { dataOf, singleError } from './support/graphql.ts';
 import { startTestRouter, subgraphUrlEnv, type TestRouter } from './support/routers.ts';
 import {
@@ -66,66 +72,48 @@ function expectUnauthenticated(response: GraphQLResponse, message?: string): voi
   if (message !== undefined) expect(error.message).toBe(message);
 }
 
-const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $input) { id username role } }`;
-const LOGIN = `mutation Login($username: String!, $password: String!) {
-  login(username: $username, password: $password) { accessToken tokenType expiresIn user { id role } }
-}`;
-
-interface Login {
-  login: { accessToken: string; tokenType: string; expiresIn: number; user: { id: string; role: string } };
-}
-
 const CUSTOMER = { email: 'carla@example.com', username: 'carla', password: 'carla-password' };
+/** Carla's account, as registered. */
+let carla: UserFieldsFragment;
 let customerId: string;
 let customerToken: string;
 
 describe('who needs a token', () => {
   it('lets anyone register and log in, and the token then works for the rest of the API', async () => {
-    const registered = await postGraphQL<{ register: { id: string; username: string; role: string } }>(
-      stack.routerUrl,
-      REGISTER,
-      { input: CUSTOMER },
-    );
-    expect(registered.status).toBe(200);
-    const { register } = dataOf(registered);
-    expect(register).toEqual({ id: expect.stringMatching(/^\d+$/), username: 'carla', role: 'CUSTOMER' });
+    const anonymous = asViewer(stack.routerUrl);
+    const { register } = await anonymous.register({ input: CUSTOMER });
+    expect(register).toEqual({
+      id: expect.stringMatching(/^\d+$/),
+      email: 'carla@example.com',
+      username: 'carla',
+      fullName: null,
+      role: 'CUSTOMER',
+      isActive: true,
+      createdAt: expect.any(String),
+    });
+    carla = register;
     customerId = register.id;
 
-    const loggedIn = dataOf(
-      await postGraphQL<Login>(stack.routerUrl, LOGIN, { username: 'carla', password: CUSTOMER.password }),
-    ).login;
-    expect(loggedIn).toMatchObject({
+    const { login } = await anonymous.login({ username: 'carla', password: CUSTOMER.password });
+    expect(login).toEqual({
+      accessToken: expect.any(String),
       tokenType: 'Bearer',
       expiresIn: 3600,
-      user: { id: customerId, role: 'CUSTOMER' },
+      user: carla,
     });
-    customerToken = loggedIn.accessToken;
+    customerToken = login.accessToken;
 
-    const me = await postGraphQL(
-      stack.routerUrl,
-      '{ me { id username role } }',
-      undefined,
-      bearer(customerToken),
-    );
-    expect(dataOf(me)).toEqual({ me: { id: customerId, username: 'carla', role: 'CUSTOMER' } });
+    expect(await asViewer(stack.routerUrl, customerToken).me()).toEqual({ me: carla });
     // A lower-case scheme is fine too.
-    const lower = await postGraphQL(stack.routerUrl, '{ me { id } }', undefined, {
-      authorization: `bearer ${customerToken}`,
-    });
-    expect(dataOf(lower)).toEqual({ me: { id: customerId } });
+    const lowerCase = asViewer(stack.routerUrl, undefined, { authorization: `bearer ${customerToken}` });
+    expect(await lowerCase.me()).toEqual({ me: carla });
   });
 
   it('relays authorization refusals from the subgraphs (a customer listing users is FORBIDDEN)', async () => {
-    const response = await postGraphQL(
-      stack.routerUrl,
-      '{ users { totalCount } }',
-      undefined,
-      bearer(customerToken),
-    );
-    expect(response.status).toBe(200);
-    expect(singleError(response)).toMatchObject({
-      message: 'users requires the role ADMIN',
-      extensions: { code: 'FORBIDDEN' },
+    await expect(asViewer(stack.routerUrl, customerToken).users()).rejects.toMatchObject({
+      status: 200,
+      code: 'FORBIDDEN',
+      errors: [{ message: 'users requires the role ADMIN', extensions: { code: 'FORBIDDEN' } }],
     });
   });
 
@@ -223,8 +211,7 @@ describe('development and production routers', () => {
 
   it('needs a token in production too, and accepts a valid one', async () => {
     expectUnauthenticated(await postGraphQL(production.url, '{ me { id } }'), AUTHENTICATION_REQUIRED);
-    const me = await postGraphQL(production.url, '{ me { id } }', undefined, bearer(customerToken));
-    expect(dataOf(me)).toEqual({ me: { id: customerId } });
+    expect(await asViewer(production.url, customerToken).me()).toEqual({ me: carla });
   });
 });
 
@@ -470,16 +457,14 @@ describe('key rotation without a restart', () => {
     ((await (await fetch(jwksUrl())).json()) as { keys: JWK[] }).keys.map((k) => k.kid);
 
   async function login(): Promise<string> {
-    const response = await postGraphQL<Login>(stack.routerUrl, LOGIN, {
+    const { login } = await asViewer(stack.routerUrl).login({
       username: 'carla',
       password: CUSTOMER.password,
     });
-    return dataOf(response).login.accessToken;
+    return login.accessToken;
   }
 
-  async function me(token: string) {
-    return postGraphQL(stack.routerUrl, '{ me { id } }', undefined, bearer(token));
-  }
+  const me = (token: string) => asViewer(stack.routerUrl, token).me();
 
   it('signs with the new key once it is active, publishes a pending key at once, and old tokens keep working', async () => {
     const before = await login();
@@ -502,9 +487,9 @@ describe('key rotation without a restart', () => {
     const after = await login();
     expect(decodeProtectedHeader(after).kid).toBe(active.kid);
     // The router has never seen that kid: it fetches the JWKS again and accepts the token.
-    expect(dataOf(await me(after))).toEqual({ me: { id: customerId } });
+    expect(await me(after)).toEqual({ me: carla });
     // A token signed before the rotation still works.
-    expect(dataOf(await me(before))).toEqual({ me: { id: customerId } });
-    expect(dataOf(await me(customerToken))).toEqual({ me: { id: customerId } });
+    expect(await me(before)).toEqual({ me: carla });
+    expect(await me(customerToken)).toEqual({ me: carla });
   });
 });

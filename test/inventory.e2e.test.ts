@@ -1,28 +1,21 @@
 /**
- * Inventory through the router: the four real subgraphs on fresh databases and the real router, in this
- * process. A pharmacist stocks a new product and reads its stock and ledger as part of the product
- * (federated from the products subgraph); a customer may not change stock.
+ * Inventory through the router with the typed client SDK: the four real subgraphs on fresh databases and
+ * the real router, in this process. A pharmacist stocks a new product and reads its stock and ledger as
+ * part of the product (federated from the products subgraph); a customer may not change stock.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dataOf, singleError } from './support/graphql.ts';
-import { bearer, postGraphQL, startTestStack, type TestStack } from './support/services.ts';
-
-const CREATE_PRODUCT = `mutation Create($input: CreateProductInput!) { createProduct(input: $input) { id } }`;
-const ADJUST = `mutation Adjust($productId: ID!, $adjustment: Int!, $reason: String!) {
-  adjustInventory(productId: $productId, adjustment: $adjustment, reason: $reason) { quantity available }
-}`;
-const PRODUCT_STOCK = `query Stock($id: ID!) {
-  product(id: $id) { name inventory { quantity available movements { items { delta reason } } } }
-}`;
+import type { PharmacyClient } from '../sdk/index.ts';
+import { clientFor } from './support/client.ts';
+import { startTestStack, type TestStack } from './support/services.ts';
 
 let stack: TestStack;
-let pharmacist: Record<string, string>;
-let customer: Record<string, string>;
+let pharmacist: PharmacyClient;
+let customer: PharmacyClient;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  pharmacist = bearer(await stack.tokenFor({ userId: 2, role: 'PHARMACIST' }));
-  customer = bearer(await stack.tokenFor({ userId: 3, role: 'CUSTOMER' }));
+  pharmacist = await clientFor(stack, { userId: 2, role: 'PHARMACIST' });
+  customer = await clientFor(stack, { userId: 3, role: 'CUSTOMER' });
 });
 
 afterAll(async () => {
@@ -31,60 +24,80 @@ afterAll(async () => {
 
 describe('inventory through the router', () => {
   it('stocks a new product and serves its stock and ledger with the product', async () => {
-    const created = dataOf(
-      await postGraphQL<{ createProduct: { id: string } }>(
-        stack.routerUrl,
-        CREATE_PRODUCT,
-        { input: { sku: 'VTC-1000', name: 'Vitamin C 1000mg', price: '7.49', category: 'Vitamins' } },
-        pharmacist,
-      ),
-    );
-    const id = created.createProduct.id;
+    const { createProduct } = await pharmacist.createProduct({
+      input: { sku: 'VTC-1000', name: 'Vitamin C 1000mg', price: '7.49', category: 'Vitamins' },
+    });
+    const id = createProduct.id;
+    const product = { id, sku: 'VTC-1000', name: 'Vitamin C 1000mg' };
 
-    const added = dataOf(
-      await postGraphQL(
-        stack.routerUrl,
-        ADJUST,
-        { productId: id, adjustment: 25, reason: 'delivery' },
-        pharmacist,
-      ),
-    );
-    expect(added).toEqual({ adjustInventory: { quantity: 25, available: 25 } });
-    const removed = dataOf(
-      await postGraphQL(
-        stack.routerUrl,
-        ADJUST,
-        { productId: id, adjustment: -5, reason: 'damaged' },
-        pharmacist,
-      ),
-    );
-    expect(removed).toEqual({ adjustInventory: { quantity: 20, available: 20 } });
+    const added = await pharmacist.adjustInventory({ productId: id, adjustment: 25, reason: 'delivery' });
+    expect(added).toEqual({
+      adjustInventory: {
+        product,
+        quantity: 25,
+        reserved: 0,
+        available: 25,
+        reorderLevel: 0,
+        isLowStock: false,
+        updatedAt: expect.any(String),
+      },
+    });
+    const removed = await pharmacist.adjustInventory({ productId: id, adjustment: -5, reason: 'damaged' });
+    expect(removed).toEqual({
+      adjustInventory: {
+        product,
+        quantity: 20,
+        reserved: 0,
+        available: 20,
+        reorderLevel: 0,
+        isLowStock: false,
+        updatedAt: expect.any(String),
+      },
+    });
 
-    const read = dataOf(await postGraphQL(stack.routerUrl, PRODUCT_STOCK, { id }, pharmacist));
+    const read = await pharmacist.productWithStock({ id });
+    const adjustment = {
+      id: expect.any(String),
+      kind: 'ADJUSTMENT',
+      reservedDelta: 0,
+      reservedAfter: 0,
+      orderId: null,
+      actor: { id: '2' },
+      occurredAt: expect.any(String),
+    };
     expect(read).toEqual({
       product: {
-        name: 'Vitamin C 1000mg',
+        ...createProduct,
         inventory: {
           quantity: 20,
+          reserved: 0,
           available: 20,
+          reorderLevel: 0,
+          isLowStock: false,
+          updatedAt: removed.adjustInventory.updatedAt,
           movements: {
             items: [
-              { delta: -5, reason: 'damaged' },
-              { delta: 25, reason: 'delivery' },
+              { ...adjustment, delta: -5, quantityAfter: 20, reason: 'damaged' },
+              { ...adjustment, delta: 25, quantityAfter: 25, reason: 'delivery' },
             ],
+            totalCount: 2,
+            hasNextPage: false,
           },
         },
       },
     });
 
-    const refused = await postGraphQL(
-      stack.routerUrl,
-      ADJUST,
-      { productId: id, adjustment: 100, reason: 'delivery' },
-      customer,
-    );
-    expect(singleError(refused).extensions?.code).toBe('FORBIDDEN');
-    const after = dataOf(await postGraphQL(stack.routerUrl, PRODUCT_STOCK, { id }, pharmacist));
-    expect(after).toEqual(read);
+    await expect(
+      customer.adjustInventory({ productId: id, adjustment: 100, reason: 'delivery' }),
+    ).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      errors: [
+        {
+          message: 'adjustInventory requires the role PHARMACIST or ADMIN',
+          extensions: { code: 'FORBIDDEN' },
+        },
+      ],
+    });
+    expect(await pharmacist.productWithStock({ id })).toEqual(read);
   });
 });

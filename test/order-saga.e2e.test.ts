@@ -15,60 +15,26 @@ import type { EventEnvelope } from '../lib/event-bus/event.ts';
 import type { EventBus } from '../lib/event-bus/event-bus.ts';
 import { PostgresEventBus } from '../lib/event-bus/postgres-event-bus.ts';
 import { PubSubEventBus } from '../lib/event-bus/pubsub-event-bus.ts';
+import type { PharmacyClient } from '../sdk/index.ts';
+import { asViewer, clientFor } from './support/client.ts';
 import { createTestDatabase } from './support/database.ts';
-import { dataOf, singleError } from './support/graphql.ts';
 import { pubSubTestsEnabled, startPubSubEmulator } from './support/pubsub-emulator.ts';
 import {
-  CANCEL_ORDER,
-  UPDATE_ORDER_STATUS,
   createStockedProduct,
   placeOrder,
   readOrder,
   readStock,
   waitFor,
   waitUntilDecided,
-  type Headers,
-  type OrderView,
-  type StockView,
+  type Order,
+  type OrderExtras,
+  type OrderLineInput,
+  type StockLevels,
 } from './support/saga.ts';
-import { bearer, postGraphQL, silentLogger, startTestStack, type TestStack } from './support/services.ts';
-
-const REGISTER = `mutation Register($input: RegisterInput!) { register(input: $input) { id } }`;
-const CREATE_PRODUCT = `mutation Create($input: CreateProductInput!) { createProduct(input: $input) { id } }`;
-const DELETE_PRODUCT = `mutation Discontinue($id: ID!) { deleteProduct(id: $id) { id isActive } }`;
-const ADJUST = `mutation Adjust($id: ID!, $n: Int!) {
-  adjustInventory(productId: $id, adjustment: $n, reason: "delivery") { quantity reserved available }
-}`;
-const ORDER_DETAIL = `query Detail($id: ID!) {
-  order(id: $id) {
-    id status total currency user { id }
-    lines { quantity unitPrice lineTotal product { id name sku } }
-  }
-}`;
-const MY_ORDERS = `query Mine { myOrders { totalCount items { id status } } }`;
-const ME_ORDERS = `query Me { me { id orders { totalCount items { id status } } } }`;
-const PRODUCT_MOVEMENTS = `query Movements($id: ID!) {
-  product(id: $id) { inventory { movements { items { kind reservedDelta orderId } } } }
-}`;
-const PRODUCT_STOCK = `query ProductStock($id: ID!) { product(id: $id) { inventory { quantity available } } }`;
-const LEDGER = `query Ledger($productId: ID!) {
-  inventory(productId: $productId) { movements(pageSize: 100) { totalCount items { kind reservedDelta orderId } } }
-}`;
-const DECIDED = `query Decided {
-  confirmed: orders(filter: { status: CONFIRMED }, pageSize: 100) { items { id } }
-  rejected: orders(filter: { status: REJECTED }, pageSize: 100) { items { id rejectionReason } }
-}`;
-const ORDERS_OF = `query OrdersOf($userId: ID!) { orders(filter: { userId: $userId }) { totalCount items { id } } }`;
-const LOW_STOCK = `query Low { lowStockItems { product { id } quantity reserved available reorderLevel } }`;
+import { silentLogger, startTestStack, type TestStack } from './support/services.ts';
 
 /** Generous: other test files share the machine's two cores. */
 const SAGA_TIMEOUT_MS = 30_000;
-
-interface Movement {
-  kind: string;
-  reservedDelta: number;
-  orderId: string | null;
-}
 
 /** A stack on one bus, and a way to open a test consumer of our own on that same bus. */
 interface RunningBus {
@@ -155,61 +121,75 @@ function eventRecorder(): {
 describe.each(BUSES)('order saga through the router on the $name bus', (bus) => {
   let running: RunningBus;
   let stack: TestStack;
-  let staff: Headers;
+  let staff: PharmacyClient;
 
   beforeAll(async () => {
     running = await bus.start();
     stack = running.stack;
-    staff = bearer(await stack.tokenFor({ userId: 900, role: 'PHARMACIST' }));
+    staff = await clientFor(stack, { userId: 900, role: 'PHARMACIST' });
   }, 120_000);
 
   afterAll(async () => {
     await running?.stop();
   });
 
-  const customerToken = async (userId: number): Promise<Headers> =>
-    bearer(await stack.tokenFor({ userId, role: 'CUSTOMER' }));
+  const customerClient = (userId: number, headers?: Record<string, string>): Promise<PharmacyClient> =>
+    clientFor(stack, { userId, role: 'CUSTOMER' }, headers);
 
-  const placed = async (
-    customer: Headers,
-    lines: { productId: string; quantity: number }[],
-    extra?: Parameters<typeof placeOrder>[3],
-  ): Promise<OrderView> => dataOf(await placeOrder(stack.routerUrl, customer, lines, extra)).placeOrder;
+  const decided = (viewer: PharmacyClient, id: string): Promise<Order> =>
+    waitUntilDecided(viewer, id, SAGA_TIMEOUT_MS);
 
-  const decided = (viewer: Headers, id: string): Promise<OrderView> =>
-    waitUntilDecided(stack.routerUrl, viewer, id, SAGA_TIMEOUT_MS);
-
-  const stockWhen = (productId: string, what: string, check: (stock: StockView) => boolean) =>
+  const stockWhen = (productId: string, what: string, check: (stock: StockLevels) => boolean) =>
     waitFor(
       what,
       async () => {
-        const stock = await readStock(stack.routerUrl, staff, productId);
+        const stock = await readStock(staff, productId);
         return check(stock) ? stock : undefined;
       },
       SAGA_TIMEOUT_MS,
     );
 
+  /** The product's stock movements, newest first, read with the product (Product.inventory). */
+  const movementsOf = async (productId: string) => {
+    const { product } = await staff.productWithStock({ id: productId });
+    return product?.inventory.movements.items.map(({ kind, reservedDelta, orderId }) => ({
+      kind,
+      reservedDelta,
+      orderId,
+    }));
+  };
+
+  /** The ids of the orders of one customer, as staff list them. */
+  const ordersOf = async (userId: string) => {
+    const { orders } = await staff.orders({ filter: { userId } });
+    return { totalCount: orders.totalCount, ids: orders.items.map(({ id }) => id) };
+  };
+
   it('confirms a stocked order at catalogue prices, reserves its units and lists it for its customer', async () => {
-    const registered = dataOf(
-      await postGraphQL<{ register: { id: string } }>(stack.routerUrl, REGISTER, {
-        input: {
-          email: 'saga.customer@example.com',
-          username: 'saga_customer',
-          password: 'correct horse battery',
-          fullName: 'Saga Customer',
-        },
-      }),
-    );
-    const customerId = registered.register.id;
-    const customer = await customerToken(Number(customerId));
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const { register } = await asViewer(stack.routerUrl).register({
+      input: {
+        email: 'saga.customer@example.com',
+        username: 'saga_customer',
+        password: 'correct horse battery',
+        fullName: 'Saga Customer',
+      },
+    });
+    const customerId = register.id;
+    const customer = await customerClient(Number(customerId));
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-HAPPY',
       name: 'Ibuprofen 200mg',
       price: '4.25',
       quantity: 20,
     });
 
-    const order = await placed(customer, [{ productId, quantity: 3 }], { notes: 'ring twice' });
+    const order = await placeOrder(customer, [{ productId, quantity: 3 }], { notes: 'ring twice' });
+    const line = {
+      product: { id: productId, sku: 'SAGA-HAPPY', name: 'Ibuprofen 200mg' },
+      quantity: 3,
+      unitPrice: '4.25',
+      lineTotal: '12.75',
+    };
     expect(order).toEqual({
       id: expect.any(String),
       status: 'PENDING',
@@ -219,67 +199,58 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       shippingAddress: '1 Main Street, Springfield',
       notes: 'ring twice',
       user: { id: customerId },
-      lines: [{ product: { id: productId }, quantity: 3, unitPrice: '4.25', lineTotal: '12.75' }],
+      lines: [line],
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
     });
 
     expect((await decided(customer, order.id)).status).toBe('CONFIRMED');
 
-    const detail = dataOf(await postGraphQL(stack.routerUrl, ORDER_DETAIL, { id: order.id }, customer));
-    expect(detail).toEqual({
-      order: {
-        id: order.id,
-        status: 'CONFIRMED',
-        total: '12.75',
-        currency: 'USD',
-        user: { id: customerId },
-        lines: [
-          {
-            quantity: 3,
-            unitPrice: '4.25',
-            lineTotal: '12.75',
-            product: { id: productId, name: 'Ibuprofen 200mg', sku: 'SAGA-HAPPY' },
-          },
-        ],
-      },
-    });
-    const listed = { totalCount: 1, items: [{ id: order.id, status: 'CONFIRMED' }] };
-    expect(dataOf(await postGraphQL(stack.routerUrl, MY_ORDERS, {}, customer))).toEqual({ myOrders: listed });
-    expect(dataOf(await postGraphQL(stack.routerUrl, ME_ORDERS, {}, customer))).toEqual({
-      me: { id: customerId, orders: listed },
+    const confirmed = (await customer.order({ id: order.id })).order;
+    expect(confirmed).toEqual({ ...order, status: 'CONFIRMED', updatedAt: expect.any(String) });
+    const listed = {
+      items: [confirmed],
+      totalCount: 1,
+      page: 1,
+      pageSize: 20,
+      hasNextPage: false,
+    };
+    expect(await customer.myOrders()).toEqual({ myOrders: listed });
+    expect((await customer.myAccount()).me).toEqual({
+      id: customerId,
+      email: 'saga.customer@example.com',
+      username: 'saga_customer',
+      fullName: 'Saga Customer',
+      role: 'CUSTOMER',
+      isActive: true,
+      createdAt: expect.any(String),
+      orders: listed,
     });
 
-    expect(await readStock(stack.routerUrl, staff, productId)).toEqual({
+    expect(await readStock(staff, productId)).toEqual({
       quantity: 20,
       reserved: 3,
       available: 17,
       reorderLevel: 0,
       isLowStock: false,
     });
-    expect(dataOf(await postGraphQL(stack.routerUrl, PRODUCT_MOVEMENTS, { id: productId }, staff))).toEqual({
-      product: {
-        inventory: {
-          movements: {
-            items: [
-              { kind: 'RESERVATION', reservedDelta: 3, orderId: order.id },
-              { kind: 'ADJUSTMENT', reservedDelta: 0, orderId: null },
-            ],
-          },
-        },
-      },
-    });
+    expect(await movementsOf(productId)).toEqual([
+      { kind: 'RESERVATION', reservedDelta: 3, orderId: order.id },
+      { kind: 'ADJUSTMENT', reservedDelta: 0, orderId: null },
+    ]);
   });
 
   it('rejects an order the stock cannot cover, naming the product and its SKU, and leaves the stock alone', async () => {
-    const customer = await customerToken(101);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const customer = await customerClient(101);
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-SHORT',
       name: 'Cetirizine 10mg',
       price: '3.10',
       quantity: 2,
     });
-    const before = await readStock(stack.routerUrl, staff, productId);
+    const before = await readStock(staff, productId);
 
-    const order = await placed(customer, [{ productId, quantity: 5 }]);
+    const order = await placeOrder(customer, [{ productId, quantity: 5 }]);
     expect(order.status).toBe('PENDING');
     expect(order.total).toBe('15.50');
 
@@ -289,30 +260,27 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       'not enough stock for Cetirizine 10mg (SAGA-SHORT): 5 ordered, 2 available',
     );
     expect(before).toEqual({ quantity: 2, reserved: 0, available: 2, reorderLevel: 0, isLowStock: false });
-    expect(await readStock(stack.routerUrl, staff, productId)).toEqual(before);
-    expect(dataOf(await postGraphQL(stack.routerUrl, PRODUCT_MOVEMENTS, { id: productId }, staff))).toEqual({
-      product: {
-        inventory: { movements: { items: [{ kind: 'ADJUSTMENT', reservedDelta: 0, orderId: null }] } },
-      },
-    });
+    expect(await readStock(staff, productId)).toEqual(before);
+    expect(await movementsOf(productId)).toEqual([{ kind: 'ADJUSTMENT', reservedDelta: 0, orderId: null }]);
   });
 
   it('takes orders for a product created a moment ago: rejected while unstocked, confirmed once stocked', async () => {
-    const customer = await customerToken(102);
-    const created = dataOf(
-      await postGraphQL<{ createProduct: { id: string } }>(
-        stack.routerUrl,
-        CREATE_PRODUCT,
-        { input: { sku: 'SAGA-NEW', name: 'Loratadine 10mg', price: '5.99', category: 'Allergy' } },
-        staff,
-      ),
-    );
-    const productId = created.createProduct.id;
-    expect(dataOf(await postGraphQL(stack.routerUrl, PRODUCT_STOCK, { id: productId }, staff))).toEqual({
-      product: { inventory: { quantity: 0, available: 0 } },
+    const customer = await customerClient(102);
+    const { createProduct } = await staff.createProduct({
+      input: { sku: 'SAGA-NEW', name: 'Loratadine 10mg', price: '5.99', category: 'Allergy' },
+    });
+    const productId = createProduct.id;
+    expect((await staff.productWithStock({ id: productId })).product?.inventory).toEqual({
+      quantity: 0,
+      reserved: 0,
+      available: 0,
+      reorderLevel: 0,
+      isLowStock: true,
+      updatedAt: null,
+      movements: { items: [], totalCount: 0, hasNextPage: false },
     });
 
-    const first = await placed(customer, [{ productId, quantity: 1 }]);
+    const first = await placeOrder(customer, [{ productId, quantity: 1 }]);
     expect(first).toMatchObject({ status: 'PENDING', total: '5.99' });
     const rejected = await decided(customer, first.id);
     expect(rejected.status).toBe('REJECTED');
@@ -320,12 +288,19 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       'not enough stock for Loratadine 10mg (SAGA-NEW): 1 ordered, 0 available',
     );
 
-    expect(dataOf(await postGraphQL(stack.routerUrl, ADJUST, { id: productId, n: 4 }, staff))).toEqual({
-      adjustInventory: { quantity: 4, reserved: 0, available: 4 },
+    const { adjustInventory } = await staff.adjustInventory({ productId, adjustment: 4, reason: 'delivery' });
+    expect(adjustInventory).toEqual({
+      product: { id: productId, sku: 'SAGA-NEW', name: 'Loratadine 10mg' },
+      quantity: 4,
+      reserved: 0,
+      available: 4,
+      reorderLevel: 0,
+      isLowStock: false,
+      updatedAt: expect.any(String),
     });
-    const second = await placed(customer, [{ productId, quantity: 1 }]);
+    const second = await placeOrder(customer, [{ productId, quantity: 1 }]);
     expect((await decided(customer, second.id)).status).toBe('CONFIRMED');
-    expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({
+    expect(await readStock(staff, productId)).toMatchObject({
       quantity: 4,
       reserved: 1,
       available: 3,
@@ -333,50 +308,56 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
   });
 
   it('refuses a discontinued product with BAD_USER_INPUT naming it, and writes no order', async () => {
-    const customer = await customerToken(103);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const customer = await customerClient(103);
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-GONE',
       name: 'Old Cough Syrup',
       price: '8.00',
       quantity: 5,
     });
-    expect(dataOf(await postGraphQL(stack.routerUrl, DELETE_PRODUCT, { id: productId }, staff))).toEqual({
-      deleteProduct: { id: productId, isActive: false },
+    expect((await staff.deleteProduct({ id: productId })).deleteProduct).toEqual({
+      id: productId,
+      sku: 'SAGA-GONE',
+      name: 'Old Cough Syrup',
+      description: null,
+      price: '8.00',
+      currency: 'USD',
+      category: 'Test',
+      manufacturer: null,
+      requiresPrescription: false,
+      isActive: false,
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
     });
 
-    const refused = await placeOrder(stack.routerUrl, customer, [{ productId, quantity: 1 }]);
-    const error = singleError(refused);
-    expect(error.extensions?.code).toBe('BAD_USER_INPUT');
-    expect(error.message).toBe(
-      'input.lines[0].productId: Old Cough Syrup (SAGA-GONE) is discontinued and cannot be ordered',
-    );
-    expect(dataOf(await postGraphQL(stack.routerUrl, ORDERS_OF, { userId: '103' }, staff))).toEqual({
-      orders: { totalCount: 0, items: [] },
+    await expect(placeOrder(customer, [{ productId, quantity: 1 }])).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+      errors: [
+        {
+          message:
+            'input.lines[0].productId: Old Cough Syrup (SAGA-GONE) is discontinued and cannot be ordered',
+          extensions: { code: 'BAD_USER_INPUT' },
+        },
+      ],
     });
-    expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({ quantity: 5, reserved: 0 });
+    expect(await ordersOf('103')).toEqual({ totalCount: 0, ids: [] });
+    expect(await readStock(staff, productId)).toMatchObject({ quantity: 5, reserved: 0 });
   });
 
   it('releases the stock of a cancelled order, and refuses a second cancellation with CONFLICT', async () => {
-    const customer = await customerToken(104);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const customer = await customerClient(104);
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-CANCEL',
       name: 'Paracetamol 500mg',
       price: '2.40',
       quantity: 10,
     });
-    const order = await placed(customer, [{ productId, quantity: 4 }]);
+    const order = await placeOrder(customer, [{ productId, quantity: 4 }]);
     expect((await decided(customer, order.id)).status).toBe('CONFIRMED');
-    expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({ reserved: 4, available: 6 });
+    expect(await readStock(staff, productId)).toMatchObject({ reserved: 4, available: 6 });
 
-    const cancelled = dataOf(
-      await postGraphQL<{ cancelOrder: OrderView }>(
-        stack.routerUrl,
-        CANCEL_ORDER,
-        { id: order.id },
-        customer,
-      ),
-    );
-    expect(cancelled.cancelOrder.status).toBe('CANCELLED');
+    const { cancelOrder } = await customer.cancelOrder({ id: order.id });
+    expect(cancelOrder.status).toBe('CANCELLED');
     const released = await stockWhen(productId, 'the cancelled order to release its stock', (stock) => {
       return stock.reserved === 0;
     });
@@ -387,55 +368,42 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       reorderLevel: 0,
       isLowStock: false,
     });
-    expect(dataOf(await postGraphQL(stack.routerUrl, PRODUCT_MOVEMENTS, { id: productId }, staff))).toEqual({
-      product: {
-        inventory: {
-          movements: {
-            items: [
-              { kind: 'RELEASE', reservedDelta: -4, orderId: order.id },
-              { kind: 'RESERVATION', reservedDelta: 4, orderId: order.id },
-              { kind: 'ADJUSTMENT', reservedDelta: 0, orderId: null },
-            ],
-          },
-        },
-      },
-    });
+    expect(await movementsOf(productId)).toEqual([
+      { kind: 'RELEASE', reservedDelta: -4, orderId: order.id },
+      { kind: 'RESERVATION', reservedDelta: 4, orderId: order.id },
+      { kind: 'ADJUSTMENT', reservedDelta: 0, orderId: null },
+    ]);
 
-    const again = await postGraphQL(stack.routerUrl, CANCEL_ORDER, { id: order.id }, customer);
-    const conflict = singleError(again);
-    expect(conflict.extensions?.code).toBe('CONFLICT');
-    expect(conflict.message).toBe('a CANCELLED order cannot be cancelled');
-    expect((await readOrder(stack.routerUrl, customer, order.id))?.status).toBe('CANCELLED');
+    await expect(customer.cancelOrder({ id: order.id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      errors: [{ message: 'a CANCELLED order cannot be cancelled', extensions: { code: 'CONFLICT' } }],
+    });
+    expect((await readOrder(customer, order.id))?.status).toBe('CANCELLED');
   });
 
   it('ships a confirmed order for staff only: the units leave the shelf, then it is delivered and can no longer be cancelled', async () => {
-    const customer = await customerToken(105);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const customer = await customerClient(105);
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-SHIP',
       name: 'Omeprazole 20mg',
       price: '6.75',
       quantity: 10,
     });
-    const order = await placed(customer, [{ productId, quantity: 3 }]);
+    const order = await placeOrder(customer, [{ productId, quantity: 3 }]);
     expect((await decided(customer, order.id)).status).toBe('CONFIRMED');
 
-    const byCustomer = await postGraphQL(
-      stack.routerUrl,
-      UPDATE_ORDER_STATUS,
-      { id: order.id, status: 'SHIPPED' },
-      customer,
-    );
-    expect(singleError(byCustomer).extensions?.code).toBe('FORBIDDEN');
-    expect((await readOrder(stack.routerUrl, customer, order.id))?.status).toBe('CONFIRMED');
+    await expect(customer.updateOrderStatus({ id: order.id, status: 'SHIPPED' })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      errors: [
+        {
+          message: 'updateOrderStatus requires the role PHARMACIST or ADMIN',
+          extensions: { code: 'FORBIDDEN' },
+        },
+      ],
+    });
+    expect((await readOrder(customer, order.id))?.status).toBe('CONFIRMED');
 
-    const shipped = dataOf(
-      await postGraphQL<{ updateOrderStatus: OrderView }>(
-        stack.routerUrl,
-        UPDATE_ORDER_STATUS,
-        { id: order.id, status: 'SHIPPED' },
-        staff,
-      ),
-    );
+    const shipped = await staff.updateOrderStatus({ id: order.id, status: 'SHIPPED' });
     expect(shipped.updateOrderStatus.status).toBe('SHIPPED');
     const afterShipping = await stockWhen(productId, 'the shipped units to leave the shelf', (stock) => {
       return stock.quantity === 7;
@@ -448,37 +416,30 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       isLowStock: false,
     });
 
-    const cancelShipped = await postGraphQL(stack.routerUrl, CANCEL_ORDER, { id: order.id }, customer);
-    const conflict = singleError(cancelShipped);
-    expect(conflict.extensions?.code).toBe('CONFLICT');
-    expect(conflict.message).toBe('a SHIPPED order cannot be cancelled');
+    await expect(customer.cancelOrder({ id: order.id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      errors: [{ message: 'a SHIPPED order cannot be cancelled', extensions: { code: 'CONFLICT' } }],
+    });
 
-    const delivered = dataOf(
-      await postGraphQL<{ updateOrderStatus: OrderView }>(
-        stack.routerUrl,
-        UPDATE_ORDER_STATUS,
-        { id: order.id, status: 'DELIVERED' },
-        staff,
-      ),
-    );
+    const delivered = await staff.updateOrderStatus({ id: order.id, status: 'DELIVERED' });
     expect(delivered.updateOrderStatus.status).toBe('DELIVERED');
-    expect((await readOrder(stack.routerUrl, customer, order.id))?.status).toBe('DELIVERED');
-    expect(await readStock(stack.routerUrl, staff, productId)).toEqual(afterShipping);
+    expect((await readOrder(customer, order.id))?.status).toBe('DELIVERED');
+    expect(await readStock(staff, productId)).toEqual(afterShipping);
   });
 
   it('never oversells: 50 customers ordering 1 of 10 units at once get exactly 10 confirmations', async () => {
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-RUSH',
       name: 'Flu Vaccine',
       price: '19.99',
       quantity: 10,
     });
     const customers = await Promise.all(
-      Array.from({ length: 50 }, (_, index) => customerToken(2001 + index)),
+      Array.from({ length: 50 }, (_, index) => customerClient(2001 + index)),
     );
 
     const orders = await Promise.all(
-      customers.map((customer) => placed(customer, [{ productId, quantity: 1 }])),
+      customers.map((customer) => placeOrder(customer, [{ productId, quantity: 1 }])),
     );
     expect(orders.map(({ status }) => status)).toEqual(Array.from({ length: 50 }, () => 'PENDING'));
     const ids = new Set(orders.map(({ id }) => id));
@@ -487,12 +448,10 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
     const outcome = await waitFor(
       'all 50 orders to be decided',
       async () => {
-        const { confirmed, rejected } = dataOf(
-          await postGraphQL<{
-            confirmed: { items: { id: string }[] };
-            rejected: { items: { id: string; rejectionReason: string | null }[] };
-          }>(stack.routerUrl, DECIDED, {}, staff),
-        );
+        const [{ orders: confirmed }, { orders: rejected }] = await Promise.all([
+          staff.orders({ filter: { status: 'CONFIRMED' }, pageSize: 100 }),
+          staff.orders({ filter: { status: 'REJECTED' }, pageSize: 100 }),
+        ]);
         const ours = {
           confirmed: confirmed.items.filter(({ id }) => ids.has(id)),
           rejected: rejected.items.filter(({ id }) => ids.has(id)),
@@ -507,21 +466,14 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       new Set(['not enough stock for Flu Vaccine (SAGA-RUSH): 1 ordered, 0 available']),
     );
 
-    expect(await readStock(stack.routerUrl, staff, productId)).toEqual({
+    expect(await readStock(staff, productId)).toEqual({
       quantity: 10,
       reserved: 10,
       available: 0,
       reorderLevel: 0,
       isLowStock: true,
     });
-    const ledger = dataOf(
-      await postGraphQL<{ inventory: { movements: { totalCount: number; items: Movement[] } } }>(
-        stack.routerUrl,
-        LEDGER,
-        { productId },
-        staff,
-      ),
-    ).inventory.movements;
+    const ledger = (await staff.inventory({ productId, movementsPageSize: 100 })).inventory.movements;
     const reservations = ledger.items.filter(({ kind }) => kind === 'RESERVATION');
     expect(ledger.totalCount).toBe(11);
     expect(reservations.reduce((sum, { reservedDelta }) => sum + reservedDelta, 0)).toBe(10);
@@ -531,29 +483,28 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
   }, 120_000);
 
   it('answers the same idempotency key with the first order and never makes a second one', async () => {
-    const customer = await customerToken(106);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const customer = await customerClient(106);
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-ONCE',
       name: 'Zinc Lozenges',
       price: '4.50',
       quantity: 10,
     });
-    const extra = { idempotencyKey: 'checkout-106-1' };
-    const first = await placed(customer, [{ productId, quantity: 2 }], extra);
-    const retried = await placed(customer, [{ productId, quantity: 2 }], extra);
+    const extra: OrderExtras = { idempotencyKey: 'checkout-106-1' };
+    const lines: OrderLineInput[] = [{ productId, quantity: 2 }];
+    const first = await placeOrder(customer, lines, extra);
+    const retried = await placeOrder(customer, lines, extra);
     expect(retried.id).toBe(first.id);
     expect(retried.total).toBe('9.00');
 
-    expect(dataOf(await postGraphQL(stack.routerUrl, ORDERS_OF, { userId: '106' }, staff))).toEqual({
-      orders: { totalCount: 1, items: [{ id: first.id }] },
-    });
+    expect(await ordersOf('106')).toEqual({ totalCount: 1, ids: [first.id] });
     expect((await decided(customer, first.id)).status).toBe('CONFIRMED');
-    expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({ quantity: 10, reserved: 2 });
+    expect(await readStock(staff, productId)).toMatchObject({ quantity: 10, reserved: 2 });
   });
 
   it('announces inventory.low-stock once per fall to the reorder level, with the correlation id of the order that caused it', async () => {
-    const customer = await customerToken(107);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const customer = await customerClient(107);
+    const productId = await createStockedProduct(staff, {
       sku: 'SAGA-LOW',
       name: 'Insulin Pen',
       price: '30.00',
@@ -565,12 +516,9 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       const recorder = eventRecorder();
       // Created before the orders, so that it receives every event they cause.
       await watcherBus.subscribe('inventory-events', 'test.low-stock-watch', recorder.handler);
-      const placeWithRequestId = async (quantity: number, requestId: string): Promise<OrderView> => {
-        const accepted = dataOf(
-          await placeOrder(stack.routerUrl, { ...customer, 'x-request-id': requestId }, [
-            { productId, quantity },
-          ]),
-        ).placeOrder;
+      const placeWithRequestId = async (quantity: number, requestId: string): Promise<Order> => {
+        const tracing = await customerClient(107, { 'x-request-id': requestId });
+        const accepted = await placeOrder(tracing, [{ productId, quantity }]);
         expect((await decided(customer, accepted.id)).status).toBe('CONFIRMED');
         return accepted;
       };
@@ -578,23 +526,21 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       const requestPrefix = `saga-test-${bus.name}-low-stock`;
 
       const lowStockItems = async () =>
-        dataOf(
-          await postGraphQL<{
-            lowStockItems: {
-              product: { id: string };
-              quantity: number;
-              reserved: number;
-              available: number;
-              reorderLevel: number;
-            }[];
-          }>(stack.routerUrl, LOW_STOCK, {}, staff),
-        ).lowStockItems.filter((item) => item.product.id === productId);
+        (await staff.lowStockItems()).lowStockItems.filter((item) => item.product.id === productId);
       expect(await lowStockItems()).toEqual([]);
 
       // 6 available, level 3: taking 3 makes it low.
       const falling = await placeWithRequestId(3, `${requestPrefix}-1`);
       expect(await lowStockItems()).toEqual([
-        { product: { id: productId }, quantity: 6, reserved: 3, available: 3, reorderLevel: 3 },
+        {
+          product: { id: productId, sku: 'SAGA-LOW', name: 'Insulin Pen' },
+          quantity: 6,
+          reserved: 3,
+          available: 3,
+          reorderLevel: 3,
+          isLowStock: true,
+          updatedAt: expect.any(String),
+        },
       ]);
       const [first] = await waitFor(
         'the low-stock event',
@@ -642,8 +588,19 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       expect(lowStockEvents().map(({ id }) => id)).toEqual([first?.id]);
 
       // Back above the level, then down again: a second crossing, a second alert.
-      expect(dataOf(await postGraphQL(stack.routerUrl, ADJUST, { id: productId, n: 5 }, staff))).toEqual({
-        adjustInventory: { quantity: 11, reserved: 5, available: 6 },
+      const { adjustInventory } = await staff.adjustInventory({
+        productId,
+        adjustment: 5,
+        reason: 'delivery',
+      });
+      expect(adjustInventory).toEqual({
+        product: { id: productId, sku: 'SAGA-LOW', name: 'Insulin Pen' },
+        quantity: 11,
+        reserved: 5,
+        available: 6,
+        reorderLevel: 3,
+        isLowStock: false,
+        updatedAt: expect.any(String),
       });
       const fallingAgain = await placeWithRequestId(3, `${requestPrefix}-4`);
       const events = await waitFor(

@@ -17,9 +17,10 @@ import { PostgresEventBus } from '../lib/event-bus/postgres-event-bus.ts';
 import { PubSubEventBus } from '../lib/event-bus/pubsub-event-bus.ts';
 import { readRouterConfig } from '../router/config.ts';
 import { createRouter } from '../router/create-router.ts';
+import type { PharmacyClient } from '../sdk/index.ts';
 import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/saga.ts';
+import { asViewer, clientFor } from './support/client.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { dataOf } from './support/graphql.ts';
 import { freePort, startTcpProxy, type TcpProxy } from './support/network.ts';
 import { killAllServices, spawnService, waitForStatus, type ServiceProcess } from './support/processes.ts';
 import { pubSubTestsEnabled, startPubSubEmulator, type PubSubEmulator } from './support/pubsub-emulator.ts';
@@ -30,11 +31,9 @@ import {
   readStock,
   waitFor,
   waitUntilDecided,
-  type Headers,
-  type OrderView,
+  type Order,
 } from './support/saga.ts';
 import {
-  bearer,
   FAST_REDELIVERY,
   mintAccessToken,
   removeKeysFile,
@@ -141,15 +140,12 @@ function outboxOf(orderIds: number[], published: boolean): OutboxView[] {
 }
 
 interface Viewers {
-  staff: Headers;
-  customer: Headers;
+  staff: PharmacyClient;
+  customer: PharmacyClient;
 }
 
 async function viewersOf(stack: TestStack): Promise<Viewers> {
-  return {
-    staff: bearer(await stack.tokenFor(PHARMACIST)),
-    customer: bearer(await stack.tokenFor(CUSTOMER)),
-  };
+  return { staff: await clientFor(stack, PHARMACIST), customer: await clientFor(stack, CUSTOMER) };
 }
 
 /**
@@ -171,16 +167,16 @@ async function ordersSurviveBusOutage(
   const { staff, customer } = await viewersOf(stack);
   const outbox = ormQuery(stack.subgraphs.orders.subgraph.orm);
   const inventory = ormQuery(stack.subgraphs.inventory.subgraph.orm);
-  const productId = await createStockedProduct(stack.routerUrl, staff, {
+  const productId = await createStockedProduct(staff, {
     sku: options.sku,
     price: '2.50',
     quantity: ON_SHELF,
   });
 
   await proxy.cut();
-  const placed: OrderView[] = [];
+  const placed: Order[] = [];
   for (const quantity of QUANTITIES) {
-    placed.push(dataOf(await placeOrder(stack.routerUrl, customer, [{ productId, quantity }])).placeOrder);
+    placed.push(await placeOrder(customer, [{ productId, quantity }]));
   }
   expect(placed.map(({ status }) => status)).toEqual(['PENDING', 'PENDING', 'PENDING', 'PENDING', 'PENDING']);
   expect(placed.map(({ total }) => total)).toEqual(['2.50', '5.00', '7.50', '10.00', '12.50']);
@@ -188,7 +184,7 @@ async function ordersSurviveBusOutage(
 
   // The bus stays down a while: nothing is decided, nothing reserved, the events wait unpublished.
   await sleep(options.outageMs);
-  const during = await Promise.all(placed.map(({ id }) => readOrder(stack.routerUrl, customer, id)));
+  const during = await Promise.all(placed.map(({ id }) => readOrder(customer, id)));
   expect(during.map((order) => order?.status)).toEqual([
     'PENDING',
     'PENDING',
@@ -200,7 +196,7 @@ async function ordersSurviveBusOutage(
     (await ordersOutbox(outbox)).map(({ type, orderId, published }) => ({ type, orderId, published })),
   ).toEqual(outboxOf(orderIds, false));
   expect(await reservationsByOrder(inventory)).toEqual([]);
-  expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({
+  expect(await readStock(staff, productId)).toMatchObject({
     quantity: ON_SHELF,
     reserved: 0,
     available: ON_SHELF,
@@ -208,12 +204,10 @@ async function ordersSurviveBusOutage(
 
   proxy.restore();
   const deadline = performance.now() + options.recoveryMs;
-  const decided: OrderView[] = [];
+  const decided: Order[] = [];
   try {
     for (const { id } of placed) {
-      decided.push(
-        await waitUntilDecided(stack.routerUrl, customer, id, Math.max(deadline - performance.now(), 0)),
-      );
+      decided.push(await waitUntilDecided(customer, id, Math.max(deadline - performance.now(), 0)));
     }
   } catch (error) {
     // A stuck order's event may have gone to the dead letters rather than to its consumer: say so.
@@ -226,7 +220,7 @@ async function ordersSurviveBusOutage(
     QUANTITIES.map(() => ({ status: 'CONFIRMED', rejectionReason: null })),
   );
   const ordered = QUANTITIES.reduce((sum, quantity) => sum + quantity, 0);
-  expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({
+  expect(await readStock(staff, productId)).toMatchObject({
     quantity: ON_SHELF,
     reserved: ordered,
     available: ON_SHELF - ordered,
@@ -301,7 +295,6 @@ describe('the orders process killed between the commit of an order and the publi
   let proxy: TcpProxy;
   let ordersEnv: Record<string, string>;
   let ordersPort: number;
-  let routerUrl: string;
   let viewers: Viewers;
   let inventoryQuery: Query;
 
@@ -353,18 +346,18 @@ describe('the orders process killed between the commit of an order and the publi
       ),
       silentLogger,
     );
-    routerUrl = (await router.listen()).url;
+    const routerUrl = (await router.listen()).url;
     cleanups.push(() => router.close());
     viewers = {
-      staff: bearer(await mintAccessToken(keysFile, PHARMACIST)),
-      customer: bearer(await mintAccessToken(keysFile, CUSTOMER)),
+      staff: asViewer(routerUrl, await mintAccessToken(keysFile, PHARMACIST)),
+      customer: asViewer(routerUrl, await mintAccessToken(keysFile, CUSTOMER)),
     };
   }, 60_000);
 
   it('leaves the order PENDING in the outbox, and a new process on the same database publishes it: the order is confirmed and its stock reserved once', async () => {
     const { staff, customer } = viewers;
     const outbox = urlQuery(ordersDatabase.url);
-    const productId = await createStockedProduct(routerUrl, staff, {
+    const productId = await createStockedProduct(staff, {
       sku: 'CRASH-1',
       price: '3.20',
       quantity: 10,
@@ -373,7 +366,7 @@ describe('the orders process killed between the commit of an order and the publi
     const first = await startOrdersProcess();
     await first.waitForOutput(/"msg":"event bus connected"/, 30_000);
     await proxy.cut();
-    const order = dataOf(await placeOrder(routerUrl, customer, [{ productId, quantity: 4 }])).placeOrder;
+    const order = await placeOrder(customer, [{ productId, quantity: 4 }]);
     expect({ status: order.status, total: order.total }).toEqual({ status: 'PENDING', total: '12.80' });
     // The relay tried and failed: the event is committed and unpublished when the process dies.
     const attempted = await waitFor('the relay to fail to publish', async () => {
@@ -391,12 +384,12 @@ describe('the orders process killed between the commit of an order and the publi
 
     proxy.restore();
     await startOrdersProcess();
-    const decided = await waitUntilDecided(routerUrl, customer, order.id, 30_000);
+    const decided = await waitUntilDecided(customer, order.id, 30_000);
     expect({ status: decided.status, rejectionReason: decided.rejectionReason }).toEqual({
       status: 'CONFIRMED',
       rejectionReason: null,
     });
-    expect(await readStock(routerUrl, staff, productId)).toMatchObject({
+    expect(await readStock(staff, productId)).toMatchObject({
       quantity: 10,
       reserved: 4,
       available: 6,
@@ -430,7 +423,7 @@ describe('a malformed order.placed on the bus', () => {
   it('is dead-lettered by inventory (EVENT_MAX_ATTEMPTS 2) without touching stock, and orders placed later are still confirmed', async () => {
     const { staff, customer } = await viewersOf(stack);
     const inventory = ormQuery(stack.subgraphs.inventory.subgraph.orm);
-    const productId = await createStockedProduct(stack.routerUrl, staff, {
+    const productId = await createStockedProduct(staff, {
       sku: 'POISON-1',
       price: '1.00',
       quantity: 5,
@@ -455,18 +448,16 @@ describe('a malformed order.placed on the bus', () => {
       [],
     );
     expect(await inventory('select order_id from reservation')).toEqual([]);
-    expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({
+    expect(await readStock(staff, productId)).toMatchObject({
       quantity: 5,
       reserved: 0,
       available: 5,
     });
 
-    const order = dataOf(
-      await placeOrder(stack.routerUrl, customer, [{ productId, quantity: 2 }]),
-    ).placeOrder;
-    const decided = await waitUntilDecided(stack.routerUrl, customer, order.id, 30_000);
+    const order = await placeOrder(customer, [{ productId, quantity: 2 }]);
+    const decided = await waitUntilDecided(customer, order.id, 30_000);
     expect(decided.status).toBe('CONFIRMED');
-    expect(await readStock(stack.routerUrl, staff, productId)).toMatchObject({
+    expect(await readStock(staff, productId)).toMatchObject({
       quantity: 5,
       reserved: 2,
       available: 3,
