@@ -19,7 +19,10 @@ import { dataOf } from './support/graphql.ts';
 import { freePort } from './support/network.ts';
 import { killAllServices, spawnService, waitForStatus, type ServiceProcess } from './support/processes.ts';
 import { pubSubTestsEnabled, startPubSubEmulator, type PubSubEmulator } from './support/pubsub-emulator.ts';
-import { createStockedProduct, placeOrder, waitFor, waitUntilDecided, type Headers } from './support/saga.ts';
+import { asViewer } from './support/client.ts';
+import { createStockedProduct, placeOrder, waitUntilDecided } from './support/saga.ts';
+
+type Headers = Record<string, string>;
 import {
   bearer,
   FAST_REDELIVERY,
@@ -32,6 +35,7 @@ import {
   TEST_ROUTER_SECRET,
   type TestSubgraph,
 } from './support/services.ts';
+import { waitFor } from './support/waiting.ts';
 
 /** Generous: four Node processes start on a loaded two-core machine. */
 const STARTUP_MS = 40_000;
@@ -312,7 +316,7 @@ describe.each(BUSES)(
     }, 60_000);
 
     const stocked = (routerUrl: string, staff: Headers, sku: string) =>
-      createStockedProduct(routerUrl, staff, {
+      createStockedProduct(asViewer(routerUrl, undefined, staff), {
         sku,
         name: `Alert ${sku}`,
         price: '4.20',
@@ -338,14 +342,12 @@ describe.each(BUSES)(
       }
       // By orders through router 2: whichever inventory process consumes each order reserves and alerts.
       const orderIds: string[] = [];
+      const customerClient = asViewer(router2.url, undefined, customer);
       for (const productId of byOrder) {
-        const placed = dataOf(await placeOrder(router2.url, customer, [{ productId, quantity: 7 }]));
-        orderIds.push(placed.placeOrder.id);
+        orderIds.push((await placeOrder(customerClient, [{ productId, quantity: 7 }])).id);
       }
       for (const id of orderIds) {
-        expect((await waitUntilDecided(router2.url, customer, id, ALERT_TIMEOUT_MS)).status).toBe(
-          'CONFIRMED',
-        );
+        expect((await waitUntilDecided(customerClient, id, ALERT_TIMEOUT_MS)).status).toBe('CONFIRMED');
       }
 
       const expected = new Map<string, AlertView>([

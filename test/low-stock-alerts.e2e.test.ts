@@ -20,8 +20,10 @@ import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { dataOf } from './support/graphql.ts';
 import { startRecordingProxy } from './support/network.ts';
 import { startTestRouter, subgraphUrlEnv } from './support/routers.ts';
-import { placeOrder, readStock, waitFor, waitUntilDecided, type Headers } from './support/saga.ts';
+import { asViewer } from './support/client.ts';
+import { placeOrder, readStock, waitUntilDecided } from './support/saga.ts';
 import { bearer, postGraphQL, startTestStack, testRouterEnv, type TestStack } from './support/services.ts';
+import { waitFor } from './support/waiting.ts';
 
 /** Generous: other test files load the same two cores. */
 const WAIT_MS = 30_000;
@@ -247,8 +249,8 @@ let busDatabase: TestDatabase;
 let stack: TestStack;
 let alerts: ObservedRouter;
 let pharmacistToken: string;
-let pharmacist: Headers;
-let customer: Headers;
+let pharmacist: Record<string, string>;
+let customer: Record<string, string>;
 const extraRouters: ObservedRouter[] = [];
 const sockets: ProtocolSocket[] = [];
 
@@ -356,10 +358,9 @@ describe('live low-stock alerts over WebSocket', () => {
       }`,
     );
 
-    const first = dataOf(await placeOrder(stack.routerUrl, customer, [{ productId, quantity: 3 }]));
-    expect((await waitUntilDecided(stack.routerUrl, customer, first.placeOrder.id, WAIT_MS)).status).toBe(
-      'CONFIRMED',
-    );
+    const customerClient = asViewer(stack.routerUrl, undefined, customer);
+    const first = await placeOrder(customerClient, [{ productId, quantity: 3 }]);
+    expect((await waitUntilDecided(customerClient, first.id, WAIT_MS)).status).toBe('CONFIRMED');
     const [alert] = await nextsOf(socket, 'a', 1);
     expect(alert).toEqual({
       data: {
@@ -380,12 +381,12 @@ describe('live low-stock alerts over WebSocket', () => {
 
     // Still low after these: no second fall, so no second alert.
     for (const quantity of [1, 1]) {
-      const more = dataOf(await placeOrder(stack.routerUrl, customer, [{ productId, quantity }]));
-      expect((await waitUntilDecided(stack.routerUrl, customer, more.placeOrder.id, WAIT_MS)).status).toBe(
-        'CONFIRMED',
-      );
+      const more = await placeOrder(customerClient, [{ productId, quantity }]);
+      expect((await waitUntilDecided(customerClient, more.id, WAIT_MS)).status).toBe('CONFIRMED');
     }
-    expect(await readStock(stack.routerUrl, pharmacist, productId)).toMatchObject({ available: 0 });
+    expect(await readStock(asViewer(stack.routerUrl, undefined, pharmacist), productId)).toMatchObject({
+      available: 0,
+    });
     expect(await alertRowsOf(productId)).toBe(1);
     // A later alert of another product has come through: anything the orders announced would have too.
     await takeOff(marker, 3);
@@ -732,7 +733,9 @@ describe('live low-stock alerts over WebSocket', () => {
         extensions: { code: 'BAD_REQUEST' },
       },
     ]);
-    expect(await readStock(stack.routerUrl, pharmacist, productId)).toMatchObject({ quantity: 10 });
+    expect(await readStock(asViewer(stack.routerUrl, undefined, pharmacist), productId)).toMatchObject({
+      quantity: 10,
+    });
     await closeAll(socket);
   });
 });

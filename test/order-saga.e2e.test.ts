@@ -24,7 +24,6 @@ import {
   placeOrder,
   readOrder,
   readStock,
-  waitFor,
   waitUntilDecided,
   type Order,
   type OrderExtras,
@@ -32,6 +31,7 @@ import {
   type StockLevels,
 } from './support/saga.ts';
 import { silentLogger, startTestStack, type TestStack } from './support/services.ts';
+import { waitFor } from './support/waiting.ts';
 
 /** Generous: other test files share the machine's two cores. */
 const SAGA_TIMEOUT_MS = 30_000;

@@ -29,7 +29,6 @@ import {
   placeOrder,
   readOrder,
   readStock,
-  waitFor,
   waitUntilDecided,
   type Order,
 } from './support/saga.ts';
@@ -45,6 +44,7 @@ import {
   TEST_ROUTER_SECRET,
   type TestStack,
 } from './support/services.ts';
+import { sleep, waitFor } from './support/waiting.ts';
 
 const PHARMACIST = { userId: 2, role: 'PHARMACIST' } as const;
 const CUSTOMER = { userId: 3, role: 'CUSTOMER' } as const;
@@ -59,8 +59,6 @@ afterAll(async () => {
   await killAllServices();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Rows = Record<string, unknown>[];
 type Query = (sql: string, params?: unknown[]) => Promise<Rows>;

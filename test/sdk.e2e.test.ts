@@ -3,7 +3,8 @@
  * lowStockAlerts subscription is an async iterable over WebSocket (Node's own WebSocket).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createPharmacyClient, PharmacyApiError, type PharmacyClient } from '../sdk/index.ts';
+import { createPharmacyClient, type PharmacyClient } from '../sdk/index.ts';
+import { apiErrorOf } from './support/client.ts';
 import { createTestDatabase, type TestDatabase } from './support/database.ts';
 import { startTestStack, type TestStack } from './support/services.ts';
 
@@ -31,16 +32,6 @@ afterAll(async () => {
   await busDatabase?.drop();
 });
 
-async function refusalOf(call: Promise<unknown>): Promise<PharmacyApiError> {
-  try {
-    await call;
-  } catch (error) {
-    if (error instanceof PharmacyApiError) return error;
-    throw error;
-  }
-  throw new Error('expected a PharmacyApiError');
-}
-
 describe('the typed SDK', () => {
   it('returns typed data, and throws GraphQL errors as PharmacyApiError with their code', async () => {
     const { createProduct } = await staff.createProduct({
@@ -48,7 +39,7 @@ describe('the typed SDK', () => {
     });
     expect(createProduct).toMatchObject({ sku: 'SDK-1', price: '4.20', currency: 'USD', isActive: true });
 
-    const badInput = await refusalOf(
+    const badInput = await apiErrorOf(
       customer.placeOrder({
         input: { lines: [{ productId: createProduct.id, quantity: 0 }], shippingAddress: 'here' },
       }),
@@ -58,11 +49,11 @@ describe('the typed SDK', () => {
       status: 200,
       message: 'input.lines[0].quantity: must be a whole number from 1 to 1000, got 0',
     });
-    const forbidden = await refusalOf(
+    const forbidden = await apiErrorOf(
       customer.adjustInventory({ productId: createProduct.id, adjustment: 5, reason: 'x' }),
     );
     expect(forbidden.code).toBe('FORBIDDEN');
-    const anonymous = await refusalOf(createPharmacyClient({ url: stack.routerUrl }).me());
+    const anonymous = await apiErrorOf(createPharmacyClient({ url: stack.routerUrl }).me());
     expect({ code: anonymous.code, status: anonymous.status }).toEqual({
       code: 'UNAUTHENTICATED',
       status: 401,

@@ -33,6 +33,7 @@ import { enqueueEvent, OutboxRelay, type OutboxRelayOptions } from './outbox.ts'
 import { CreateOutbox } from './outbox.migration.ts';
 import { PostgresEventBus } from './postgres-event-bus.ts';
 import { PubSubEventBus } from './pubsub-event-bus.ts';
+import { sleep, waitFor } from '../../test/support/waiting.ts';
 
 const FAST: RedeliveryOptions = { retryDelaySeconds: 0 };
 
@@ -144,27 +145,10 @@ function testEvent(n = 0): EventEnvelope<{ n: number }> {
   return createEvent('test.happened', { n }, `request-${n}`);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** The router's prefix for its feed of low-stock alerts: one temporary subscription per replica. */
 const TEMPORARY_PREFIX = 'router.low-stock-alerts';
 const TEMPORARY_NAME =
   /^router\.low-stock-alerts\.tmp-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Polls `check` until it returns something other than undefined or false. */
-async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const result = await check();
-    if (result !== undefined && result !== false) return result;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 interface Received {
   event: EventEnvelope;

@@ -12,15 +12,7 @@ import { signRouterRequest } from '../../lib/router-proof.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { closedPortUrl, freePort } from '../../test/support/network.ts';
 import { spawnService, waitForStatus, type ServiceProcess } from '../../test/support/processes.ts';
-import {
-  CANCEL_ORDER,
-  ORDER,
-  ORDER_FIELDS,
-  PLACE_ORDER,
-  UPDATE_ORDER_STATUS,
-  type OrderLineInput,
-  type OrderView,
-} from '../../test/support/saga.ts';
+import type { OrderLineInput } from '../../sdk/index.ts';
 import {
   TEST_ROUTER_SECRET,
   postAsRouter,
@@ -31,6 +23,31 @@ import {
 } from '../../test/support/services.ts';
 import { inventoryEvent, type InventoryEvent } from '../inventory/inventory-events.ts';
 import { stockRepliesConsumer } from './stock-replies.consumer.ts';
+
+// Operations as the router sends them to the orders subgraph: the SDK's own documents ask for product
+// fields (name, sku) that only the products subgraph resolves.
+const ORDER_FIELDS = `id status total currency rejectionReason shippingAddress notes user { id }
+  lines { product { id } quantity unitPrice lineTotal }`;
+
+const PLACE_ORDER = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { ${ORDER_FIELDS} } }`;
+const ORDER = `query Order($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`;
+const CANCEL_ORDER = `mutation Cancel($id: ID!) { cancelOrder(id: $id) { ${ORDER_FIELDS} } }`;
+const UPDATE_ORDER_STATUS = `mutation Update($id: ID!, $status: OrderStatus!) {
+  updateOrderStatus(id: $id, status: $status) { ${ORDER_FIELDS} }
+}`;
+
+/** An order as ORDER_FIELDS selects it. */
+interface OrderView {
+  id: string;
+  status: string;
+  total: string;
+  currency: string;
+  rejectionReason: string | null;
+  shippingAddress: string;
+  notes: string | null;
+  user: { id: string };
+  lines: { product: { id: string }; quantity: number; unitPrice: string; lineTotal: string }[];
+}
 
 const PHARMACIST: Viewer = { userId: 2, role: 'PHARMACIST' };
 const ADMIN: Viewer = { userId: 1, role: 'ADMIN' };
