@@ -78,7 +78,9 @@ export class LowStockAlertFeed {
       if (subscriber.productIds && !subscriber.productIds.has(productId)) continue;
       const { viewer, query } = subscriber;
       const key = `${viewer.role}:${viewer.userId}\n${query.text}\n${JSON.stringify(query.variables)}`;
-      groups.set(key, [...(groups.get(key) ?? []), subscriber]);
+      const group = groups.get(key);
+      if (group) group.push(subscriber);
+      else groups.set(key, [subscriber]);
     }
     const log = this.#logger.child({ requestId: event.correlationId, alertId: event.id, productId });
     await Promise.all(

@@ -11,7 +11,7 @@ import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { OrderPlaced } from '../orders/order-events.ts';
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type StockShortage } from './inventory-events.ts';
-import { applyStockChange, availableUnits, lockItems } from './stock-levels.ts';
+import { applyStockChange, availableUnits, lockItems, type StockChange } from './stock-levels.ts';
 import type { InventoryItem } from './inventory-item.entity.ts';
 
 export const RESERVATION_STATUSES = ['HELD', 'REJECTED', 'RELEASED', 'SHIPPED'] as const;
@@ -102,40 +102,48 @@ export class ReservationService {
   /** releaseStock: gives back what a cancelled order holds; remembers the cancellation if it came first. */
   async releaseStock(orderId: number): Promise<void> {
     if (await this.#claim(orderId, 'RELEASED')) return;
-    const lines = await this.#heldLines(orderId);
-    if (lines === null) return;
-    for (const { product_id: productId, quantity } of lines) {
-      await applyStockChange(this.#em, {
-        kind: 'RELEASE',
-        productId,
-        delta: 0,
-        reservedDelta: -quantity,
-        reason: `released: order ${orderId} cancelled`,
-        orderId,
-        actorUserId: null,
-        correlationId: this.#correlationId,
-      });
-    }
-    await this.#settle(orderId, 'RELEASED');
+    await this.#settleHeld(orderId, 'RELEASED', (quantity) => ({
+      kind: 'RELEASE',
+      delta: 0,
+      reservedDelta: -quantity,
+      reason: `released: order ${orderId} cancelled`,
+    }));
   }
 
   /** shipStock: takes a shipped order's held units off the shelf (quantity and reservation both fall). */
   async shipStock(orderId: number): Promise<void> {
+    await this.#settleHeld(orderId, 'SHIPPED', (quantity) => ({
+      kind: 'SHIPMENT',
+      delta: -quantity,
+      reservedDelta: -quantity,
+      reason: `shipped with order ${orderId}`,
+    }));
+  }
+
+  /**
+   * Ends a HELD reservation as `status`: each line's units move as `change` says (a ledger row each).
+   * Does nothing (but log) when the order holds nothing here.
+   */
+  async #settleHeld(
+    orderId: number,
+    status: ReservationStatus,
+    change: (quantity: number) => Pick<StockChange, 'kind' | 'delta' | 'reservedDelta' | 'reason'>,
+  ): Promise<void> {
     const lines = await this.#heldLines(orderId);
     if (lines === null) return;
     for (const { product_id: productId, quantity } of lines) {
       await applyStockChange(this.#em, {
-        kind: 'SHIPMENT',
+        ...change(quantity),
         productId,
-        delta: -quantity,
-        reservedDelta: -quantity,
-        reason: `shipped with order ${orderId}`,
         orderId,
         actorUserId: null,
         correlationId: this.#correlationId,
       });
     }
-    await this.#settle(orderId, 'SHIPPED');
+    await this.#em.execute('update reservation set status = ?, updated_at = now() where order_id = ?', [
+      status,
+      orderId,
+    ]);
   }
 
   /** Creates the order's reservation row with `status`; false when the order already has one. */
@@ -164,13 +172,6 @@ export class ReservationService {
       'select product_id, quantity from reservation_line where order_id = ? order by product_id',
       [orderId],
     );
-  }
-
-  async #settle(orderId: number, status: ReservationStatus): Promise<void> {
-    await this.#em.execute('update reservation set status = ?, updated_at = now() where order_id = ?', [
-      status,
-      orderId,
-    ]);
   }
 
   async #reply(event: Parameters<typeof inventoryEvent>[0]): Promise<void> {

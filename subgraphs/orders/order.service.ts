@@ -61,7 +61,8 @@ export class OrderService {
     // Every order's lines that one request needs, in one query.
     this.#lines = new DataLoader(async (orderIds) => {
       const lines = await em.find(OrderLine, { orderId: { $in: [...orderIds] } }, { orderBy: { id: 'asc' } });
-      return orderIds.map((orderId) => lines.filter((line) => line.orderId === orderId));
+      const byOrder = Map.groupBy(lines, (line) => line.orderId);
+      return orderIds.map((orderId) => byOrder.get(orderId) ?? []);
     });
   }
 
