@@ -1,5 +1,6 @@
 /** The custom scalars every subgraph shares. */
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { isCalendarDay } from './calendar-day.ts';
 
 /**
  * The `Decimal` scalar carries amounts as strings. It checks only that a string (or a JSON number, which
@@ -46,5 +47,26 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
     const date = new Date(node.value);
     if (Number.isNaN(date.getTime())) throw new GraphQLError('DateTime must be an ISO-8601 string');
     return date;
+  },
+});
+
+/** `Date`: a calendar day, `YYYY-MM-DD`, carried as a string so that it never shifts by a time zone. */
+export const DateScalar = new GraphQLScalarType<string, string>({
+  name: 'Date',
+  description: 'A calendar day, "YYYY-MM-DD", e.g. "2027-03-31".',
+  serialize(value) {
+    if (typeof value !== 'string' || !isCalendarDay(value))
+      throw new GraphQLError('Date values are served as YYYY-MM-DD strings');
+    return value;
+  },
+  parseValue(value) {
+    if (typeof value === 'string' && isCalendarDay(value)) return value;
+    throw new GraphQLError(`Date must be a day as "YYYY-MM-DD", got ${JSON.stringify(value)}`, {
+      extensions: { code: 'BAD_USER_INPUT' },
+    });
+  },
+  parseLiteral(node) {
+    if (node.kind === Kind.STRING && isCalendarDay(node.value)) return node.value;
+    throw new GraphQLError('Date must be a day as "YYYY-MM-DD"', { extensions: { code: 'BAD_USER_INPUT' } });
   },
 });

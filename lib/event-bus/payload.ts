@@ -3,6 +3,7 @@
  * event: every problem is collected and thrown at once as a MalformedEventError, which fails the delivery
  * (a poison event ends in the dead letters after its attempts).
  */
+import { isCalendarDay } from '../calendar-day.ts';
 import { MalformedEventError, type EventEnvelope } from './event.ts';
 
 export class PayloadReader {
@@ -34,11 +35,59 @@ export class PayloadReader {
     return this.#value[key] === null || this.#value[key] === undefined ? null : this.int(key, 1);
   }
 
+  /** A non-empty string. */
+  string(key: string): string {
+    const value = this.#value[key];
+    if (typeof value === 'string' && value.length > 0) return value;
+    this.#problems.push(`${this.#path}.${key} must be a non-empty string`);
+    return '';
+  }
+
+  /** A calendar day as `YYYY-MM-DD`. */
+  day(key: string): string {
+    const value = this.#value[key];
+    if (typeof value === 'string' && isCalendarDay(value)) return value;
+    this.#problems.push(`${this.#path}.${key} must be a day as YYYY-MM-DD`);
+    return '';
+  }
+
+  /** A calendar day as `YYYY-MM-DD`, or null. */
+  optionalDay(key: string): string | null {
+    return this.#value[key] === null || this.#value[key] === undefined ? null : this.day(key);
+  }
+
+  boolean(key: string): boolean {
+    const value = this.#value[key];
+    if (typeof value === 'boolean') return value;
+    this.#problems.push(`${this.#path}.${key} must be true or false`);
+    return false;
+  }
+
+  /** One of `allowed`. */
+  oneOf<const T extends string>(key: string, allowed: readonly T[]): T {
+    const value = this.#value[key];
+    if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+    this.#problems.push(`${this.#path}.${key} must be one of ${allowed.join(', ')}`);
+    return allowed[0] as T;
+  }
+
+  /**
+   * A list that may be empty or absent (a field added to a version after events without it were written),
+   * each item read by `read`.
+   */
+  optionalList<T>(key: string, read: (item: PayloadReader) => T): T[] {
+    return this.#value[key] === undefined ? [] : this.#items(key, read, 0);
+  }
+
   /** A non-empty list, each item read by `read`. */
   list<T>(key: string, read: (item: PayloadReader) => T): T[] {
+    return this.#items(key, read, 1);
+  }
+
+  #items<T>(key: string, read: (item: PayloadReader) => T, minLength: number): T[] {
     const value = this.#value[key];
-    if (!Array.isArray(value) || value.length === 0) {
-      this.#problems.push(`${this.#path}.${key} must be a non-empty list`);
+    if (!Array.isArray(value) || value.length < minLength) {
+      this.#problems.push(`${this.#path}.${key} must be a ${minLength > 0 ? 'non-empty ' : ''}list`);
       return [];
     }
     return value.map((item, index) =>

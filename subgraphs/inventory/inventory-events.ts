@@ -3,13 +3,56 @@
  * low-stock alerts. Version 1 of each type.
  */
 import { createEvent, type EventEnvelope } from '../../lib/event-bus/event.ts';
-import { readPayload } from '../../lib/event-bus/payload.ts';
+import { readPayload, type PayloadReader } from '../../lib/event-bus/payload.ts';
 
 export const INVENTORY_EVENTS_TOPIC = 'inventory-events';
 
-/** Every line of the order is held for it. */
+/** Units of one lot held for (or shipped with) an order line. */
+export interface LotQuantity {
+  lotNumber: string;
+  /** The lot's expiry day (`YYYY-MM-DD`), or null for stock received without one. */
+  expiresOn: string | null;
+  quantity: number;
+}
+
+/** The lots that cover one product of an order, first to expire first. */
+export interface LineLots {
+  productId: number;
+  lots: LotQuantity[];
+}
+
+/** Every line of the order is held for it, from these lots. */
 export interface StockReserved {
   orderId: number;
+  /** Empty in events written before lots existed. */
+  lines: LineLots[];
+}
+
+export const WITHDRAWN_LOT_STATUSES = ['RECALLED', 'QUARANTINED'] as const;
+export type WithdrawnLotStatus = (typeof WITHDRAWN_LOT_STATUSES)[number];
+
+/**
+ * A lot an open order held was recalled or quarantined. Inventory moved the order's units to other lots
+ * where they could cover them (`covered`); otherwise the order still holds the withdrawn lot and must not
+ * ship until staff decide. `lines` are all of the order's lots after the change.
+ */
+export interface OrderLotsChanged {
+  orderId: number;
+  productId: number;
+  lotNumber: string;
+  lotStatus: WithdrawnLotStatus;
+  reason: string;
+  covered: boolean;
+  lines: LineLots[];
+}
+
+/** A lot that still has units on the shelf expires within the warning window, or has expired. */
+export interface LotExpiry {
+  productId: number;
+  lotNumber: string;
+  expiresOn: string;
+  /** Units of the lot on the shelf when the sweep saw it. */
+  quantity: number;
 }
 
 export interface StockShortage {
@@ -40,7 +83,10 @@ export interface LowStock {
 export type InventoryEvent =
   | { type: 'inventory.reserved'; payload: StockReserved }
   | { type: 'inventory.rejected'; payload: StockRejected }
-  | { type: 'inventory.low-stock'; payload: LowStock };
+  | { type: 'inventory.low-stock'; payload: LowStock }
+  | { type: 'inventory.order-lots-changed'; payload: OrderLotsChanged }
+  | { type: 'inventory.lot-expiring'; payload: LotExpiry }
+  | { type: 'inventory.lot-expired'; payload: LotExpiry };
 
 export function inventoryEvent(event: InventoryEvent, correlationId: string): EventEnvelope {
   return createEvent(event.type, event.payload, correlationId, 1);
@@ -50,7 +96,37 @@ export function inventoryEvent(event: InventoryEvent, correlationId: string): Ev
 export function readInventoryEvent(event: EventEnvelope): InventoryEvent | null {
   switch (event.type) {
     case 'inventory.reserved':
-      return { type: event.type, payload: readPayload(event, 1, (p) => ({ orderId: p.int('orderId', 1) })) };
+      return {
+        type: event.type,
+        payload: readPayload(event, 1, (p) => ({
+          orderId: p.int('orderId', 1),
+          lines: p.optionalList('lines', readLineLots),
+        })),
+      };
+    case 'inventory.order-lots-changed':
+      return {
+        type: event.type,
+        payload: readPayload(event, 1, (p) => ({
+          orderId: p.int('orderId', 1),
+          productId: p.int('productId', 1),
+          lotNumber: p.string('lotNumber'),
+          lotStatus: p.oneOf('lotStatus', WITHDRAWN_LOT_STATUSES),
+          reason: p.string('reason'),
+          covered: p.boolean('covered'),
+          lines: p.list('lines', readLineLots),
+        })),
+      };
+    case 'inventory.lot-expiring':
+    case 'inventory.lot-expired':
+      return {
+        type: event.type,
+        payload: readPayload(event, 1, (p) => ({
+          productId: p.int('productId', 1),
+          lotNumber: p.string('lotNumber'),
+          expiresOn: p.day('expiresOn'),
+          quantity: p.int('quantity', 0),
+        })),
+      };
     case 'inventory.rejected':
       return {
         type: event.type,
@@ -79,4 +155,15 @@ export function readInventoryEvent(event: EventEnvelope): InventoryEvent | null 
     default:
       return null;
   }
+}
+
+function readLineLots(line: PayloadReader): LineLots {
+  return {
+    productId: line.int('productId', 1),
+    lots: line.list('lots', (lot) => ({
+      lotNumber: lot.string('lotNumber'),
+      expiresOn: lot.optionalDay('expiresOn'),
+      quantity: lot.int('quantity', 1),
+    })),
+  };
 }

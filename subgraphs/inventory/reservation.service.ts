@@ -96,7 +96,7 @@ export class ReservationService {
         correlationId: this.#correlationId,
       });
     }
-    await this.#reply({ type: 'inventory.reserved', payload: { orderId: order.orderId } });
+    await this.#reply({ type: 'inventory.reserved', payload: { orderId: order.orderId, lines: [] } });
   }
 
   /** releaseStock: gives back what a cancelled order holds; remembers the cancellation if it came first. */

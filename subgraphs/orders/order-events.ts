@@ -24,6 +24,11 @@ export interface OrderCancelled {
   orderId: number;
 }
 
+/** A pharmacist rejected a prescription order in review: inventory releases what it holds for it. */
+export interface OrderRejected {
+  orderId: number;
+}
+
 /** An order left the pharmacy: inventory takes its reserved units off the shelf. */
 export interface OrderShipped {
   orderId: number;
@@ -32,6 +37,7 @@ export interface OrderShipped {
 export type OrderEvent =
   | { type: 'order.placed'; payload: OrderPlaced }
   | { type: 'order.cancelled'; payload: OrderCancelled }
+  | { type: 'order.rejected'; payload: OrderRejected }
   | { type: 'order.shipped'; payload: OrderShipped };
 
 export function orderEvent(event: OrderEvent, correlationId: string): EventEnvelope {
@@ -54,6 +60,7 @@ export function readOrderEvent(event: EventEnvelope): OrderEvent | null {
         })),
       };
     case 'order.cancelled':
+    case 'order.rejected':
     case 'order.shipped':
       return { type: event.type, payload: readPayload(event, 1, (p) => ({ orderId: p.int('orderId', 1) })) };
     default:

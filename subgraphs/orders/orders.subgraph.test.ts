@@ -301,12 +301,14 @@ async function deliver(event: EventEnvelope, attempt = 1): Promise<void> {
 }
 
 function inventoryReply(event: InventoryEvent): EventEnvelope {
-  return inventoryEvent(event, `corr-${event.payload.orderId ?? 'none'}`);
+  return inventoryEvent(event, `corr-${'orderId' in event.payload ? event.payload.orderId : 'none'}`);
 }
 
 async function confirmed(viewer: Viewer, lines?: OrderLineInput[]): Promise<OrderView> {
   const order = await placed(viewer, lines);
-  await deliver(inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(order.id) } }));
+  await deliver(
+    inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(order.id), lines: [] } }),
+  );
   return order;
 }
 
@@ -852,7 +854,10 @@ describe('reading orders', () => {
 describe("inventory's replies", () => {
   it('confirms a PENDING order when its stock is reserved', async () => {
     const order = await placed(customer(70));
-    const event = inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(order.id) } });
+    const event = inventoryReply({
+      type: 'inventory.reserved',
+      payload: { orderId: Number(order.id), lines: [] },
+    });
     await deliver(event);
     expect(dataOf(await read(order.id, customer(70))).order).toEqual({ ...order, status: 'CONFIRMED' });
     expect(await processedCount(event.id)).toBe(1);
@@ -889,7 +894,9 @@ describe("inventory's replies", () => {
   it('leaves an order the customer cancelled meanwhile CANCELLED', async () => {
     const order = await placed(customer(72));
     expect(dataOf(await cancel(order.id, customer(72))).cancelOrder.status).toBe('CANCELLED');
-    await deliver(inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(order.id) } }));
+    await deliver(
+      inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(order.id), lines: [] } }),
+    );
     await deliver(
       inventoryReply({
         type: 'inventory.rejected',
@@ -904,7 +911,10 @@ describe("inventory's replies", () => {
 
   it('ignores a duplicate delivery of the same reply, by its event id', async () => {
     const order = await placed(customer(73));
-    const event = inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(order.id) } });
+    const event = inventoryReply({
+      type: 'inventory.reserved',
+      payload: { orderId: Number(order.id), lines: [] },
+    });
     await deliver(event);
     const decided = await statusRow(order.id);
     expect(decided?.status).toBe('CONFIRMED');
@@ -922,7 +932,7 @@ describe("inventory's replies", () => {
 
   it('acknowledges a reply for an order that does not exist without changing anything', async () => {
     const before = await sql('select id, status from customer_order order by id');
-    const event = inventoryReply({ type: 'inventory.reserved', payload: { orderId: 987_654 } });
+    const event = inventoryReply({ type: 'inventory.reserved', payload: { orderId: 987_654, lines: [] } });
     await expect(deliver(event)).resolves.toBeUndefined();
     expect(await processedCount(event.id)).toBe(1);
     expect(await sql('select id, status from customer_order order by id')).toEqual(before);

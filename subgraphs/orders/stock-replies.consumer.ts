@@ -15,7 +15,7 @@ export const stockRepliesConsumer: EventConsumer = {
   subscription: SAGA_SUBSCRIPTIONS.ordersStockReplies,
   async handle(em, event, logger) {
     const reply = readInventoryEvent(event);
-    if (reply === null || reply.type === 'inventory.low-stock') return;
+    if (reply?.type !== 'inventory.reserved' && reply?.type !== 'inventory.rejected') return;
     const { orderId } = reply.payload;
     const order = await em.findOne(Order, { id: orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!order) {
