@@ -24,6 +24,12 @@ export interface RouterConfig extends ServiceConfig {
   maxBodyBytes: number;
   /** Operations per HTTP request; 1 turns batching off. */
   maxBatchSize: number;
+  /**
+   * In-flight deduplication, never of mutations and never across viewers: `requests`, an identical query
+   * (document, variables, operation name) from the same viewer while one is executing shares its result;
+   * `subgraphFetches`, an identical subgraph fetch in flight shares its answer.
+   */
+  deduplication: { requests: boolean; subgraphFetches: boolean };
   /** Signs every subgraph request (shared with the subgraphs). */
   routerSecret: string;
   tokens: TokenVerification;
@@ -70,6 +76,10 @@ export function readRouterConfig(env: Env): RouterConfig {
       subgraphTimeoutMs: read.int('SUBGRAPH_TIMEOUT_MS', 10_000, { min: 100, max: 300_000 }),
       maxBodyBytes: read.int('MAX_BODY_BYTES', 100_000, { min: 1_000 }),
       maxBatchSize: read.int('MAX_BATCH_SIZE', 1, { min: 1, max: 100 }),
+      deduplication: {
+        requests: read.boolean('DEDUPLICATE_REQUESTS', true),
+        subgraphFetches: read.boolean('DEDUPLICATE_SUBGRAPH_FETCHES', true),
+      },
       routerSecret: readRouterSecret(read, service.production),
       tokens: {
         jwksUrl: read.url(

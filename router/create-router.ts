@@ -20,6 +20,7 @@ import { authPlugin, createTokenVerifier, type VerifiedViewer } from './plugins/
 import { sandboxLandingPagePlugin } from './plugins/landing-page.plugin.ts';
 import { operationLimits } from './plugins/operation-limits.plugin.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
+import { requestDeduplicationPlugin } from './plugins/request-deduplication.plugin.ts';
 import { subscriptionsPlugin } from './plugins/subscriptions.plugin.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 import type { RouterContext } from './router-context.ts';
@@ -50,7 +51,13 @@ export function createRouter(
       const target = config.subgraphUrls[name as SubgraphName] ?? url;
       if (!target) throw new Error(`no URL for subgraph ${name}`);
       subgraphUrls.set(name, target);
-      return new SubgraphDataSource(name, target, config.subgraphTimeoutMs, config.routerSecret);
+      return new SubgraphDataSource({
+        name,
+        url: target,
+        timeoutMs: config.subgraphTimeoutMs,
+        routerSecret: config.routerSecret,
+        shareInFlightFetches: config.deduplication.subgraphFetches,
+      });
     },
   });
 
@@ -81,6 +88,8 @@ export function createRouter(
       authPlugin({ allowIntrospection: !config.production }),
       rateLimitPlugin({ ...config.rateLimits, store: rateLimitStore }),
       subscriptionsPlugin(),
+      // Last: a request shares a result only after every check above passed for it.
+      ...(config.deduplication.requests ? [requestDeduplicationPlugin()] : []),
     ],
   });
 

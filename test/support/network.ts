@@ -89,9 +89,14 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** A transparent HTTP proxy in front of `target` (a URL) that records every request it forwards. */
+/**
+ * A transparent HTTP proxy in front of `target` (a URL) that records every request it forwards, each as
+ * soon as it arrives; `hold` (if given) delays forwarding a request until the promise it returns resolves, so that a test can see which
+ * requests arrive while one is outstanding.
+ */
 export async function startRecordingProxy(
   target: string,
+  hold?: (request: RecordedRequest) => Promise<void> | undefined,
 ): Promise<TestHttpServer & { recorded: RecordedRequest[] }> {
   const upstream = new URL(target);
   const recorded: RecordedRequest[] = [];
@@ -100,12 +105,13 @@ export async function startRecordingProxy(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      recorded.push({
+      const recordedRequest: RecordedRequest = {
         method: req.method ?? 'GET',
         path: req.url ?? '/',
         headers: req.headers,
         body: body.toString('utf8'),
-      });
+      };
+      recorded.push(recordedRequest);
       const forward = request(
         {
           host: upstream.hostname,
@@ -123,7 +129,7 @@ export async function startRecordingProxy(
         res.statusCode = 502;
         res.end();
       });
-      forward.end(body);
+      void Promise.resolve(hold?.(recordedRequest)).then(() => forward.end(body));
     });
   });
   const running = await listen(server, upstream.pathname);
