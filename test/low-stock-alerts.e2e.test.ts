@@ -664,15 +664,19 @@ describe('live low-stock alerts over WebSocket', () => {
     });
   });
 
-  it('resolves one alert once per group of identical subscriptions at the inventory subgraph, and delivers it to every subscriber', async () => {
+  it('resolves one alert once per group of identical subscriptions and role at the inventory subgraph, and delivers it to every subscriber', async () => {
     const proxy = await startRecordingProxy(stack.subgraphs.inventory.server.url);
     const fanOut = await startAlertRouter({ ...subgraphUrlEnv(stack), INVENTORY_URL: proxy.url });
     extraRouters.push(fanOut);
     const productId = await stockedProduct({ sku: 'LSA-FAN-1', name: 'Loratadine 10mg' });
     const same = 'subscription { lowStockAlerts { id available product { name } } }';
     const other = 'subscription { lowStockAlerts { shortage product { id } } }';
+    // The third is another pharmacist: what this selection shows depends only on the role.
+    const otherPharmacistToken = await stack.tokenFor({ userId: 77, role: 'PHARMACIST' });
     const clients = await Promise.all(
-      [1, 2, 3, 4].map(async () => track(await connect(fanOut.url, pharmacistToken))),
+      [pharmacistToken, pharmacistToken, otherPharmacistToken, pharmacistToken].map(async (token) =>
+        track(await connect(fanOut.url, token)),
+      ),
     );
     const [a, b, c, d] = clients;
     if (!a || !b || !c || !d) throw new Error('four sockets expected');

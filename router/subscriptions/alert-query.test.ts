@@ -32,6 +32,7 @@ const OPTIONS: AlertQueryOptions = {
   subscriptionField: 'lowStockAlerts',
   lookupField: 'lowStockAlert',
   filterSelections: (args) => (typeof args.category === 'string' ? CATEGORY_SELECTION : []),
+  personalTypes: new Set(['User']),
 };
 
 /** `source` (valid against the API schema) with its variables coerced, as the subscription server does. */
@@ -72,6 +73,7 @@ describe('alertQuery', () => {
       variables: {},
       responseKey: 'alerts',
       args: {},
+      sameForRole: true,
     });
   });
 
@@ -240,6 +242,16 @@ describe('alertQuery', () => {
       },
     );
     expect(asked).toEqual([{ category: 'Vitamins', productIds: ['1'] }]);
+  });
+
+  it('shares an answer per role unless the selection reaches a personal type, through fragments too', () => {
+    expect(
+      transform('subscription { lowStockAlerts { id product { name inventory { available } } } }')
+        .sameForRole,
+    ).toBe(true);
+    const personal = transform(`subscription { lowStockAlerts { product { inventory { ...Moves } } } }
+      fragment Moves on InventoryItem { movements { items { actor { id } } } }`);
+    expect(personal.sameForRole).toBe(false);
   });
 
   it('refuses an operation whose root field is not lowStockAlerts, or that has more than one', () => {

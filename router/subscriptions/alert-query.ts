@@ -9,9 +9,12 @@
  */
 import {
   getArgumentValues,
+  getNamedType,
   Kind,
   print,
+  TypeInfo,
   visit,
+  visitWithTypeInfo,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -36,6 +39,11 @@ export interface AlertQuery {
   responseKey: string;
   /** The subscription field's arguments, with the variables applied. */
   args: Record<string, unknown>;
+  /**
+   * Whether every subscriber with the same role gets the same answer: the selection reaches no type whose
+   * access depends on who the viewer is (options.personalTypes), so the role decides all it may see.
+   */
+  sameForRole: boolean;
 }
 
 export interface AlertQueryOptions {
@@ -48,6 +56,8 @@ export interface AlertQueryOptions {
    * (none: no filter field).
    */
   filterSelections: (args: Record<string, unknown>) => readonly SelectionNode[];
+  /** Types whose fields answer differently per viewer, not only per role (a user's own orders, say). */
+  personalTypes: ReadonlySet<string>;
 }
 
 /**
@@ -124,11 +134,31 @@ export function alertQuery(
   };
   return {
     text: print(query),
+    sameForRole: !reachesPersonalType(schema, query, options.personalTypes),
     alertIdVariable,
     variables: Object.fromEntries(Object.entries(variables).filter(([name]) => usedVariables.has(name))),
     responseKey: field.alias?.value ?? field.name.value,
     args,
   };
+}
+
+function reachesPersonalType(
+  schema: GraphQLSchema,
+  query: DocumentNode,
+  personalTypes: ReadonlySet<string>,
+): boolean {
+  const typeInfo = new TypeInfo(schema);
+  let reaches = false;
+  visit(
+    query,
+    visitWithTypeInfo(typeInfo, {
+      Field() {
+        const type = typeInfo.getType();
+        if (type && personalTypes.has(getNamedType(type).name)) reaches = true;
+      },
+    }),
+  );
+  return reaches;
 }
 
 /** The fragment definitions `operation` spreads, directly or through other fragments. */

@@ -2,7 +2,8 @@
  * The router's live feed of low-stock alerts: its own temporary subscription to `inventory-events` (so
  * every router replica sees every alert), and the subscribers connected to this replica. Each alert is
  * resolved once per group of subscribers that would get the same answer (the same alert query and
- * variables, the same viewer), not once per subscriber, then handed to each of them.
+ * variables, the same role, or the same viewer when the selection reaches data that depends on who asks),
+ * not once per subscriber, then handed to each of them.
  */
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
@@ -77,7 +78,8 @@ export class LowStockAlertFeed {
     for (const subscriber of this.#subscribers) {
       if (subscriber.productIds && !subscriber.productIds.has(productId)) continue;
       const { viewer, query } = subscriber;
-      const key = `${viewer.role}:${viewer.userId}\n${query.text}\n${JSON.stringify(query.variables)}`;
+      const identity = query.sameForRole ? viewer.role : `${viewer.role}:${viewer.userId}`;
+      const key = `${identity}\n${query.text}\n${JSON.stringify(query.variables)}`;
       const group = groups.get(key);
       if (group) group.push(subscriber);
       else groups.set(key, [subscriber]);

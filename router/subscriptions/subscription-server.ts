@@ -40,6 +40,9 @@ import { alertQuery } from './alert-query.ts';
 import { createAlertStream, type AlertStream, type AlertStreamLimits } from './alert-stream.ts';
 import type { AlertSubscriber, LowStockAlertFeed } from './low-stock-alert-feed.ts';
 
+/** Users and orders answer per viewer (their own account and orders), the rest of the graph per role. */
+const PERSONAL_TYPES: ReadonlySet<string> = new Set(['User', 'Order']);
+
 export interface SubscriptionSettings extends AlertStreamLimits {
   /** Open sockets this router accepts; more are refused with HTTP 503. */
   maxConnections: number;
@@ -206,6 +209,7 @@ export function attachSubscriptionServer(
           subscriptionField: 'lowStockAlerts',
           lookupField: 'lowStockAlert',
           filterSelections: (args) => (typeof args.category === 'string' ? CATEGORY_SELECTION : []),
+          personalTypes: PERSONAL_TYPES,
         });
         const productIds = Array.isArray(query.args.productIds)
           ? new Set(query.args.productIds.map(String))
