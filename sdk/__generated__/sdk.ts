@@ -8,6 +8,8 @@ export type CreateProductInput = {
   currency?: string | null | undefined;
   description?: string | null | undefined;
   manufacturer?: string | null | undefined;
+  /** At least 1; null or absent for no limit. */
+  maxQuantityPerOrder?: number | null | undefined;
   name: string;
   price: string;
   requiresPrescription?: boolean | null | undefined;
@@ -86,12 +88,17 @@ export type StockMovementKind =
   /** Held units that left with a shipped order: the shelf and the reservation both fall. */
   | 'SHIPMENT';
 
-/** Only the given fields change. */
+/**
+ * Only the given fields change. null clears an optional field (description, manufacturer,
+ * maxQuantityPerOrder).
+ */
 export type UpdateProductInput = {
   category?: string | null | undefined;
   currency?: string | null | undefined;
   description?: string | null | undefined;
   manufacturer?: string | null | undefined;
+  /** At least 1; null removes the limit. */
+  maxQuantityPerOrder?: number | null | undefined;
   name?: string | null | undefined;
   price?: string | null | undefined;
   requiresPrescription?: boolean | null | undefined;
