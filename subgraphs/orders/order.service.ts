@@ -277,38 +277,31 @@ export class OrderService {
     });
   }
 
-  async #review(id: string, decision: ReviewDecision, note: string | null): Promise<Order> {
+  /** The order lock serializes reviews: of two racing pharmacists the second finds the order decided. */
+  #review(id: string, decision: ReviewDecision, note: string | null): Promise<Order> {
     const viewer = this.#viewer();
-    try {
-      return await this.#changeStatus(id, {
-        to: decision === 'APPROVED' ? 'CONFIRMED' : 'REJECTED',
-        check: (order) => {
-          if (order.userId === viewer.userId) {
-            throw new ForbiddenError(
-              'a pharmacist cannot review their own order: another pharmacist must review it',
-            );
-          }
-          assertAwaitingReview(order.status);
-        },
-        reason: note,
-        effect: (order, em) => {
-          em.create(PrescriptionReview, {
-            orderId: order.id,
-            decision,
-            reviewerId: viewer.userId,
-            decidedAt: new Date(),
-            note,
-          });
-          if (decision === 'REJECTED') order.rejectionReason = note;
-        },
-      });
-    } catch (error) {
-      // The order lock serializes reviews, so this is a last guard: the review row is one per order.
-      if (error instanceof UniqueConstraintViolationException) {
-        throw new ConflictError('the order has already been reviewed', 'id');
-      }
-      throw error;
-    }
+    return this.#changeStatus(id, {
+      to: decision === 'APPROVED' ? 'CONFIRMED' : 'REJECTED',
+      check: (order) => {
+        if (order.userId === viewer.userId) {
+          throw new ForbiddenError(
+            'a pharmacist cannot review their own order: another pharmacist must review it',
+          );
+        }
+        assertAwaitingReview(order.status);
+      },
+      reason: note,
+      effect: (order, em) => {
+        em.create(PrescriptionReview, {
+          orderId: order.id,
+          decision,
+          reviewerId: viewer.userId,
+          decidedAt: new Date(),
+          note,
+        });
+        if (decision === 'REJECTED') order.rejectionReason = note;
+      },
+    });
   }
 
   async #changeStatus(id: string, change: StatusChange): Promise<Order> {
