@@ -27,6 +27,10 @@ const subgraphs: Record<string, SubgraphTypes> = {
     mappers: {
       Order: '../order.entity.ts#Order as OrderEntity',
       OrderLine: '../order-line.entity.ts#OrderLine as OrderLineEntity',
+      OrderLineLot: '../order-line-lot.entity.ts#OrderLineLot as OrderLineLotEntity',
+      PrescriptionReview: '../prescription-review.entity.ts#PrescriptionReview as PrescriptionReviewEntity',
+      RecallNotice: '../recall-notice.entity.ts#RecallNotice as RecallNoticeEntity',
+      OrderStatusChange: '../order-status-change.entity.ts#OrderStatusChange as OrderStatusChangeEntity',
       Product: '../../../lib/federation.ts#EntityReference',
       User: '../../../lib/federation.ts#EntityReference',
     },
@@ -55,7 +59,7 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         // Over the wire both are strings: "9.99", "2026-01-31T12:00:00.000Z".
-        scalars: { ID: 'string', Decimal: 'string', DateTime: 'string' },
+        scalars: { ID: 'string', Decimal: 'string', DateTime: 'string', Date: 'string' },
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
         omitOperationSuffix: false,
       },
@@ -74,7 +78,7 @@ const config: CodegenConfig = {
             useIndexSignature: true,
             contextType: `../${name}.subgraph.ts#${types.context}`,
             mappers: types.mappers,
-            scalars: { ID: 'string', Decimal: 'string', DateTime: 'Date' },
+            scalars: { ID: 'string', Decimal: 'string', DateTime: 'Date', Date: 'string' },
           },
         },
       ]),

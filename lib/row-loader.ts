@@ -26,3 +26,21 @@ export function createRowLoader<T extends object>(
 export async function loadReference<T>(loader: DataLoader<number, T | null>, id: string): Promise<T | null> {
   return isRowId(id) ? loader.load(Number(id)) : null;
 }
+
+/**
+ * A per-request DataLoader of the rows that share an integer key column (an order's lines, a line's lots),
+ * oldest first: every group one request needs, in one `where key in (…)` query.
+ */
+export function createGroupLoader<T extends object>(
+  em: EntityManager,
+  entity: EntityClass<T>,
+  key: keyof T & string,
+): DataLoader<number, T[]> {
+  return new DataLoader(async (keys) => {
+    // As in createRowLoader: `key` is a column of T, which a generic filter type cannot express.
+    const where: FilterQuery<T> = { [key]: { $in: [...keys] } } as FilterQuery<T>;
+    const found: T[] = await em.find(entity, where as never, { orderBy: { id: 'asc' } as never });
+    const byKey = Map.groupBy(found, (row) => row[key] as number);
+    return keys.map((value) => byKey.get(value) ?? []);
+  });
+}

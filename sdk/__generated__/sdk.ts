@@ -8,6 +8,8 @@ export type CreateProductInput = {
   currency?: string | null | undefined;
   description?: string | null | undefined;
   manufacturer?: string | null | undefined;
+  /** At least 1; null or absent for no limit. */
+  maxQuantityPerOrder?: number | null | undefined;
   name: string;
   price: string;
   requiresPrescription?: boolean | null | undefined;
@@ -15,6 +17,8 @@ export type CreateProductInput = {
 };
 
 export type OrderFilter = {
+  /** true: only orders with a recall notice; false: only orders without one. */
+  hasRecallNotice?: boolean | null | undefined;
   status?: OrderStatus | null | undefined;
   userId?: string | null | undefined;
 };
@@ -26,11 +30,15 @@ export type OrderLineInput = {
 };
 
 /**
- * Where an order is in its life. PENDING until inventory answers: CONFIRMED (stock reserved) or REJECTED
- * (not enough stock). Staff move CONFIRMED → SHIPPED → DELIVERED; PENDING or CONFIRMED orders can be
- * CANCELLED, which releases their stock.
+ * Where an order is in its life. PENDING until inventory answers: REJECTED (not enough stock) or, once its
+ * stock is reserved, CONFIRMED; an order with a prescription product goes to AWAITING_REVIEW instead, until a
+ * pharmacist approves it (CONFIRMED) or rejects it (REJECTED, its stock released). Staff move CONFIRMED →
+ * SHIPPED → DELIVERED; PENDING, AWAITING_REVIEW or CONFIRMED orders can be CANCELLED, which releases their
+ * stock.
  */
 export type OrderStatus =
+  /** Stock reserved; a prescription order waits for a pharmacist's review. */
+  | 'AWAITING_REVIEW'
   | 'CANCELLED'
   | 'CONFIRMED'
   | 'DELIVERED'
@@ -47,7 +55,23 @@ export type PlaceOrderInput = {
   /** 1 to 100 lines, each product once. */
   lines: Array<OrderLineInput>;
   notes?: string | null | undefined;
+  /**
+   * Required when any product needs a prescription (BAD_USER_INPUT otherwise). Given for an order that needs
+   * none, it is kept with the order and the order skips review all the same.
+   */
+  prescription?: PrescriptionInput | null | undefined;
   shippingAddress: string;
+};
+
+export type PrescriptionInput = {
+  /** Today or earlier. */
+  issuedOn: string;
+  /** The prescriber's licence (registration) number, up to 50 characters. */
+  prescriberLicence: string;
+  /** Up to 200 characters. */
+  prescriberName: string;
+  /** Where the prescription is (an uploaded copy's id, or the paper one's number), up to 200 characters. */
+  reference: string;
 };
 
 /** Every given filter must match. Text filters are case-insensitive substrings. */
@@ -86,12 +110,17 @@ export type StockMovementKind =
   /** Held units that left with a shipped order: the shelf and the reservation both fall. */
   | 'SHIPMENT';
 
-/** Only the given fields change. */
+/**
+ * Only the given fields change. null clears an optional field (description, manufacturer,
+ * maxQuantityPerOrder).
+ */
 export type UpdateProductInput = {
   category?: string | null | undefined;
   currency?: string | null | undefined;
   description?: string | null | undefined;
   manufacturer?: string | null | undefined;
+  /** At least 1; null removes the limit. */
+  maxQuantityPerOrder?: number | null | undefined;
   name?: string | null | undefined;
   price?: string | null | undefined;
   requiresPrescription?: boolean | null | undefined;

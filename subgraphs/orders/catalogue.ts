@@ -1,6 +1,6 @@
 /**
- * The catalogue as the orders subgraph sees it: the price, currency and state of products at the moment
- * an order is placed, asked of the products subgraph through its federation entry point (`_entities`),
+ * The catalogue as the orders subgraph sees it: the price, currency, state, prescription flag and limit per
+ * order of products at the moment an order is placed, asked of the products subgraph through its federation entry point (`_entities`),
  * signed like a router request.
  *
  * Why a call and not a copy fed by product events: a product must be orderable as soon as createProduct
@@ -24,7 +24,7 @@ export interface CatalogueOptions {
 
 const ORDERABLE_PRODUCTS = `query OrderableProducts($representations: [_Any!]!) {
   _entities(representations: $representations) {
-    ... on Product { id sku name price currency isActive }
+    ... on Product { id sku name price currency isActive requiresPrescription maxQuantityPerOrder }
   }
 }`;
 
@@ -37,6 +37,8 @@ interface EntitiesReply {
       price: string;
       currency: string;
       isActive: boolean;
+      requiresPrescription: boolean;
+      maxQuantityPerOrder: number | null;
     } | null)[];
   };
   errors?: { message: string; extensions?: { code?: unknown } }[];
@@ -101,6 +103,8 @@ export class Catalogue {
                   priceMinor: parseMoney(product.price, 'price'),
                   currency: product.currency,
                   isActive: product.isActive,
+                  requiresPrescription: product.requiresPrescription,
+                  maxQuantityPerOrder: product.maxQuantityPerOrder,
                 },
               ],
             ],

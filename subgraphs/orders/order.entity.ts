@@ -2,6 +2,7 @@ import { defineEntity, p } from '@mikro-orm/postgresql';
 
 export const ORDER_STATUSES = [
   'PENDING',
+  'AWAITING_REVIEW',
   'CONFIRMED',
   'REJECTED',
   'SHIPPED',
@@ -22,7 +23,14 @@ export const OrderSchema = defineEntity({
     currency: p.string().length(3),
     shippingAddress: p.text(),
     notes: p.text().nullable(),
-    /** Why inventory could not reserve the order; set when REJECTED. */
+    /** Some line's product needs a prescription (per the catalogue at placement): a pharmacist reviews it. */
+    requiresPrescription: p.boolean().default(false),
+    /** The prescription the customer gave: all four set, or none. */
+    prescriberName: p.string().length(200).nullable(),
+    prescriberLicence: p.string().length(50).nullable(),
+    prescriptionIssuedOn: p.date().nullable(),
+    prescriptionReference: p.string().length(200).nullable(),
+    /** Why inventory could not reserve the order, or why the pharmacist refused it; set when REJECTED. */
     rejectionReason: p.text().nullable(),
     /** The client's key for retrying placeOrder safely; unique per customer. */
     idempotencyKey: p.string().length(100).nullable(),

@@ -7,14 +7,20 @@ import {
   MAX_LINE_QUANTITY,
   MAX_LINES,
   MAX_NOTES_LENGTH,
+  assertAwaitingReview,
+  assertPrescriptionGiven,
   assertStatusChange,
   isCancellable,
   priceLines,
+  rejectionByPharmacist,
   rejectionReason,
   requestFingerprint,
+  reviewNote,
   validatePlaceOrder,
+  validatePrescription,
   type CatalogueProduct,
   type PlaceOrderRequest,
+  type Prescription,
 } from './order.rules.ts';
 
 function thrownBy(work: () => unknown): unknown {
@@ -39,6 +45,13 @@ function conflictOf(work: () => unknown): ConflictError {
 }
 
 const ADDRESS = '1 Main Street, Springfield';
+
+const PRESCRIPTION: Prescription = {
+  prescriberName: 'Dr. Ada Lovelace',
+  prescriberLicence: 'GMC-1234567',
+  issuedOn: '2026-01-15',
+  reference: 'RX-1',
+};
 
 function input(overrides: Partial<Parameters<typeof validatePlaceOrder>[0]> = {}) {
   return {
@@ -83,6 +96,7 @@ describe('validatePlaceOrder', () => {
       shippingAddress: ADDRESS,
       notes: null,
       idempotencyKey: null,
+      prescription: null,
     });
   });
 
@@ -247,6 +261,7 @@ describe('requestFingerprint', () => {
     shippingAddress: ADDRESS,
     notes: null,
     idempotencyKey: 'checkout-1',
+    prescription: null,
   };
 
   it('is a base64url SHA-256 digest (43 characters) that fits the 64-character column', () => {
@@ -292,8 +307,121 @@ describe('requestFingerprint', () => {
       },
       { ...request, shippingAddress: '2 Main Street, Springfield' },
       { ...request, notes: 'leave at the door' },
+      { ...request, prescription: PRESCRIPTION },
+      { ...request, prescription: { ...PRESCRIPTION, reference: 'RX-2' } },
     ].map(requestFingerprint);
-    expect(new Set([base, ...variants]).size).toBe(6);
+    expect(new Set([base, ...variants]).size).toBe(8);
+  });
+
+  it('is, without a prescription, the digest orders placed before prescriptions existed were stored with', () => {
+    expect(requestFingerprint(request)).toBe('wyKd9hT6ZUyXG-mpamnTlvuqNoB-KQ2bbWIsM05C-oQ');
+  });
+});
+
+describe('validatePrescription', () => {
+  const now = new Date('2026-11-27T12:00:00.000Z');
+
+  it('trims the text fields and keeps the day', () => {
+    expect(
+      validatePrescription(
+        {
+          prescriberName: ' Dr. Ada Lovelace ',
+          prescriberLicence: ' GMC-1234567 ',
+          issuedOn: '2026-11-20',
+          reference: ' RX-1 ',
+        },
+        now,
+      ),
+    ).toEqual({
+      prescriberName: 'Dr. Ada Lovelace',
+      prescriberLicence: 'GMC-1234567',
+      issuedOn: '2026-11-20',
+      reference: 'RX-1',
+    });
+  });
+
+  it('accepts today, and tomorrow while it is already tomorrow somewhere (UTC+14), but not the day after', () => {
+    expect(validatePrescription({ ...PRESCRIPTION, issuedOn: '2026-11-27' }, now).issuedOn).toBe(
+      '2026-11-27',
+    );
+    expect(validatePrescription({ ...PRESCRIPTION, issuedOn: '2026-11-28' }, now).issuedOn).toBe(
+      '2026-11-28',
+    );
+    const error = refusalOf(() => validatePrescription({ ...PRESCRIPTION, issuedOn: '2026-11-29' }, now));
+    expect(error.message).toBe('input.prescription.issuedOn: must not be in the future, got 2026-11-29');
+    expect(
+      refusalOf(() =>
+        validatePrescription(
+          { ...PRESCRIPTION, issuedOn: '2026-11-28' },
+          new Date('2026-11-27T09:59:59.000Z'),
+        ),
+      ).details,
+    ).toEqual({ field: 'input.prescription.issuedOn' });
+  });
+
+  it.each<[string, Partial<Prescription>, string, string]>([
+    ['a blank prescriber', { prescriberName: '  ' }, 'prescriberName', 'must not be empty'],
+    ['a blank licence', { prescriberLicence: '' }, 'prescriberLicence', 'must not be empty'],
+    ['a blank reference', { reference: ' ' }, 'reference', 'must not be empty'],
+    [
+      'a prescriber over 200 characters',
+      { prescriberName: 'p'.repeat(201) },
+      'prescriberName',
+      'must be at most 200 characters',
+    ],
+    [
+      'a licence over 50 characters',
+      { prescriberLicence: 'l'.repeat(51) },
+      'prescriberLicence',
+      'must be at most 50 characters',
+    ],
+    [
+      'a reference over 200 characters',
+      { reference: 'r'.repeat(201) },
+      'reference',
+      'must be at most 200 characters',
+    ],
+  ])('refuses %s, naming the field', (_, override, field, message) => {
+    const error = refusalOf(() => validatePrescription({ ...PRESCRIPTION, ...override }, now));
+    expect(error.details).toEqual({ field: `input.prescription.${field}` });
+    expect(error.message).toBe(`input.prescription.${field}: ${message}`);
+  });
+
+  it('is checked by validatePlaceOrder when a prescription is given', () => {
+    expect(validatePlaceOrder(input({ prescription: PRESCRIPTION })).prescription).toEqual(PRESCRIPTION);
+    expect(
+      refusalOf(() =>
+        validatePlaceOrder(input({ prescription: { ...PRESCRIPTION, prescriberLicence: ' ' } })),
+      ).details,
+    ).toEqual({ field: 'input.prescription.prescriberLicence' });
+  });
+});
+
+describe('review notes and reasons', () => {
+  it('keeps a trimmed note, makes a blank one none, and refuses one over 2,000 characters', () => {
+    expect(reviewNote('  checked with the prescriber ')).toBe('checked with the prescriber');
+    expect(reviewNote('   ')).toBeNull();
+    expect(reviewNote(null)).toBeNull();
+    expect(reviewNote(undefined)).toBeNull();
+    expect(reviewNote('n'.repeat(2000))).toHaveLength(2000);
+    expect(refusalOf(() => reviewNote('n'.repeat(2001))).message).toBe(
+      'note: must be at most 2000 characters',
+    );
+  });
+
+  it('requires a rejection reason of 1 to 2,000 characters', () => {
+    expect(rejectionByPharmacist(' licence not found ')).toBe('licence not found');
+    expect(refusalOf(() => rejectionByPharmacist('  ')).message).toBe('reason: must not be empty');
+    expect(refusalOf(() => rejectionByPharmacist('r'.repeat(2001))).details).toEqual({ field: 'reason' });
+  });
+
+  it('finds an order to review only while it is AWAITING_REVIEW, naming its status otherwise', () => {
+    expect(() => assertAwaitingReview('AWAITING_REVIEW')).not.toThrow();
+    for (const status of ORDER_STATUSES.filter((candidate) => candidate !== 'AWAITING_REVIEW')) {
+      const error = conflictOf(() => assertAwaitingReview(status));
+      expect(error.message).toBe(`the order is ${status}, not AWAITING_REVIEW: there is nothing to review`);
+      expect(error.details).toEqual({ field: 'id' });
+    }
   });
 });
 
@@ -309,6 +437,8 @@ describe('priceLines', () => {
     priceMinor,
     currency: 'USD',
     isActive: true,
+    requiresPrescription: false,
+    maxQuantityPerOrder: null,
     ...extra,
   });
   const catalogueOf = (...products: CatalogueProduct[]) =>
@@ -354,6 +484,7 @@ describe('priceLines', () => {
       ],
       totalMinor: 14_023,
       currency: 'USD',
+      prescriptionProducts: [],
     });
   });
 
@@ -435,13 +566,70 @@ describe('priceLines', () => {
   });
 
   it('prices nothing for no lines', () => {
-    expect(priceLines([], new Map())).toEqual({ lines: [], totalMinor: 0, currency: '' });
+    expect(priceLines([], new Map())).toEqual({
+      lines: [],
+      totalMinor: 0,
+      currency: '',
+      prescriptionProducts: [],
+    });
+  });
+
+  it("accepts a product's limit per order and refuses one unit more, naming the product and the line's quantity", () => {
+    const catalogue = catalogueOf(
+      product(1, 100),
+      product(2, 100, { name: 'Codeine 30mg', sku: 'COD-30', maxQuantityPerOrder: 2 }),
+    );
+    expect(
+      priceLines(
+        [
+          { productId: 1, quantity: 1000 },
+          { productId: 2, quantity: 2 },
+        ],
+        catalogue,
+      ).totalMinor,
+    ).toBe(100_200);
+    const error = refusalOf(() =>
+      priceLines(
+        [
+          { productId: 1, quantity: 1 },
+          { productId: 2, quantity: 3 },
+        ],
+        catalogue,
+      ),
+    );
+    expect(error.details).toEqual({ field: 'input.lines[1].quantity' });
+    expect(error.message).toBe(
+      'input.lines[1].quantity: Codeine 30mg (COD-30) is limited to 2 per order, got 3',
+    );
+  });
+
+  it('names the products that need a prescription', () => {
+    const catalogue = catalogueOf(
+      product(1, 100, { name: 'Amoxicillin 500mg', sku: 'AMX-500', requiresPrescription: true }),
+      product(2, 100),
+      product(3, 100, { name: 'Codeine 30mg', sku: 'COD-30', requiresPrescription: true }),
+    );
+    const priced = priceLines(
+      [1, 2, 3].map((productId) => ({ productId, quantity: 1 })),
+      catalogue,
+    );
+    expect(priced.prescriptionProducts).toEqual(['Amoxicillin 500mg (AMX-500)', 'Codeine 30mg (COD-30)']);
+    const error = refusalOf(() => assertPrescriptionGiven(priced, null));
+    expect(error.details).toEqual({ field: 'input.prescription' });
+    expect(error.message).toBe(
+      'input.prescription: Amoxicillin 500mg (AMX-500), Codeine 30mg (COD-30) need a prescription: give the prescriber, their licence number, the issue date and a reference',
+    );
+    expect(() => assertPrescriptionGiven(priced, PRESCRIPTION)).not.toThrow();
+    const withoutPrescriptionProducts = priceLines([{ productId: 2, quantity: 1 }], catalogue);
+    expect(() => assertPrescriptionGiven(withoutPrescriptionProducts, null)).not.toThrow();
+    expect(() => assertPrescriptionGiven(withoutPrescriptionProducts, PRESCRIPTION)).not.toThrow();
   });
 });
 
 describe('assertStatusChange', () => {
   const allowed: [OrderStatus, OrderStatus][] = [
     ['PENDING', 'CANCELLED'],
+    ['AWAITING_REVIEW', 'CANCELLED'],
     ['CONFIRMED', 'SHIPPED'],
     ['CONFIRMED', 'CANCELLED'],
     ['SHIPPED', 'DELIVERED'],
@@ -457,8 +645,8 @@ describe('assertStatusChange', () => {
     ),
   );
 
-  it('refuses every other move (32 of the 36 pairs)', () => {
-    expect(refused).toHaveLength(32);
+  it('refuses every other move (44 of the 49 pairs)', () => {
+    expect(refused).toHaveLength(44);
     for (const [from, to] of refused) {
       const error = conflictOf(() => assertStatusChange(from, to));
       expect(error.code).toBe('CONFLICT');
@@ -472,6 +660,17 @@ describe('assertStatusChange', () => {
     ['PENDING', 'REJECTED', 'an order becomes REJECTED only when inventory has answered for its stock'],
     ['CONFIRMED', 'CONFIRMED', 'an order becomes CONFIRMED only when inventory has answered for its stock'],
     ['SHIPPED', 'REJECTED', 'an order becomes REJECTED only when inventory has answered for its stock'],
+    [
+      'AWAITING_REVIEW',
+      'CONFIRMED',
+      "a prescription order becomes CONFIRMED only through a pharmacist's review (approvePrescriptionOrder or rejectPrescriptionOrder)",
+    ],
+    [
+      'AWAITING_REVIEW',
+      'REJECTED',
+      "a prescription order becomes REJECTED only through a pharmacist's review (approvePrescriptionOrder or rejectPrescriptionOrder)",
+    ],
+    ['AWAITING_REVIEW', 'SHIPPED', 'a AWAITING_REVIEW order can only become CANCELLED'],
     ['PENDING', 'SHIPPED', 'a PENDING order can only become CANCELLED'],
     ['PENDING', 'DELIVERED', 'a PENDING order can only become CANCELLED'],
     ['CONFIRMED', 'DELIVERED', 'a CONFIRMED order can only become SHIPPED or CANCELLED'],
@@ -490,6 +689,7 @@ describe('assertStatusChange', () => {
 describe('isCancellable', () => {
   it.each([
     ['PENDING', true],
+    ['AWAITING_REVIEW', true],
     ['CONFIRMED', true],
     ['REJECTED', false],
     ['SHIPPED', false],

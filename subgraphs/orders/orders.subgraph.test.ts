@@ -21,7 +21,7 @@ import {
   type GraphQLResponse,
   type TestSubgraph,
 } from '../../test/support/services.ts';
-import { inventoryEvent, type InventoryEvent } from '../inventory/inventory-events.ts';
+import { inventoryEvent, type InventoryEvent, type LineLots } from '../inventory/inventory-events.ts';
 import { stockRepliesConsumer } from './stock-replies.consumer.ts';
 
 // Operations as the router sends them to the orders subgraph: the SDK's own documents ask for product
@@ -83,6 +83,8 @@ interface Counts {
   orders: number;
   lines: number;
   events: number;
+  statusChanges: number;
+  reviews: number;
 }
 
 const MY_ORDERS = `query Mine($page: Int, $pageSize: Int) {
@@ -121,6 +123,10 @@ const catalogue = {
   paracetamol: '',
   euro: '',
   discontinued: '',
+  /** Needs a prescription. */
+  amoxicillin: '',
+  /** At most 2 per order. */
+  codeine: '',
 };
 
 beforeAll(async () => {
@@ -138,6 +144,18 @@ beforeAll(async () => {
     currency: 'EUR',
   });
   catalogue.discontinued = await createProduct({ sku: 'OLD-1', name: 'Old Syrup', price: '2.00' });
+  catalogue.amoxicillin = await createProduct({
+    sku: 'AMX-500',
+    name: 'Amoxicillin 500mg',
+    price: '12.50',
+    requiresPrescription: true,
+  });
+  catalogue.codeine = await createProduct({
+    sku: 'COD-LIN',
+    name: 'Codeine Linctus',
+    price: '7.00',
+    maxQuantityPerOrder: 2,
+  });
   const deleted = await postAsRouter(
     products.server.url,
     DELETE_PRODUCT,
@@ -152,7 +170,14 @@ afterAll(async () => {
   await products?.stop();
 });
 
-async function createProduct(input: { sku: string; name: string; price: string; currency?: string }) {
+async function createProduct(input: {
+  sku: string;
+  name: string;
+  price: string;
+  currency?: string;
+  requiresPrescription?: boolean;
+  maxQuantityPerOrder?: number;
+}) {
   const reply = await postAsRouter<{ createProduct: { id: string } }>(
     products.server.url,
     CREATE_PRODUCT,
@@ -251,7 +276,9 @@ async function counts(service: TestSubgraph = orders): Promise<Counts> {
   const [row] = await sql<Counts>(
     `select (select count(*)::int from customer_order) as orders,
             (select count(*)::int from order_line) as lines,
-            (select count(*)::int from outbox_event) as events`,
+            (select count(*)::int from outbox_event) as events,
+            (select count(*)::int from order_status_change) as "statusChanges",
+            (select count(*)::int from prescription_review) as reviews`,
     [],
     service,
   );
@@ -304,6 +331,21 @@ function inventoryReply(event: InventoryEvent): EventEnvelope {
   return inventoryEvent(event, `corr-${'orderId' in event.payload ? event.payload.orderId : 'none'}`);
 }
 
+const PRESCRIPTION = {
+  prescriberName: 'Dr. Ada Lovelace',
+  prescriberLicence: 'GMC-1234567',
+  issuedOn: '2026-01-15',
+  reference: 'RX-2026-0001',
+};
+
+/** An input for one Amoxicillin line with PRESCRIPTION, changed by `change`. */
+function withPrescription(change: Partial<typeof PRESCRIPTION> = {}) {
+  return {
+    lines: [{ productId: catalogue.amoxicillin, quantity: 1 }],
+    prescription: { ...PRESCRIPTION, ...change },
+  };
+}
+
 async function confirmed(viewer: Viewer, lines?: OrderLineInput[]): Promise<OrderView> {
   const order = await placed(viewer, lines);
   await deliver(
@@ -348,9 +390,11 @@ describe('placeOrder', () => {
     });
 
     expect(await counts()).toEqual({
+      ...before,
       orders: before.orders + 1,
       lines: before.lines + 2,
       events: before.events + 1,
+      statusChanges: before.statusChanges + 1,
     });
     const rows = await sql(
       `select user_id, status, total_minor::int as total_minor, currency, shipping_address, notes,
@@ -572,6 +616,52 @@ describe('placeOrder refusals write nothing', () => {
       'input.idempotencyKey',
       'input.idempotencyKey: must be 1 to 100 characters without surrounding spaces',
     ],
+    [
+      "a quantity above the product's limit per order, naming the product",
+      () => ({
+        lines: [
+          { productId: catalogue.ibuprofen, quantity: 5 },
+          { productId: catalogue.codeine, quantity: 3 },
+        ],
+      }),
+      'input.lines[1].quantity',
+      'input.lines[1].quantity: Codeine Linctus (COD-LIN) is limited to 2 per order, got 3',
+    ],
+    [
+      'a prescription product without a prescription',
+      () => ({
+        lines: [
+          { productId: catalogue.ibuprofen, quantity: 1 },
+          { productId: catalogue.amoxicillin, quantity: 1 },
+        ],
+      }),
+      'input.prescription',
+      'input.prescription: Amoxicillin 500mg (AMX-500) needs a prescription: give the prescriber, their licence number, the issue date and a reference',
+    ],
+    [
+      'a prescription without a prescriber',
+      () => withPrescription({ prescriberName: '  ' }),
+      'input.prescription.prescriberName',
+      'input.prescription.prescriberName: must not be empty',
+    ],
+    [
+      'a prescription without a licence number',
+      () => withPrescription({ prescriberLicence: '' }),
+      'input.prescription.prescriberLicence',
+      'input.prescription.prescriberLicence: must not be empty',
+    ],
+    [
+      'a prescription issued in the future',
+      () => withPrescription({ issuedOn: '2999-01-01' }),
+      'input.prescription.issuedOn',
+      'input.prescription.issuedOn: must not be in the future, got 2999-01-01',
+    ],
+    [
+      'a prescription reference over 200 characters',
+      () => withPrescription({ reference: 'r'.repeat(201) }),
+      'input.prescription.reference',
+      'input.prescription.reference: must be at most 200 characters',
+    ],
   ];
 
   it.each(cases)('refuses %s with BAD_USER_INPUT naming the field', async (_, change, field, message) => {
@@ -592,6 +682,25 @@ describe('placeOrder refusals write nothing', () => {
     );
     expect(reply.data).toBeNull();
     expect(await counts()).toEqual(before);
+  });
+
+  it('refuses an issue date that is not a calendar day in GraphQL validation', async () => {
+    const before = await counts();
+    const reply = await gql(
+      PLACE_ORDER,
+      { input: { ...withPrescription({ issuedOn: '2026-02-30' }), shippingAddress: ADDRESS } },
+      customer(40),
+    );
+    const error = expectRefusal(reply, 'BAD_USER_INPUT');
+    expect(error.message).toContain('input.prescription.issuedOn');
+    expect(error.message).toContain('Date must be a day as "YYYY-MM-DD", got "2026-02-30"');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('accepts the limit per order itself', async () => {
+    expect((await placed(customer(41), [{ productId: catalogue.codeine, quantity: 2 }])).status).toBe(
+      'PENDING',
+    );
   });
 
   it('refuses a non-integer quantity in GraphQL validation, naming the field in the message', async () => {
@@ -639,7 +748,7 @@ describe('placeOrder while the catalogue is unavailable', () => {
       );
       expect(reply.data).toBeNull();
     }
-    expect(await counts(isolated)).toEqual({ orders: 0, lines: 0, events: 0 });
+    expect(await counts(isolated)).toEqual({ orders: 0, lines: 0, events: 0, statusChanges: 0, reviews: 0 });
   });
 
   // A products subgraph that is up but whose database is down answers SERVICE_UNAVAILABLE in a GraphQL
@@ -663,7 +772,7 @@ describe('placeOrder while the catalogue is unavailable', () => {
     expect(expectRefusal(reply, 'SERVICE_UNAVAILABLE').message).toBe(
       'the catalogue is unavailable, please retry shortly',
     );
-    expect(await counts(isolated)).toEqual({ orders: 0, lines: 0, events: 0 });
+    expect(await counts(isolated)).toEqual({ orders: 0, lines: 0, events: 0, statusChanges: 0, reviews: 0 });
   });
 });
 
@@ -680,9 +789,11 @@ describe('placeOrder idempotency', () => {
     expect(again).toEqual(first);
     expect(first.total).toBe('12.25');
     expect(await counts()).toEqual({
+      ...before,
       orders: before.orders + 1,
       lines: before.lines + 2,
       events: before.events + 1,
+      statusChanges: before.statusChanges + 1,
     });
     expect((await announced(first.id)).map(({ type }) => type)).toEqual(['order.placed']);
   });
@@ -696,9 +807,11 @@ describe('placeOrder idempotency', () => {
     const [id = ''] = ids;
     expect(ids).toEqual(Array.from({ length: 10 }, () => id));
     expect(await counts()).toEqual({
+      ...before,
       orders: before.orders + 1,
       lines: before.lines + 2,
       events: before.events + 1,
+      statusChanges: before.statusChanges + 1,
     });
     const rows = await sql<{ id: number }>('select id from customer_order where user_id = 51');
     expect(rows).toEqual([{ id: Number(id) }]);
@@ -1131,5 +1244,841 @@ describe('the state machine', () => {
       'id: "abc" is not a valid id',
     );
     expect(await counts()).toEqual(before);
+  });
+});
+
+// Pharmacy practice: prescriptions, the pharmacist's review, lots, recall notices and the status trail.
+
+const SECOND_PHARMACIST: Viewer = { userId: 3, role: 'PHARMACIST' };
+
+const PRACTICE_FIELDS = `id status requiresPrescription rejectionReason
+  prescription { prescriberName prescriberLicence issuedOn reference }
+  review { decision reviewer { id } decidedAt note }
+  lines { product { id } quantity lots { lotNumber quantity expiresOn } }
+  recallNotices { product { id } lotNumber lotStatus reason covered noticedAt }`;
+
+interface PracticeView {
+  id: string;
+  status: string;
+  requiresPrescription: boolean;
+  rejectionReason: string | null;
+  prescription: typeof PRESCRIPTION | null;
+  review: { decision: string; reviewer: { id: string }; decidedAt: string; note: string | null } | null;
+  lines: {
+    product: { id: string };
+    quantity: number;
+    lots: { lotNumber: string; quantity: number; expiresOn: string | null }[];
+  }[];
+  recallNotices: {
+    product: { id: string };
+    lotNumber: string;
+    lotStatus: string;
+    reason: string;
+    covered: boolean;
+    noticedAt: string;
+  }[];
+}
+
+const PRACTICE_ORDER = `query Practice($id: ID!) { order(id: $id) { ${PRACTICE_FIELDS} } }`;
+const PLACE_PRACTICE = `mutation Place($input: PlaceOrderInput!) { placeOrder(input: $input) { ${PRACTICE_FIELDS} } }`;
+const APPROVE = `mutation Approve($id: ID!, $note: String) {
+  approvePrescriptionOrder(id: $id, note: $note) { ${PRACTICE_FIELDS} }
+}`;
+const REJECT = `mutation Reject($id: ID!, $reason: String!) {
+  rejectPrescriptionOrder(id: $id, reason: $reason) { ${PRACTICE_FIELDS} }
+}`;
+const STATUS_HISTORY = `query History($id: ID!) {
+  order(id: $id) { statusHistory { from to actor { id } actorRole eventType eventId reason occurredAt } }
+}`;
+const REVIEW_QUEUE = `query Queue($page: Int, $pageSize: Int) {
+  ordersAwaitingReview(page: $page, pageSize: $pageSize) {
+    items { id status requiresPrescription } totalCount page pageSize hasNextPage
+  }
+}`;
+const RECALLED_ORDERS = `query Recalled($filter: OrderFilter) {
+  orders(filter: $filter, pageSize: 100) { items { id } totalCount }
+}`;
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+async function practiceOrder(id: string, viewer: Viewer = PHARMACIST): Promise<PracticeView> {
+  const order = dataOf(await gql<{ order: PracticeView | null }>(PRACTICE_ORDER, { id }, viewer)).order;
+  if (!order) throw new Error(`order ${id} is not visible`);
+  return order;
+}
+
+function approve(id: string, viewer: Viewer, note?: string | null) {
+  return gql<{ approvePrescriptionOrder: PracticeView }>(APPROVE, { id, note }, viewer);
+}
+
+function reject(id: string, viewer: Viewer, reason: string) {
+  return gql<{ rejectPrescriptionOrder: PracticeView }>(REJECT, { id, reason }, viewer);
+}
+
+function reservedEvent(orderId: string, lines: LineLots[] = []): EventEnvelope {
+  return inventoryReply({ type: 'inventory.reserved', payload: { orderId: Number(orderId), lines } });
+}
+
+/** A prescription order of `viewer`'s for `quantity` Amoxicillin, placed and reserved from lot AMX-A. */
+async function awaitingReview(viewer: Viewer, quantity = 1): Promise<string> {
+  const order = dataOf(
+    await gql<{ placeOrder: PracticeView }>(
+      PLACE_PRACTICE,
+      {
+        input: {
+          ...withPrescription(),
+          lines: [{ productId: catalogue.amoxicillin, quantity }],
+          shippingAddress: ADDRESS,
+        },
+      },
+      viewer,
+    ),
+  ).placeOrder;
+  await deliver(
+    reservedEvent(order.id, [
+      {
+        productId: Number(catalogue.amoxicillin),
+        lots: [{ lotNumber: 'AMX-A', expiresOn: '2027-03-31', quantity }],
+      },
+    ]),
+  );
+  return order.id;
+}
+
+async function reviewRows(orderId: string) {
+  return sql<{ decision: string; reviewer_id: number; note: string | null }>(
+    'select decision, reviewer_id, note from prescription_review where order_id = ?',
+    [Number(orderId)],
+  );
+}
+
+describe('prescriptions at placement', () => {
+  it('keeps the prescription with the order, readable by its customer and staff, and marks the order for review', async () => {
+    const before = await counts();
+    const reply = await gql<{ placeOrder: PracticeView }>(
+      PLACE_PRACTICE,
+      {
+        input: {
+          ...withPrescription({ prescriberName: '  Dr. Ada Lovelace ' }),
+          lines: [
+            { productId: catalogue.amoxicillin, quantity: 2 },
+            { productId: catalogue.ibuprofen, quantity: 1 },
+          ],
+          shippingAddress: ADDRESS,
+        },
+      },
+      customer(200),
+    );
+    const order = dataOf(reply).placeOrder;
+    expect(order).toEqual({
+      id: expect.any(String),
+      status: 'PENDING',
+      requiresPrescription: true,
+      rejectionReason: null,
+      prescription: PRESCRIPTION,
+      review: null,
+      lines: [
+        { product: { id: catalogue.amoxicillin }, quantity: 2, lots: [] },
+        { product: { id: catalogue.ibuprofen }, quantity: 1, lots: [] },
+      ],
+      recallNotices: [],
+    });
+    expect(await practiceOrder(order.id, customer(200))).toEqual(order);
+    expect(await practiceOrder(order.id, ADMIN)).toEqual(order);
+    expect(
+      await sql(
+        `select requires_prescription, prescriber_name, prescriber_licence, prescription_issued_on,
+                prescription_reference from customer_order where id = ?`,
+        [Number(order.id)],
+      ),
+    ).toEqual([
+      {
+        requires_prescription: true,
+        prescriber_name: 'Dr. Ada Lovelace',
+        prescriber_licence: 'GMC-1234567',
+        prescription_issued_on: '2026-01-15',
+        prescription_reference: 'RX-2026-0001',
+      },
+    ]);
+    expect(await counts()).toEqual({
+      ...before,
+      orders: before.orders + 1,
+      lines: before.lines + 2,
+      events: before.events + 1,
+      statusChanges: before.statusChanges + 1,
+    });
+  });
+
+  it('keeps a prescription given for an order that needs none, and the order skips review', async () => {
+    const order = dataOf(
+      await gql<{ placeOrder: PracticeView }>(
+        PLACE_PRACTICE,
+        {
+          input: {
+            lines: [{ productId: catalogue.ibuprofen, quantity: 1 }],
+            prescription: PRESCRIPTION,
+            shippingAddress: ADDRESS,
+          },
+        },
+        customer(201),
+      ),
+    ).placeOrder;
+    expect(order).toMatchObject({ requiresPrescription: false, prescription: PRESCRIPTION });
+    await deliver(reservedEvent(order.id));
+    expect(await practiceOrder(order.id)).toMatchObject({ status: 'CONFIRMED', review: null });
+  });
+
+  it('counts the prescription in the idempotency fingerprint', async () => {
+    const input = { ...withPrescription(), shippingAddress: ADDRESS, idempotencyKey: 'rx-key-1' };
+    const first = dataOf(await gql<{ placeOrder: PracticeView }>(PLACE_PRACTICE, { input }, customer(202)));
+    const again = dataOf(await gql<{ placeOrder: PracticeView }>(PLACE_PRACTICE, { input }, customer(202)));
+    expect(again.placeOrder.id).toBe(first.placeOrder.id);
+    const before = await counts();
+    const changed = await gql(
+      PLACE_PRACTICE,
+      { input: { ...input, prescription: { ...PRESCRIPTION, reference: 'RX-2026-0002' } } },
+      customer(202),
+    );
+    expect(expectRefusal(changed, 'CONFLICT', 'input.idempotencyKey').message).toBe(
+      `idempotencyKey "rx-key-1" was already used for a different order (${first.placeOrder.id}); use a new key for a new order`,
+    );
+    expect(await counts()).toEqual(before);
+  });
+});
+
+describe("inventory's reservation and the review queue", () => {
+  it('sends a reserved prescription order to AWAITING_REVIEW and confirms an order without prescription products, storing the lots of each line', async () => {
+    const prescriptionOrder = await awaitingReview(customer(210), 3);
+    expect(await practiceOrder(prescriptionOrder)).toMatchObject({
+      status: 'AWAITING_REVIEW',
+      review: null,
+      lines: [
+        {
+          product: { id: catalogue.amoxicillin },
+          quantity: 3,
+          lots: [{ lotNumber: 'AMX-A', quantity: 3, expiresOn: '2027-03-31' }],
+        },
+      ],
+    });
+
+    const plain = await placed(customer(210), [
+      { productId: catalogue.ibuprofen, quantity: 5 },
+      { productId: catalogue.paracetamol, quantity: 1 },
+    ]);
+    await deliver(
+      reservedEvent(plain.id, [
+        {
+          productId: Number(catalogue.ibuprofen),
+          lots: [
+            { lotNumber: 'IBU-1', expiresOn: '2027-01-31', quantity: 2 },
+            { lotNumber: 'IBU-2', expiresOn: '2027-06-30', quantity: 3 },
+          ],
+        },
+        {
+          productId: Number(catalogue.paracetamol),
+          lots: [{ lotNumber: 'PAR-X', expiresOn: null, quantity: 1 }],
+        },
+      ]),
+    );
+    const confirmedOrder = await practiceOrder(plain.id, customer(210));
+    expect(confirmedOrder.status).toBe('CONFIRMED');
+    expect(confirmedOrder.lines).toEqual([
+      {
+        product: { id: catalogue.ibuprofen },
+        quantity: 5,
+        lots: [
+          { lotNumber: 'IBU-1', quantity: 2, expiresOn: '2027-01-31' },
+          { lotNumber: 'IBU-2', quantity: 3, expiresOn: '2027-06-30' },
+        ],
+      },
+      {
+        product: { id: catalogue.paracetamol },
+        quantity: 1,
+        lots: [{ lotNumber: 'PAR-X', quantity: 1, expiresOn: null }],
+      },
+    ]);
+  });
+
+  it('lists AWAITING_REVIEW orders oldest first for pharmacists and admins, and refuses customers', async () => {
+    const first = await awaitingReview(customer(211));
+    const second = await awaitingReview(customer(212));
+    const queue = dataOf(
+      await gql<{ ordersAwaitingReview: { items: { id: string; status: string }[]; totalCount: number } }>(
+        REVIEW_QUEUE,
+        { pageSize: 100 },
+        PHARMACIST,
+      ),
+    ).ordersAwaitingReview;
+    const ids = queue.items.map(({ id }) => id);
+    expect(ids.indexOf(first)).toBeGreaterThanOrEqual(0);
+    expect(ids.indexOf(second)).toBeGreaterThan(ids.indexOf(first));
+    expect(ids).toEqual([...ids].sort((a, b) => Number(a) - Number(b)));
+    expect(new Set(queue.items.map(({ status }) => status))).toEqual(new Set(['AWAITING_REVIEW']));
+    const [row] = await sql<{ n: number }>(
+      "select count(*)::int as n from customer_order where status = 'AWAITING_REVIEW'",
+    );
+    expect(queue.totalCount).toBe(row?.n);
+
+    const asAdmin = await gql(REVIEW_QUEUE, { pageSize: 1 }, ADMIN);
+    expect(dataOf(asAdmin)).toMatchObject({ ordersAwaitingReview: { pageSize: 1, hasNextPage: true } });
+    expect(expectRefusal(await gql(REVIEW_QUEUE, {}, customer(211)), 'FORBIDDEN').message).toBe(
+      'ordersAwaitingReview requires the role PHARMACIST or ADMIN',
+    );
+  });
+
+  it('lets the customer cancel an order awaiting review, announcing order.cancelled', async () => {
+    const id = await awaitingReview(customer(213));
+    expect(dataOf(await cancel(id, customer(213))).cancelOrder.status).toBe('CANCELLED');
+    expect((await announced(id)).map(({ type }) => type)).toEqual(['order.placed', 'order.cancelled']);
+    expect(expectRefusal(await approve(id, PHARMACIST), 'CONFLICT', 'id').message).toBe(
+      'the order is CANCELLED, not AWAITING_REVIEW: there is nothing to review',
+    );
+  });
+
+  it('refuses to confirm, reject or ship an order awaiting review by updateOrderStatus', async () => {
+    const id = await awaitingReview(customer(214));
+    expect(expectRefusal(await updateStatus(id, 'CONFIRMED'), 'CONFLICT', 'status').message).toBe(
+      "cannot change the order from AWAITING_REVIEW to CONFIRMED: a prescription order becomes CONFIRMED only through a pharmacist's review (approvePrescriptionOrder or rejectPrescriptionOrder)",
+    );
+    expect(expectRefusal(await updateStatus(id, 'SHIPPED'), 'CONFLICT', 'status').message).toBe(
+      'cannot change the order from AWAITING_REVIEW to SHIPPED: a AWAITING_REVIEW order can only become CANCELLED',
+    );
+    expect((await statusRow(id))?.status).toBe('AWAITING_REVIEW');
+  });
+});
+
+describe("the pharmacist's review", () => {
+  it('approves: the order becomes CONFIRMED with a review row naming the pharmacist, and nothing is announced', async () => {
+    const id = await awaitingReview(customer(220));
+    const before = Date.now();
+    const approved = dataOf(
+      await approve(id, PHARMACIST, '  checked with the prescriber '),
+    ).approvePrescriptionOrder;
+    expect(approved).toMatchObject({
+      id,
+      status: 'CONFIRMED',
+      rejectionReason: null,
+      review: {
+        decision: 'APPROVED',
+        reviewer: { id: String(PHARMACIST.userId) },
+        decidedAt: expect.stringMatching(ISO_INSTANT),
+        note: 'checked with the prescriber',
+      },
+    });
+    expect(Date.parse(approved.review?.decidedAt ?? '')).toBeGreaterThanOrEqual(before - 1000);
+    expect(await practiceOrder(id, customer(220))).toEqual(approved);
+    expect(await reviewRows(id)).toEqual([
+      {
+        decision: 'APPROVED',
+        reviewer_id: PHARMACIST.userId,
+        note: 'checked with the prescriber',
+      },
+    ]);
+    expect((await announced(id)).map(({ type }) => type)).toEqual(['order.placed']);
+    // Now it ships like any confirmed order.
+    expect(dataOf(await updateStatus(id, 'SHIPPED')).updateOrderStatus.status).toBe('SHIPPED');
+  });
+
+  it('approves without a note', async () => {
+    const id = await awaitingReview(customer(221));
+    expect(dataOf(await approve(id, SECOND_PHARMACIST)).approvePrescriptionOrder.review).toMatchObject({
+      decision: 'APPROVED',
+      reviewer: { id: '3' },
+      note: null,
+    });
+  });
+
+  it('rejects: the order becomes REJECTED with the reason, a review row, and order.rejected in the outbox for inventory', async () => {
+    const id = await awaitingReview(customer(222));
+    const { body } = await postWithRequestId<{ rejectPrescriptionOrder: PracticeView }>(
+      REJECT,
+      { id, reason: ' prescriber licence not on the register ' },
+      PHARMACIST,
+      'req-reject-222',
+    );
+    expect(dataOf(body).rejectPrescriptionOrder).toMatchObject({
+      status: 'REJECTED',
+      rejectionReason: 'prescriber licence not on the register',
+      review: {
+        decision: 'REJECTED',
+        reviewer: { id: '2' },
+        note: 'prescriber licence not on the register',
+      },
+    });
+    expect(await reviewRows(id)).toEqual([
+      {
+        decision: 'REJECTED',
+        reviewer_id: 2,
+        note: 'prescriber licence not on the register',
+      },
+    ]);
+    expect((await announced(id)).at(-1)).toEqual({
+      topic: 'order-events',
+      type: 'order.rejected',
+      version: 1,
+      correlationId: 'req-reject-222',
+      payload: { orderId: Number(id) },
+    });
+    expect(expectRefusal(await cancel(id, customer(222)), 'CONFLICT', 'id').message).toBe(
+      'a REJECTED order cannot be cancelled',
+    );
+  });
+
+  it.each<[string, Viewer, string]>([
+    ['a customer, even the owner', customer(223), 'approvePrescriptionOrder requires the role PHARMACIST'],
+    ['an admin', ADMIN, 'approvePrescriptionOrder requires the role PHARMACIST'],
+  ])('refuses %s with FORBIDDEN, writing nothing', async (_, viewer, message) => {
+    const id = await awaitingReview(customer(223));
+    const before = await counts();
+    expect(expectRefusal(await approve(id, viewer), 'FORBIDDEN').message).toBe(message);
+    expect(expectRefusal(await reject(id, viewer, 'no'), 'FORBIDDEN').message).toBe(
+      message.replace('approve', 'reject'),
+    );
+    expect(await counts()).toEqual(before);
+    expect((await statusRow(id))?.status).toBe('AWAITING_REVIEW');
+  });
+
+  it('refuses a pharmacist reviewing their own order with FORBIDDEN, writing nothing', async () => {
+    const ownOrder = await awaitingReview(SECOND_PHARMACIST);
+    const before = await counts();
+    for (const reply of [
+      await approve(ownOrder, SECOND_PHARMACIST, 'fine'),
+      await reject(ownOrder, SECOND_PHARMACIST, 'no'),
+    ]) {
+      expect(expectRefusal(reply, 'FORBIDDEN').message).toBe(
+        'a pharmacist cannot review their own order: another pharmacist must review it',
+      );
+    }
+    expect(await counts()).toEqual(before);
+    expect(dataOf(await approve(ownOrder, PHARMACIST)).approvePrescriptionOrder.status).toBe('CONFIRMED');
+  });
+
+  it('answers CONFLICT naming the status for an order not awaiting review, NOT_FOUND for an unknown one', async () => {
+    const pending = dataOf(
+      await gql<{ placeOrder: PracticeView }>(
+        PLACE_PRACTICE,
+        { input: { ...withPrescription(), shippingAddress: ADDRESS } },
+        customer(224),
+      ),
+    ).placeOrder;
+    const plain = await confirmed(customer(224));
+    const before = await counts();
+    expect(expectRefusal(await approve(pending.id, PHARMACIST), 'CONFLICT', 'id').message).toBe(
+      'the order is PENDING, not AWAITING_REVIEW: there is nothing to review',
+    );
+    expect(expectRefusal(await reject(plain.id, PHARMACIST, 'no'), 'CONFLICT', 'id').message).toBe(
+      'the order is CONFIRMED, not AWAITING_REVIEW: there is nothing to review',
+    );
+    const approvedOnce = await awaitingReview(customer(224));
+    dataOf(await approve(approvedOnce, PHARMACIST));
+    const afterApproval = await counts();
+    expect(expectRefusal(await approve(approvedOnce, SECOND_PHARMACIST), 'CONFLICT', 'id').message).toBe(
+      'the order is CONFIRMED, not AWAITING_REVIEW: there is nothing to review',
+    );
+    expect(await counts()).toEqual(afterApproval);
+    expect(afterApproval.reviews).toBe(before.reviews + 1);
+    expect(expectRefusal(await approve('999999', PHARMACIST), 'NOT_FOUND').message).toBe(
+      'order 999999 was not found',
+    );
+  });
+
+  it('refuses a note or reason over 2,000 characters and a blank reason with BAD_USER_INPUT, writing nothing', async () => {
+    const id = await awaitingReview(customer(225));
+    const before = await counts();
+    expect(
+      expectRefusal(await approve(id, PHARMACIST, 'n'.repeat(2001)), 'BAD_USER_INPUT', 'note').message,
+    ).toBe('note: must be at most 2000 characters');
+    expect(
+      expectRefusal(await reject(id, PHARMACIST, 'r'.repeat(2001)), 'BAD_USER_INPUT', 'reason').message,
+    ).toBe('reason: must be at most 2000 characters');
+    expect(expectRefusal(await reject(id, PHARMACIST, '   '), 'BAD_USER_INPUT', 'reason').message).toBe(
+      'reason: must not be empty',
+    );
+    expect(await counts()).toEqual(before);
+    expect(
+      dataOf(await approve(id, PHARMACIST, 'n'.repeat(2000))).approvePrescriptionOrder.review?.note,
+    ).toHaveLength(2000);
+  });
+
+  it('lets exactly one of two pharmacists racing to approve and reject the same order win; the other gets CONFLICT', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      const id = await awaitingReview(customer(226));
+      const [approval, rejection] = await Promise.all([
+        approve(id, PHARMACIST, 'looks right'),
+        reject(id, SECOND_PHARMACIST, 'dose too high'),
+      ]);
+      const winners = [approval, rejection].filter((reply) => reply.errors === undefined);
+      const losers = [approval, rejection].filter((reply) => reply.errors !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(losers).toHaveLength(1);
+      const [loser] = losers;
+      if (!loser) throw new Error('no loser');
+      expect(expectRefusal(loser, 'CONFLICT', 'id').message).toMatch(
+        /^the order is (CONFIRMED|REJECTED), not AWAITING_REVIEW: there is nothing to review$/,
+      );
+      const rows = await reviewRows(id);
+      expect(rows).toHaveLength(1);
+      const status = (await statusRow(id))?.status;
+      expect(status).toBe(rows[0]?.decision === 'APPROVED' ? 'CONFIRMED' : 'REJECTED');
+      const rejectedEvents = (await announced(id)).filter(({ type }) => type === 'order.rejected');
+      expect(rejectedEvents).toHaveLength(status === 'REJECTED' ? 1 : 0);
+    }
+  });
+
+  it('is guaranteed by the database: a prescription order cannot be CONFIRMED, SHIPPED or DELIVERED without an APPROVED review, and a review is final', async () => {
+    const id = Number(await awaitingReview(customer(227)));
+    for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) {
+      await expect(sql('update customer_order set status = ? where id = ?', [status, id])).rejects.toThrow(
+        `order ${id} needs a prescription and has no approved review: it cannot be ${status}`,
+      );
+    }
+    expect((await statusRow(String(id)))?.status).toBe('AWAITING_REVIEW');
+
+    // A rejection row does not count as an approval.
+    const rejectedId = Number(await awaitingReview(customer(227)));
+    await expect(
+      orders.subgraph.orm.em.fork().transactional(async (em) => {
+        await em.execute(
+          "insert into prescription_review (order_id, decision, reviewer_id, decided_at, note) values (?, 'REJECTED', 2, now(), 'no')",
+          [rejectedId],
+        );
+        await em.execute("update customer_order set status = 'CONFIRMED' where id = ?", [rejectedId]);
+      }),
+    ).rejects.toThrow('has no approved review');
+    expect(await reviewRows(String(rejectedId))).toEqual([]);
+
+    // An approval in the same transaction, in either order, is what lets it through (checked at commit).
+    await orders.subgraph.orm.em.fork().transactional(async (em) => {
+      await em.execute("update customer_order set status = 'CONFIRMED' where id = ?", [id]);
+      await em.execute(
+        "insert into prescription_review (order_id, decision, reviewer_id, decided_at) values (?, 'APPROVED', 2, now())",
+        [id],
+      );
+    });
+    expect((await statusRow(String(id)))?.status).toBe('CONFIRMED');
+    await expect(sql('delete from prescription_review where order_id = ?', [id])).rejects.toThrow(
+      'a prescription review is final: it cannot be changed or removed',
+    );
+    await expect(
+      sql(
+        "update prescription_review set decision = 'REJECTED', note = 'changed my mind' where order_id = ?",
+        [id],
+      ),
+    ).rejects.toThrow('a prescription review is final');
+    await expect(
+      sql(
+        "insert into prescription_review (order_id, decision, reviewer_id, decided_at, note) values (?, 'REJECTED', 3, now(), 'late')",
+        [id],
+      ),
+    ).rejects.toThrow('prescription_review_order');
+  });
+});
+
+describe('recalled and quarantined lots', () => {
+  function lotsChanged(
+    orderId: string,
+    change: { lotNumber: string; lotStatus: 'RECALLED' | 'QUARANTINED'; covered: boolean; lines: LineLots[] },
+  ): EventEnvelope {
+    return inventoryReply({
+      type: 'inventory.order-lots-changed',
+      payload: {
+        orderId: Number(orderId),
+        productId: Number(catalogue.ibuprofen),
+        reason: 'supplier recall 2026-11',
+        ...change,
+      },
+    });
+  }
+
+  /** A confirmed order of 4 Ibuprofen from lots IBU-R (3) and IBU-S (1). */
+  async function confirmedFromTwoLots(viewer: Viewer): Promise<string> {
+    const order = await placed(viewer, [{ productId: catalogue.ibuprofen, quantity: 4 }]);
+    await deliver(
+      reservedEvent(order.id, [
+        {
+          productId: Number(catalogue.ibuprofen),
+          lots: [
+            { lotNumber: 'IBU-R', expiresOn: '2027-01-31', quantity: 3 },
+            { lotNumber: 'IBU-S', expiresOn: '2027-05-31', quantity: 1 },
+          ],
+        },
+      ]),
+    );
+    return order.id;
+  }
+
+  it('replaces the lots, records the notice and refuses to ship while the order still holds the uncovered lot', async () => {
+    const id = await confirmedFromTwoLots(customer(230));
+    const event = lotsChanged(id, {
+      lotNumber: 'IBU-R',
+      lotStatus: 'QUARANTINED',
+      covered: false,
+      lines: [
+        {
+          productId: Number(catalogue.ibuprofen),
+          lots: [
+            { lotNumber: 'IBU-R', expiresOn: '2027-01-31', quantity: 3 },
+            { lotNumber: 'IBU-S', expiresOn: '2027-05-31', quantity: 1 },
+          ],
+        },
+      ],
+    });
+    await deliver(event);
+    const order = await practiceOrder(id, customer(230));
+    expect(order.recallNotices).toEqual([
+      {
+        product: { id: catalogue.ibuprofen },
+        lotNumber: 'IBU-R',
+        lotStatus: 'QUARANTINED',
+        reason: 'supplier recall 2026-11',
+        covered: false,
+        noticedAt: expect.stringMatching(ISO_INSTANT),
+      },
+    ]);
+    expect(order.status).toBe('CONFIRMED');
+    const before = await counts();
+    expect(expectRefusal(await updateStatus(id, 'SHIPPED'), 'CONFLICT', 'status').message).toBe(
+      'the order cannot ship: it still holds lot IBU-R of Ibuprofen 200mg (IBU-200), QUARANTINED (supplier recall 2026-11), which inventory could not replace from other lots',
+    );
+    expect(await counts()).toEqual(before);
+    expect((await statusRow(id))?.status).toBe('CONFIRMED');
+
+    // Duplicate delivery: nothing changes.
+    const lotsBefore = await sql('select * from order_line_lot order by id');
+    await deliver(event, 2);
+    expect((await practiceOrder(id)).recallNotices).toHaveLength(1);
+    expect(await sql('select * from order_line_lot order by id')).toEqual(lotsBefore);
+    expect(await processedCount(event.id)).toBe(1);
+
+    // Staff find it; it can still be cancelled (inventory releases the stock).
+    const withNotice = dataOf(
+      await gql<{ orders: { items: { id: string }[] } }>(
+        RECALLED_ORDERS,
+        { filter: { hasRecallNotice: true } },
+        PHARMACIST,
+      ),
+    ).orders.items.map((item) => item.id);
+    expect(withNotice).toContain(id);
+    const withoutNotice = dataOf(
+      await gql<{ orders: { items: { id: string }[]; totalCount: number } }>(
+        RECALLED_ORDERS,
+        { filter: { hasRecallNotice: false, userId: '230' } },
+        PHARMACIST,
+      ),
+    ).orders;
+    expect(withoutNotice.totalCount).toBe(0);
+    expect(dataOf(await cancel(id, customer(230))).cancelOrder.status).toBe('CANCELLED');
+  });
+
+  it('lets an order ship once its units of the withdrawn lot were moved to other lots', async () => {
+    const id = await confirmedFromTwoLots(customer(231));
+    await deliver(
+      lotsChanged(id, {
+        lotNumber: 'IBU-R',
+        lotStatus: 'RECALLED',
+        covered: true,
+        lines: [
+          {
+            productId: Number(catalogue.ibuprofen),
+            lots: [
+              { lotNumber: 'IBU-S', expiresOn: '2027-05-31', quantity: 1 },
+              { lotNumber: 'IBU-T', expiresOn: '2027-08-31', quantity: 3 },
+            ],
+          },
+        ],
+      }),
+    );
+    const order = await practiceOrder(id);
+    expect(order.lines[0]?.lots).toEqual([
+      { lotNumber: 'IBU-S', quantity: 1, expiresOn: '2027-05-31' },
+      { lotNumber: 'IBU-T', quantity: 3, expiresOn: '2027-08-31' },
+    ]);
+    expect(order.recallNotices).toMatchObject([{ lotNumber: 'IBU-R', lotStatus: 'RECALLED', covered: true }]);
+    expect(dataOf(await updateStatus(id, 'SHIPPED')).updateOrderStatus.status).toBe('SHIPPED');
+  });
+
+  it('keeps the newer lots when a lots change overtakes the reservation on the bus', async () => {
+    const order = await placed(customer(232), [{ productId: catalogue.ibuprofen, quantity: 2 }]);
+    await deliver(
+      lotsChanged(order.id, {
+        lotNumber: 'IBU-R',
+        lotStatus: 'RECALLED',
+        covered: true,
+        lines: [
+          {
+            productId: Number(catalogue.ibuprofen),
+            lots: [{ lotNumber: 'IBU-T', expiresOn: null, quantity: 2 }],
+          },
+        ],
+      }),
+    );
+    await deliver(
+      reservedEvent(order.id, [
+        {
+          productId: Number(catalogue.ibuprofen),
+          lots: [{ lotNumber: 'IBU-R', expiresOn: '2027-01-31', quantity: 2 }],
+        },
+      ]),
+    );
+    expect(await practiceOrder(order.id)).toMatchObject({
+      status: 'CONFIRMED',
+      lines: [{ lots: [{ lotNumber: 'IBU-T', quantity: 2, expiresOn: null }] }],
+    });
+  });
+
+  it('acknowledges lot expiry events without touching any order', async () => {
+    const id = await confirmedFromTwoLots(customer(233));
+    const before = await practiceOrder(id);
+    for (const type of ['inventory.lot-expiring', 'inventory.lot-expired'] as const) {
+      const event = inventoryReply({
+        type,
+        payload: {
+          productId: Number(catalogue.ibuprofen),
+          lotNumber: 'IBU-R',
+          expiresOn: '2027-01-31',
+          quantity: 3,
+        },
+      });
+      await deliver(event);
+      expect(await processedCount(event.id)).toBe(1);
+    }
+    expect(await practiceOrder(id)).toEqual(before);
+  });
+});
+
+describe('the status trail', () => {
+  interface ChangeView {
+    from: string | null;
+    to: string;
+    actor: { id: string } | null;
+    actorRole: string | null;
+    eventType: string | null;
+    eventId: string | null;
+    reason: string | null;
+    occurredAt: string;
+  }
+
+  async function history(id: string, viewer: Viewer = PHARMACIST): Promise<ChangeView[]> {
+    const order = dataOf(
+      await gql<{ order: { statusHistory: ChangeView[] } | null }>(STATUS_HISTORY, { id }, viewer),
+    ).order;
+    if (!order) throw new Error('no order');
+    return order.statusHistory;
+  }
+
+  const at = expect.stringMatching(ISO_INSTANT);
+
+  it('records who or which event made every change of a prescription order, and why', async () => {
+    const order = dataOf(
+      await gql<{ placeOrder: PracticeView }>(
+        PLACE_PRACTICE,
+        { input: { ...withPrescription(), shippingAddress: ADDRESS } },
+        customer(240),
+      ),
+    ).placeOrder;
+    const reserved = reservedEvent(order.id, [
+      {
+        productId: Number(catalogue.amoxicillin),
+        lots: [{ lotNumber: 'AMX-A', expiresOn: null, quantity: 1 }],
+      },
+    ]);
+    await deliver(reserved);
+    dataOf(await approve(order.id, PHARMACIST, 'verified by phone'));
+    dataOf(await updateStatus(order.id, 'SHIPPED', ADMIN));
+    expect(await history(order.id, ADMIN)).toEqual([
+      {
+        from: null,
+        to: 'PENDING',
+        actor: { id: '240' },
+        actorRole: 'CUSTOMER',
+        eventType: null,
+        eventId: null,
+        reason: null,
+        occurredAt: at,
+      },
+      {
+        from: 'PENDING',
+        to: 'AWAITING_REVIEW',
+        actor: null,
+        actorRole: null,
+        eventType: 'inventory.reserved',
+        eventId: reserved.id,
+        reason: "stock reserved; a pharmacist's review is due",
+        occurredAt: at,
+      },
+      {
+        from: 'AWAITING_REVIEW',
+        to: 'CONFIRMED',
+        actor: { id: '2' },
+        actorRole: 'PHARMACIST',
+        eventType: null,
+        eventId: null,
+        reason: 'verified by phone',
+        occurredAt: at,
+      },
+      {
+        from: 'CONFIRMED',
+        to: 'SHIPPED',
+        actor: { id: '1' },
+        actorRole: 'ADMIN',
+        eventType: null,
+        eventId: null,
+        reason: null,
+        occurredAt: at,
+      },
+    ]);
+    const times = (await history(order.id)).map(({ occurredAt }) => Date.parse(occurredAt));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it("records inventory's rejection with its reason, a pharmacist's rejection and a customer's cancellation", async () => {
+    const short = await placed(customer(241));
+    const rejection = inventoryReply({
+      type: 'inventory.rejected',
+      payload: {
+        orderId: Number(short.id),
+        shortages: [{ productId: Number(catalogue.ibuprofen), requested: 1, available: 0 }],
+      },
+    });
+    await deliver(rejection);
+    expect((await history(short.id)).at(-1)).toEqual({
+      from: 'PENDING',
+      to: 'REJECTED',
+      actor: null,
+      actorRole: null,
+      eventType: 'inventory.rejected',
+      eventId: rejection.id,
+      reason: 'not enough stock for Ibuprofen 200mg (IBU-200): 1 ordered, 0 available',
+      occurredAt: at,
+    });
+
+    const refused = await awaitingReview(customer(241));
+    dataOf(await reject(refused, SECOND_PHARMACIST, 'expired prescription'));
+    expect((await history(refused)).at(-1)).toMatchObject({
+      from: 'AWAITING_REVIEW',
+      to: 'REJECTED',
+      actor: { id: '3' },
+      actorRole: 'PHARMACIST',
+      eventType: null,
+      reason: 'expired prescription',
+    });
+
+    const cancelled = await placed(customer(241));
+    dataOf(await cancel(cancelled.id, customer(241)));
+    expect(
+      (await history(cancelled.id)).map(({ from, to, actor, actorRole }) => ({ from, to, actor, actorRole })),
+    ).toEqual([
+      { from: null, to: 'PENDING', actor: { id: '241' }, actorRole: 'CUSTOMER' },
+      { from: 'PENDING', to: 'CANCELLED', actor: { id: '241' }, actorRole: 'CUSTOMER' },
+    ]);
+  });
+
+  it('shows the trail to staff only: a customer reading it on their own order gets FORBIDDEN', async () => {
+    const order = await placed(customer(242));
+    const reply = await gql(STATUS_HISTORY, { id: order.id }, customer(242));
+    expect(reply.errors?.[0]).toMatchObject({
+      message: 'statusHistory requires the role PHARMACIST or ADMIN',
+      extensions: { code: 'FORBIDDEN' },
+    });
   });
 });

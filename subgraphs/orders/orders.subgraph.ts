@@ -14,8 +14,13 @@ import { SAGA_SUBSCRIPTION_LIST } from '../saga.ts';
 import { Catalogue, type CatalogueOptions } from './catalogue.ts';
 import { CreateOrder } from './migrations/20261125-create-order.migration.ts';
 import { CreateOrderLine } from './migrations/20261126-create-order-line.migration.ts';
+import { PrescriptionReviewLotsAudit } from './migrations/20261127-prescription-review-lots-audit.migration.ts';
+import { OrderLineLot } from './order-line-lot.entity.ts';
 import { OrderLine } from './order-line.entity.ts';
+import { OrderStatusChange } from './order-status-change.entity.ts';
 import { Order } from './order.entity.ts';
+import { PrescriptionReview } from './prescription-review.entity.ts';
+import { RecallNotice } from './recall-notice.entity.ts';
 import { OrderService } from './order.service.ts';
 import { ordersResolvers } from './resolvers.ts';
 import { stockRepliesConsumer } from './stock-replies.consumer.ts';
@@ -46,8 +51,14 @@ export function ordersModule(catalogue: Catalogue): SubgraphModule<OrdersContext
     name: 'orders',
     typeDefs: ordersTypeDefs,
     resolvers: ordersResolvers,
-    entities: [Order, OrderLine],
-    migrations: [CreateOrder, CreateOutbox, CreateProcessedEvent, CreateOrderLine],
+    entities: [Order, OrderLine, OrderLineLot, PrescriptionReview, RecallNotice, OrderStatusChange],
+    migrations: [
+      CreateOrder,
+      CreateOutbox,
+      CreateProcessedEvent,
+      CreateOrderLine,
+      PrescriptionReviewLotsAudit,
+    ],
     createContext: (base) => ({
       ...base,
       orders: new OrderService(base.em, { ...base, catalogue }),

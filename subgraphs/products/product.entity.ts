@@ -14,6 +14,8 @@ export const ProductSchema = defineEntity({
     category: p.string().length(100),
     manufacturer: p.string().length(200).nullable(),
     requiresPrescription: p.boolean(),
+    /** The most units of this product one order may hold; null for no limit. */
+    maxQuantityPerOrder: p.integer().nullable(),
     isActive: p.boolean().default(true),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p

@@ -121,7 +121,9 @@ describe('validateNewProduct', () => {
       category: 'Antibiotics',
       manufacturer: 'Sandoz',
       requiresPrescription: true,
+      maxQuantityPerOrder: null,
     });
+    expect(validateNewProduct({ ...VALID, maxQuantityPerOrder: 1 }).maxQuantityPerOrder).toBe(1);
   });
 
   it('refuses an explicit null currency or prescription flag, as an update does', () => {
@@ -145,6 +147,7 @@ describe('validateNewProduct', () => {
       category: 'Vitamins',
       manufacturer: null,
       requiresPrescription: false,
+      maxQuantityPerOrder: null,
     });
   });
 
@@ -177,6 +180,8 @@ describe('validateNewProduct', () => {
     ['a category over 100 characters', { category: 'c'.repeat(101) }, 'input.category'],
     ['a description over 2000 characters', { description: 'd'.repeat(2001) }, 'input.description'],
     ['a manufacturer over 200 characters', { manufacturer: 'm'.repeat(201) }, 'input.manufacturer'],
+    ['a maxQuantityPerOrder of 0', { maxQuantityPerOrder: 0 }, 'input.maxQuantityPerOrder'],
+    ['a fractional maxQuantityPerOrder', { maxQuantityPerOrder: 1.5 }, 'input.maxQuantityPerOrder'],
   ])('refuses %s', (_, override, field) => {
     refusal(() => validateNewProduct({ ...VALID, ...override }), field);
   });
@@ -207,10 +212,12 @@ describe('validateProductChanges', () => {
     expect(validateProductChanges({ name: undefined, price: undefined })).toEqual({});
   });
 
-  it('clears optional text on null', () => {
+  it('clears optional fields on null', () => {
     expect(validateProductChanges({ description: null })).toEqual({ description: null });
     expect(validateProductChanges({ manufacturer: null })).toEqual({ manufacturer: null });
     expect(validateProductChanges({ description: '  ' })).toEqual({ description: null });
+    expect(validateProductChanges({ maxQuantityPerOrder: null })).toEqual({ maxQuantityPerOrder: null });
+    expect(validateProductChanges({ maxQuantityPerOrder: 6 })).toEqual({ maxQuantityPerOrder: 6 });
   });
 
   it.each<[string, ProductInputFields, string]>([

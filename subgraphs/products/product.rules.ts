@@ -15,6 +15,8 @@ export interface ProductData {
   category: string;
   manufacturer: string | null;
   requiresPrescription: boolean;
+  /** The most units one order may hold; null for no limit. */
+  maxQuantityPerOrder: number | null;
 }
 
 /** The GraphQL inputs, as the schema types them (absent and null both possible). */
@@ -27,6 +29,7 @@ export interface ProductInputFields {
   category?: string | null;
   manufacturer?: string | null;
   requiresPrescription?: boolean | null;
+  maxQuantityPerOrder?: number | null;
 }
 
 const SKU = /^[A-Z0-9][A-Z0-9-]{0,63}$/;
@@ -85,6 +88,16 @@ const RULES: { [K in keyof ProductData]: (input: ProductInputFields, prefix: str
     }
     return input.requiresPrescription ?? false;
   },
+  maxQuantityPerOrder: (input, prefix) => {
+    const limit = input.maxQuantityPerOrder ?? null;
+    if (limit !== null && (!Number.isInteger(limit) || limit < 1)) {
+      throw new BadUserInputError(
+        `${prefix}.maxQuantityPerOrder`,
+        `must be a whole number of at least 1 (or null for no limit), got ${limit}`,
+      );
+    }
+    return limit;
+  },
 };
 
 /** Which input field feeds which stored field. */
@@ -97,6 +110,7 @@ const INPUT_FIELD: { [K in keyof ProductData]: keyof ProductInputFields } = {
   category: 'category',
   manufacturer: 'manufacturer',
   requiresPrescription: 'requiresPrescription',
+  maxQuantityPerOrder: 'maxQuantityPerOrder',
 };
 
 const FIELDS = Object.keys(RULES) as (keyof ProductData)[];
@@ -109,7 +123,8 @@ export function validateNewProduct(input: ProductInputFields, prefix = 'input'):
 
 /**
  * The changes an update asks for: only fields present in the input. Clearing a required field (null) is
- * refused like an empty value; clearing an optional one (description, manufacturer) sets it to null.
+ * refused like an empty value; clearing an optional one (description, manufacturer, maxQuantityPerOrder)
+ * sets it to null.
  */
 export function validateProductChanges(input: ProductInputFields, prefix = 'input'): Partial<ProductData> {
   const present = FIELDS.filter((field) => input[INPUT_FIELD[field]] !== undefined);

@@ -18,6 +18,7 @@ interface ProductView {
   category: string;
   manufacturer: string | null;
   requiresPrescription: boolean;
+  maxQuantityPerOrder: number | null;
   isActive: boolean;
   createdAt: string;
   updatedAt: string;
@@ -43,7 +44,8 @@ interface Reply<TData> {
 }
 
 const PRODUCT_FIELDS = `
-  id sku name description price currency category manufacturer requiresPrescription isActive createdAt updatedAt
+  id sku name description price currency category manufacturer requiresPrescription maxQuantityPerOrder isActive
+  createdAt updatedAt
 `;
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -128,6 +130,7 @@ interface NewProduct {
   currency?: string;
   manufacturer?: string | null;
   requiresPrescription?: boolean;
+  maxQuantityPerOrder?: number | null;
 }
 
 async function createProduct(input: NewProduct): Promise<ProductView> {
@@ -194,6 +197,7 @@ describe('createProduct', () => {
       category: 'Antibiotics',
       manufacturer: null,
       requiresPrescription: false,
+      maxQuantityPerOrder: null,
       isActive: true,
       createdAt: expect.stringMatching(ISO_INSTANT),
       updatedAt: expect.stringMatching(ISO_INSTANT),
@@ -223,6 +227,7 @@ describe('createProduct', () => {
       category: 'Digestive',
       manufacturer: 'AstraZeneca',
       requiresPrescription: true,
+      maxQuantityPerOrder: 2,
     });
     expect(product).toMatchObject({
       sku: 'OME-20',
@@ -233,8 +238,11 @@ describe('createProduct', () => {
       category: 'Digestive',
       manufacturer: 'AstraZeneca',
       requiresPrescription: true,
+      maxQuantityPerOrder: 2,
       isActive: true,
     });
+    const [row] = await sql('select max_quantity_per_order from product where id = ?', [Number(product.id)]);
+    expect(row).toEqual({ max_quantity_per_order: 2 });
   });
 
   it.each([
@@ -540,6 +548,28 @@ describe('updateProduct', () => {
     });
   });
 
+  it('sets, changes and clears maxQuantityPerOrder (null removes the limit), leaving it alone when absent', async () => {
+    const original = await createProduct({ sku: 'LIM-1', name: 'Limited', price: '1.00', category: 'X' });
+    const limited = await gql<{ updateProduct: ProductView }>(UPDATE, {
+      id: original.id,
+      input: { maxQuantityPerOrder: 3 },
+    });
+    expect(limited.data?.updateProduct.maxQuantityPerOrder).toBe(3);
+    const renamed = await gql<{ updateProduct: ProductView }>(UPDATE, {
+      id: original.id,
+      input: { name: 'Still Limited' },
+    });
+    expect(renamed.data?.updateProduct).toMatchObject({ name: 'Still Limited', maxQuantityPerOrder: 3 });
+    const cleared = await gql<{ updateProduct: ProductView }>(UPDATE, {
+      id: original.id,
+      input: { maxQuantityPerOrder: null },
+    });
+    expect(cleared.errors).toBeUndefined();
+    expect(cleared.data?.updateProduct.maxQuantityPerOrder).toBeNull();
+    const [row] = await sql('select max_quantity_per_order from product where id = ?', [Number(original.id)]);
+    expect(row).toEqual({ max_quantity_per_order: null });
+  });
+
   it('an empty input changes nothing', async () => {
     const original = await createProduct({ sku: 'NOOP-1', name: 'Unchanged', price: '1.00', category: 'X' });
     const reply = await gql<{ updateProduct: ProductView }>(UPDATE, { id: original.id, input: {} });
@@ -618,6 +648,8 @@ describe('refusals', () => {
     ['a name over 200 characters', { name: 'n'.repeat(201) }, 'input.name'],
     ['a bad SKU', { sku: 'has space' }, 'input.sku'],
     ['a bad currency', { currency: 'EURO' }, 'input.currency'],
+    ['a maxQuantityPerOrder of 0', { maxQuantityPerOrder: 0 }, 'input.maxQuantityPerOrder'],
+    ['a negative maxQuantityPerOrder', { maxQuantityPerOrder: -2 }, 'input.maxQuantityPerOrder'],
   ])('createProduct refuses %s (variable)', async (_, override, field) => {
     await expectNothingWritten(async () => {
       const reply = await gql(CREATE, { input: { ...base, ...override } });
@@ -697,6 +729,7 @@ describe('refusals', () => {
     ['a null category', { category: null }, 'input.category'],
     ['a null currency', { currency: null }, 'input.currency'],
     ['a null requiresPrescription', { requiresPrescription: null }, 'input.requiresPrescription'],
+    ['a maxQuantityPerOrder of 0', { maxQuantityPerOrder: 0 }, 'input.maxQuantityPerOrder'],
   ])('updateProduct refuses %s', async (_, input, field) => {
     await expectNothingWritten(async () => {
       const reply = await gql(UPDATE, { id: existing.id, input: { description: 'changed', ...input } });

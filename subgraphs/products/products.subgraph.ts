@@ -7,6 +7,7 @@ import {
   type SubgraphModule,
 } from '../../lib/subgraph.ts';
 import { CreateProduct } from './migrations/20261125-create-product.migration.ts';
+import { AddProductMaxQuantityPerOrder } from './migrations/20261127-product-max-quantity-per-order.migration.ts';
 import { Product } from './product.entity.ts';
 import { ProductService } from './product.service.ts';
 import { productsResolvers } from './resolvers.ts';
@@ -20,7 +21,7 @@ export const productsModule: SubgraphModule<ProductsContext> = {
   typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
   resolvers: productsResolvers,
   entities: [Product],
-  migrations: [CreateProduct],
+  migrations: [CreateProduct, AddProductMaxQuantityPerOrder],
   createContext: (base) => ({ ...base, products: new ProductService(base.em) }),
 };
 

@@ -24,6 +24,8 @@ export type CreateProductInput = {
   currency?: InputMaybe<Scalars['String']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   manufacturer?: InputMaybe<Scalars['String']['input']>;
+  /** At least 1; null or absent for no limit. */
+  maxQuantityPerOrder?: InputMaybe<Scalars['Int']['input']>;
   name: Scalars['String']['input'];
   price: Scalars['Decimal']['input'];
   requiresPrescription?: InputMaybe<Scalars['Boolean']['input']>;
@@ -71,6 +73,8 @@ export type Product = {
   /** False once the product is discontinued (deleteProduct). */
   isActive: Scalars['Boolean']['output'];
   manufacturer?: Maybe<Scalars['String']['output']>;
+  /** The most units of the product one order may hold (at least 1); null for no limit. */
+  maxQuantityPerOrder?: Maybe<Scalars['Int']['output']>;
   name: Scalars['String']['output'];
   /** Unit price, exact. */
   price: Scalars['Decimal']['output'];
@@ -130,12 +134,17 @@ export type QueryProductsArgs = {
   pageSize?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** Only the given fields change. */
+/**
+ * Only the given fields change. null clears an optional field (description, manufacturer,
+ * maxQuantityPerOrder).
+ */
 export type UpdateProductInput = {
   category?: InputMaybe<Scalars['String']['input']>;
   currency?: InputMaybe<Scalars['String']['input']>;
   description?: InputMaybe<Scalars['String']['input']>;
   manufacturer?: InputMaybe<Scalars['String']['input']>;
+  /** At least 1; null removes the limit. */
+  maxQuantityPerOrder?: InputMaybe<Scalars['Int']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
   price?: InputMaybe<Scalars['Decimal']['input']>;
   requiresPrescription?: InputMaybe<Scalars['Boolean']['input']>;
@@ -238,6 +247,7 @@ export type FederationReferenceTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = ResolversObject<{
   CreateProductInput: CreateProductInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
@@ -246,7 +256,6 @@ export type ResolversTypes = ResolversObject<{
   Product: ResolverTypeWrapper<ProductEntity>;
   ProductFilter: ProductFilter;
   ProductPage: ResolverTypeWrapper<Omit<ProductPage, 'items'> & { items: Array<ResolversTypes['Product']> }>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateProductInput: UpdateProductInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -255,6 +264,7 @@ export type ResolversTypes = ResolversObject<{
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = ResolversObject<{
   CreateProductInput: CreateProductInput;
+  Int: Scalars['Int']['output'];
   Boolean: Scalars['Boolean']['output'];
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
@@ -263,7 +273,6 @@ export type ResolversParentTypes = ResolversObject<{
   Product: ProductEntity;
   ProductFilter: ProductFilter;
   ProductPage: Omit<ProductPage, 'items'> & { items: Array<ResolversParentTypes['Product']> };
-  Int: Scalars['Int']['output'];
   Query: Record<PropertyKey, never>;
   UpdateProductInput: UpdateProductInput;
   String: Scalars['String']['output'];
@@ -298,6 +307,7 @@ export type ProductResolvers<ContextType = ProductsContext, ParentType extends R
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isActive?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   manufacturer?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maxQuantityPerOrder?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   requiresPrescription?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
