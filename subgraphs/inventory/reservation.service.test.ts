@@ -86,7 +86,8 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await sql(
-    `truncate inventory_item, stock_movement, reservation, reservation_line, outbox_event, processed_event
+    `truncate inventory_item, lot, stock_movement, reservation, reservation_line, reservation_lot, outbox_event,
+       processed_event, low_stock_alert
      restart identity`,
   );
 });
@@ -243,7 +244,18 @@ describe('order.placed', () => {
       { order_id: 101, product_id: 2, quantity: 3 },
     ]);
     expect(await announced()).toEqual([
-      { type: 'inventory.reserved', version: 1, correlationId: 'req-place-101', payload: { orderId: 101 } },
+      {
+        type: 'inventory.reserved',
+        version: 1,
+        correlationId: 'req-place-101',
+        payload: {
+          orderId: 101,
+          lines: [
+            { productId: 1, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 4 }] },
+            { productId: 2, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 3 }] },
+          ],
+        },
+      },
     ]);
     expect(
       await sql('select subscription, event_type from processed_event where subscription = ?', [
@@ -396,7 +408,10 @@ describe('exactly once', () => {
         type: 'inventory.reserved',
         version: 1,
         correlationId: `req-${orderId}`,
-        payload: { orderId },
+        payload: {
+          orderId,
+          lines: [{ productId: 1, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 3 }] }],
+        },
       },
     ]);
   }
