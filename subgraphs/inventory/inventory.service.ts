@@ -122,11 +122,21 @@ export class InventoryService {
       if (item.quantity + delta > MAX_QUANTITY) {
         throw new ConflictError(`the quantity cannot exceed ${MAX_QUANTITY} units`, 'adjustment');
       }
-      const draws = named === null ? await this.#lotsForAdjustment(em, item, delta) : await this.#namedLot(em, id, named, delta);
+      const draws =
+        named === null
+          ? await this.#lotsForAdjustment(em, item, delta)
+          : await this.#namedLot(em, id, named, delta);
       for (const { lot, quantity } of draws) {
         await applyLotChange(
           em,
-          { kind: 'ADJUSTMENT', lot, delta: Math.sign(delta) * quantity, reservedDelta: 0, reason: why, orderId: null },
+          {
+            kind: 'ADJUSTMENT',
+            lot,
+            delta: Math.sign(delta) * quantity,
+            reservedDelta: 0,
+            reason: why,
+            orderId: null,
+          },
           cause,
         );
       }
@@ -136,7 +146,11 @@ export class InventoryService {
   }
 
   /** Where an adjustment without a lot goes: into UNLOTTED, or out of the usable lots first to expire. */
-  async #lotsForAdjustment(em: EntityManager, item: InventoryItem, delta: number): Promise<LotDraw<LotLevel>[]> {
+  async #lotsForAdjustment(
+    em: EntityManager,
+    item: InventoryItem,
+    delta: number,
+  ): Promise<LotDraw<LotLevel>[]> {
     if (delta < 0) {
       const draws = drawFirstExpiring(await usableLots(em, item.productId), -delta);
       if (!draws) throw new ConflictError(`not enough stock: ${item.available} available`, 'adjustment');

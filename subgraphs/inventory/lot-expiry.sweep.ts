@@ -84,7 +84,12 @@ export async function sweepLotExpiry(
         em,
         {
           kind: 'LOT_EXPIRED',
-          lot: { id: lot.id, productId: lot.product_id, lotNumber: lot.lot_number, expiresOn: lot.expires_on },
+          lot: {
+            id: lot.id,
+            productId: lot.product_id,
+            lotNumber: lot.lot_number,
+            expiresOn: lot.expires_on,
+          },
           delta: 0,
           reservedDelta: 0,
           reason: `lot ${lot.lot_number} expired after ${lot.expires_on} (expiry sweep)`,

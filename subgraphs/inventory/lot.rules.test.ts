@@ -11,7 +11,14 @@ import {
   validateWithinDays,
 } from './inventory.rules.ts';
 import type { StoredLotStatus } from './lot.entity.ts';
-import { drawFirstExpiring, isExpired, lotAvailableOn, lotStatusOn, statusAfter, type LotAction } from './lot.rules.ts';
+import {
+  drawFirstExpiring,
+  isExpired,
+  lotAvailableOn,
+  lotStatusOn,
+  statusAfter,
+  type LotAction,
+} from './lot.rules.ts';
 
 const TODAY = '2026-11-27';
 const lot = (expiresOn: string | null, status: StoredLotStatus = 'RELEASED') => ({

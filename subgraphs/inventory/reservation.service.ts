@@ -50,8 +50,7 @@ export function quantitiesByProduct(
 
 /** How an order is covered: the lots each product draws, or the lines no lots can cover. */
 export type ReservationPlan<TLot> =
-  | { covered: true; draws: Map<number, LotDraw<TLot>[]> }
-  | { covered: false; shortages: StockShortage[] };
+  { covered: true; draws: Map<number, LotDraw<TLot>[]> } | { covered: false; shortages: StockShortage[] };
 
 /**
  * Covers every wanted product from its usable lots (first to expire first), or lists the products that
@@ -196,7 +195,10 @@ export class ReservationService {
     for (const { order_id: orderId, quantity } of holders) {
       const draws = drawFirstExpiring(await usableLots(this.#em, lot.productId), quantity);
       if (draws) {
-        await this.#em.execute('delete from reservation_lot where order_id = ? and lot_id = ?', [orderId, lot.id]);
+        await this.#em.execute('delete from reservation_lot where order_id = ? and lot_id = ?', [
+          orderId,
+          lot.id,
+        ]);
         const why = `moved off lot ${lot.lotNumber} (${lotStatus.toLowerCase()}) for order ${orderId}`;
         await applyLotChange(
           this.#em,

@@ -192,7 +192,11 @@ export interface LotChange {
  * row. A status change of a lot is a change of nothing (both deltas 0), recorded all the same. The caller
  * has checked that the change keeps the rows' constraints; a violation throws and rolls back.
  */
-export async function applyLotChange(em: EntityManager, change: LotChange, cause: ChangeCause): Promise<void> {
+export async function applyLotChange(
+  em: EntityManager,
+  change: LotChange,
+  cause: ChangeCause,
+): Promise<void> {
   await em.execute('update lot set quantity = quantity + ?, reserved = reserved + ? where id = ?', [
     change.delta,
     change.reservedDelta,

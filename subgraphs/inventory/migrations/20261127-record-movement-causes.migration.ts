@@ -34,7 +34,9 @@ export class RecordMovementCauses extends Migration {
   override down(): void {
     this.addSql('alter table inventory_item drop column low_stock_announced');
     this.addSql('drop index stock_movement_lot');
-    this.addSql(`delete from stock_movement where kind not in ('ADJUSTMENT', 'RESERVATION', 'RELEASE', 'SHIPMENT')`);
+    this.addSql(
+      `delete from stock_movement where kind not in ('ADJUSTMENT', 'RESERVATION', 'RELEASE', 'SHIPMENT')`,
+    );
     this.addSql(`
       alter table stock_movement
         drop constraint stock_movement_changes_stock,
