@@ -1,11 +1,7 @@
 /** The four subgraphs, their default ports, SDL, config readers and factories: the one list every tool reads. */
 import type { DocumentNode } from 'graphql';
 import type { Env } from '../lib/config.ts';
-import {
-  readSubgraphConfig,
-  type Subgraph,
-  type SubgraphConfig,
-} from '../lib/subgraph.ts';
+import { readSubgraphConfig, type Subgraph, type SubgraphConfig } from '../lib/subgraph.ts';
 import {
   createInventorySubgraph,
   inventoryModule,

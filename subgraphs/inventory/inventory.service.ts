@@ -1,11 +1,12 @@
 /**
  * Stock levels and the stock-movement ledger as staff read and change them, one instance per request (it
  * holds the request's EntityManager and its DataLoader). Every change locks the item, checks it, and writes
- * the change and its ledger row in one transaction (stock-levels.ts), so stock never goes below what is
- * reserved, however many requests race. The order saga changes stock in reservation.service.ts.
+ * the change of each lot and its ledger row in one transaction (stock-levels.ts), so stock never goes below
+ * what is reserved, however many requests race. Lots are received and withdrawn in lot.service.ts; the
+ * order saga changes stock in reservation.service.ts.
  */
 import type { EntityManager } from '../../lib/database.ts';
-import { ConflictError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts';
+import { ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
 import { isUuid, parseRowId } from '../../lib/ids.ts';
 import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
 import { createRowLoader } from '../../lib/row-loader.ts';
@@ -114,7 +115,7 @@ export class InventoryService {
     const id = parseRowId(productId, 'productId');
     const delta = validateAdjustment(adjustment);
     const why = validateReason(reason);
-    const named = lotNumber == null ? null : validateLotNumber(lotNumber);
+    const named = lotNumber === null || lotNumber === undefined ? null : validateLotNumber(lotNumber);
     const cause: ChangeCause = { actor: viewer, event: null, correlationId: this.#requestId };
     return this.#em.transactional(async (em) => {
       // The row lock makes concurrent changes queue; each checks the latest row.
@@ -171,7 +172,6 @@ export class InventoryService {
     delta: number,
   ): Promise<LotDraw<LotLevel>[]> {
     const lot = await findLot(em, productId, lotNumber);
-    if (!lot) throw new NotFoundError('lot', `${lotNumber} of product ${productId}`);
     if (delta > 0 && lot.status === 'RECALLED') {
       throw new ConflictError(`lot ${lotNumber} was recalled: it cannot take more units`, 'adjustment');
     }

@@ -3,6 +3,7 @@
  * first-expiry-first draws, the lot state machine, and the input rules for lots.
  */
 import { describe, expect, it } from '@jest/globals';
+import { ConfigError, readConfig } from '../../lib/config.ts';
 import { BadUserInputError, ConflictError } from '../../lib/errors.ts';
 import {
   validateExpiry,
@@ -10,6 +11,7 @@ import {
   validateReceivedQuantity,
   validateWithinDays,
 } from './inventory.rules.ts';
+import { readLotExpiryConfig } from './lot-expiry.sweep.ts';
 import type { StoredLotStatus } from './lot.entity.ts';
 import {
   drawFirstExpiring,
@@ -120,5 +122,22 @@ describe('lot input', () => {
 
   it.each([-1, 3651, 0.5])('refuses withinDays %p', (value) => {
     expect(() => validateWithinDays(value)).toThrow(/^withinDays: /);
+  });
+});
+
+describe('the expiry sweep settings', () => {
+  it('sweeps daily and warns 30 days ahead by default', () => {
+    expect(readConfig({}, readLotExpiryConfig)).toEqual({ sweepIntervalMs: 86_400_000, warningDays: 30 });
+    expect(
+      readConfig({ LOT_EXPIRY_SWEEP_INTERVAL_MS: '60000', EXPIRY_WARNING_DAYS: '7' }, readLotExpiryConfig),
+    ).toEqual({ sweepIntervalMs: 60_000, warningDays: 7 });
+  });
+
+  it('names every bad setting', () => {
+    const read = () =>
+      readConfig({ LOT_EXPIRY_SWEEP_INTERVAL_MS: '10', EXPIRY_WARNING_DAYS: 'soon' }, readLotExpiryConfig);
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/LOT_EXPIRY_SWEEP_INTERVAL_MS must be an integer between 1000 and 604800000/);
+    expect(read).toThrow(/EXPIRY_WARNING_DAYS must be an integer between 0 and 365/);
   });
 });

@@ -29,7 +29,7 @@ export function today(): string {
 
 /** A lot is usable through its expiry day and expired from the next (UTC). */
 export function isExpired(lot: Pick<LotState, 'expiresOn'>, today: string): boolean {
-  return lot.expiresOn != null && lot.expiresOn < today;
+  return typeof lot.expiresOn === 'string' && lot.expiresOn < today;
 }
 
 /** The status staff see: a RELEASED lot past its day reads EXPIRED; a withdrawn one keeps its status. */

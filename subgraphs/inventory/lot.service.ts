@@ -6,7 +6,7 @@
 import DataLoader from 'dataloader';
 import { addDays } from '../../lib/calendar-day.ts';
 import type { EntityManager } from '../../lib/database.ts';
-import { BadUserInputError, ConflictError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts';
+import { BadUserInputError, ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
 import type { EntityReference } from '../../lib/federation.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -29,7 +29,6 @@ import {
   lockItems,
   MAX_QUANTITY,
   type ChangeCause,
-  type LotLevel,
 } from './stock-levels.ts';
 import type { StockMovementKind } from './stock-movement.entity.ts';
 
@@ -98,7 +97,7 @@ export class LotService {
          on conflict (product_id, lot_number) do nothing`,
         [productId, lotNumber, expiresOn],
       );
-      const lot = await this.#existingLot(em, productId, lotNumber);
+      const lot = await findLot(em, productId, lotNumber);
       if (lot.expiresOn !== expiresOn) {
         throw new BadUserInputError(
           'expiresOn',
@@ -139,7 +138,7 @@ export class LotService {
         : validateReason(reasonText);
     return this.#em.transactional(async (em) => {
       await lockItems(em, [productId], { create: false });
-      const lot = await this.#existingLot(em, productId, lotNumber);
+      const lot = await findLot(em, productId, lotNumber);
       const status = statusAfter(lot.status, action, lotNumber);
       await em.execute('update lot set status = ?, status_reason = ? where id = ?', [
         status,
@@ -179,7 +178,7 @@ export class LotService {
   async ordersThatHeld(productIdText: string, lotNumberText: string): Promise<EntityReference[]> {
     const productId = parseRowId(productIdText, 'productId');
     const lotNumber = validateLotNumber(lotNumberText);
-    await this.#existingLot(this.#em, productId, lotNumber);
+    await findLot(this.#em, productId, lotNumber);
     const rows = await this.#em.execute<{ order_id: number }[]>(
       `select distinct order_id from stock_movement
        where product_id = ? and lot_number = ? and order_id is not null
@@ -192,12 +191,6 @@ export class LotService {
   #causeBy(viewer: Viewer | null): ChangeCause {
     if (!viewer) throw new UnauthenticatedError();
     return { actor: viewer, event: null, correlationId: this.#requestId };
-  }
-
-  async #existingLot(em: EntityManager, productId: number, lotNumber: string): Promise<LotLevel> {
-    const lot = await findLot(em, productId, lotNumber);
-    if (!lot) throw new NotFoundError('lot', `${lotNumber} of product ${productId}`);
-    return lot;
   }
 
   #reload(em: EntityManager, id: number): Promise<Lot> {

@@ -8,6 +8,7 @@
  * order), so the item's sums, its available units and its lots always agree.
  */
 import type { EntityManager } from '../../lib/database.ts';
+import { NotFoundError } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
@@ -152,17 +153,14 @@ export async function usableLots(em: EntityManager, productId: number): Promise<
   return rows.map(lotFromRow);
 }
 
-/** A lot of a locked product by its number; null when the product has no such lot. */
-export async function findLot(
-  em: EntityManager,
-  productId: number,
-  lotNumber: string,
-): Promise<LotLevel | null> {
+/** A lot of a locked product by its number; NOT_FOUND when the product has no such lot. */
+export async function findLot(em: EntityManager, productId: number, lotNumber: string): Promise<LotLevel> {
   const [row] = await em.execute<LotRow[]>(
     `select ${LOT_COLUMNS} from lot where product_id = ? and lot_number = ?`,
     [productId, lotNumber],
   );
-  return row ? lotFromRow(row) : null;
+  if (!row) throw new NotFoundError('lot', `${lotNumber} of product ${productId}`);
+  return lotFromRow(row);
 }
 
 /**

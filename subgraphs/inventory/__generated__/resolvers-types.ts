@@ -105,12 +105,13 @@ export type LotStatus =
   | 'RELEASED';
 
 /**
- * A product's fall to or below its reorder level, by an order's reservation or a change by hand. One alert
- * per fall: none while it stays low.
+ * A product's fall to or below its reorder level, by an order's reservation, a change by hand, a withdrawn lot
+ * or stock that expired (announced by the first change or expiry sweep that sees it). One alert per fall: none
+ * while it stays low.
  */
 export type LowStockAlert = {
   __typename?: 'LowStockAlert';
-  /** Units that could still be ordered (quantity - reserved). */
+  /** Units that could still be ordered (unheld units of released, unexpired lots). */
   available: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   occurredAt: Scalars['DateTime']['output'];
