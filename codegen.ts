@@ -41,6 +41,8 @@ const subgraphs: Record<string, SubgraphTypes> = {
       InventoryItem: '../inventory-item.entity.ts#InventoryItem as InventoryItemEntity',
       StockMovement: '../stock-movement.entity.ts#StockMovement as StockMovementEntity',
       LowStockAlert: '../low-stock-alert.entity.ts#LowStockAlert as LowStockAlertEntity',
+      Lot: '../lot.entity.ts#Lot as LotEntity',
+      Order: '../../../lib/federation.ts#EntityReference',
       Product: '../../../lib/federation.ts#EntityReference',
       User: '../../../lib/federation.ts#EntityReference',
     },
@@ -58,7 +60,7 @@ const config: CodegenConfig = {
         documentMode: 'documentNode',
         useTypeImports: true,
         enumsAsTypes: true,
-        // Over the wire both are strings: "9.99", "2026-01-31T12:00:00.000Z".
+        // Over the wire all are strings: "9.99", "2026-01-31T12:00:00.000Z", "2027-03-31".
         scalars: { ID: 'string', Decimal: 'string', DateTime: 'string', Date: 'string' },
         avoidOptionals: { field: true, inputValue: false, object: true, defaultValue: false },
         omitOperationSuffix: false,

@@ -1,13 +1,12 @@
 /** The four subgraphs, their default ports, SDL, config readers and factories: the one list every tool reads. */
 import type { DocumentNode } from 'graphql';
 import type { Env } from '../lib/config.ts';
+import { readSubgraphConfig, type Subgraph, type SubgraphConfig } from '../lib/subgraph.ts';
 import {
-  readEventSubgraphConfig,
-  readSubgraphConfig,
-  type Subgraph,
-  type SubgraphConfig,
-} from '../lib/subgraph.ts';
-import { createInventorySubgraph, inventoryModule } from './inventory/inventory.subgraph.ts';
+  createInventorySubgraph,
+  inventoryModule,
+  readInventoryConfig,
+} from './inventory/inventory.subgraph.ts';
 import { createOrdersSubgraph, ordersTypeDefs, readOrdersConfig } from './orders/orders.subgraph.ts';
 import { createProductsSubgraph, productsModule } from './products/products.subgraph.ts';
 import { createUsersSubgraph, readUsersConfig, usersTypeDefs } from './users/users.subgraph.ts';
@@ -50,7 +49,7 @@ export const SUBGRAPHS = {
   inventory: entry({
     defaultPort: 4004,
     typeDefs: inventoryModule.typeDefs,
-    readConfig: readEventSubgraphConfig,
+    readConfig: readInventoryConfig,
     create: createInventorySubgraph,
   }),
 };

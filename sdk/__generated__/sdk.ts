@@ -94,16 +94,32 @@ export type RegisterInput = {
   username: string;
 };
 
+/** A user's role, as the users subgraph defines it. */
 export type Role =
   | 'ADMIN'
   | 'CUSTOMER'
   | 'PHARMACIST';
 
-/** What changed the stock: a change by hand, or the order saga holding, giving back or shipping units. */
+/**
+ * What changed the stock of a lot: a change by staff, the order saga holding, giving back or shipping units,
+ * or a change of the lot's status (those move no units: both deltas are 0).
+ */
 export type StockMovementKind =
   /** Units added or removed by staff (adjustInventory). */
   | 'ADJUSTMENT'
-  /** Units an order held, given back when it was cancelled. */
+  /** The lot passed its expiry day with units on the shelf (recorded by the expiry sweep). */
+  | 'LOT_EXPIRED'
+  /** The lot was quarantined (quarantineLot). */
+  | 'LOT_QUARANTINED'
+  /** The lot was recalled (recallLot). */
+  | 'LOT_RECALLED'
+  /** The lot was released from quarantine (releaseLot). */
+  | 'LOT_RELEASED'
+  /** Units an open order held moved off a withdrawn lot (reservedDelta < 0) to another lot (reservedDelta > 0). */
+  | 'REALLOCATION'
+  /** Units of a lot received by staff (receiveStock). */
+  | 'RECEIPT'
+  /** Units an order held, given back when it was cancelled or rejected in review. */
   | 'RELEASE'
   /** Units held for a placed order: reserved rises, the shelf does not change. */
   | 'RESERVATION'

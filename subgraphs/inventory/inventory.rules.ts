@@ -35,3 +35,52 @@ export function validateReorderLevel(value: number, field = 'reorderLevel'): num
   }
   return value;
 }
+
+export const MAX_LOT_NUMBER_LENGTH = 50;
+/** How far ahead expiringLots looks at most (ten years). */
+export const MAX_WITHIN_DAYS = 3650;
+
+/**
+ * A manufacturer's lot number as stored: trimmed and in upper case (lot numbers are printed in capitals, and
+ * a lower-case typo must not make a second lot), 1 to MAX_LOT_NUMBER_LENGTH printable characters.
+ */
+export function validateLotNumber(value: string, field = 'lotNumber'): string {
+  const lotNumber = value.trim().toUpperCase();
+  if (lotNumber === '') throw new BadUserInputError(field, 'must not be empty');
+  if (lotNumber.length > MAX_LOT_NUMBER_LENGTH) {
+    throw new BadUserInputError(field, `must be at most ${MAX_LOT_NUMBER_LENGTH} characters`);
+  }
+  if (/\p{Cc}/u.test(lotNumber)) throw new BadUserInputError(field, 'must not contain control characters');
+  return lotNumber;
+}
+
+/** A received lot's expiry day (already a real `YYYY-MM-DD` day): today or later. */
+export function validateExpiry(expiresOn: string, today: string, field = 'expiresOn'): string {
+  if (expiresOn < today) throw new BadUserInputError(field, `must not be in the past (today is ${today})`);
+  return expiresOn;
+}
+
+/** Units received: a whole number from 1 to MAX_UNITS. */
+export function validateReceivedQuantity(value: number, field = 'quantity'): number {
+  if (!Number.isInteger(value) || value < 1 || value > MAX_UNITS) {
+    throw new BadUserInputError(field, `must be a whole number from 1 to ${MAX_UNITS}`);
+  }
+  return value;
+}
+
+/** An optional reason, trimmed: `fallback` when absent or blank, at most MAX_REASON_LENGTH characters. */
+export function validateOptionalReason(
+  value: string | null | undefined,
+  fallback: string,
+  field = 'reason',
+): string {
+  return value?.trim() ? validateReason(value, field) : fallback;
+}
+
+/** How many days ahead to look: 0 (today) to MAX_WITHIN_DAYS. */
+export function validateWithinDays(value: number, field = 'withinDays'): number {
+  if (!Number.isInteger(value) || value < 0 || value > MAX_WITHIN_DAYS) {
+    throw new BadUserInputError(field, `must be a whole number of days from 0 to ${MAX_WITHIN_DAYS}`);
+  }
+  return value;
+}

@@ -1,8 +1,9 @@
 /**
  * Stock levels and the stock-movement ledger as staff read and change them, one instance per request (it
  * holds the request's EntityManager and its DataLoader). Every change locks the item, checks it, and writes
- * the change and its ledger row in one transaction (stock-levels.ts), so stock never goes below what is
- * reserved, however many requests race. The order saga changes stock in reservation.service.ts.
+ * the change of each lot and its ledger row in one transaction (stock-levels.ts), so stock never goes below
+ * what is reserved, however many requests race. Lots are received and withdrawn in lot.service.ts; the
+ * order saga changes stock in reservation.service.ts.
  */
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
@@ -12,22 +13,30 @@ import { createRowLoader } from '../../lib/row-loader.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
 import { LowStockAlert } from './low-stock-alert.entity.ts';
-import { validateAdjustment, validateReason, validateReorderLevel } from './inventory.rules.ts';
+import { UNLOTTED } from './lot.entity.ts';
+import { drawFirstExpiring, type LotDraw } from './lot.rules.ts';
+import {
+  validateAdjustment,
+  validateLotNumber,
+  validateReason,
+  validateReorderLevel,
+} from './inventory.rules.ts';
 import {
   announceLowStock,
-  applyStockChange,
-  availableUnits,
-  fellToReorderLevel,
+  applyLotChange,
+  findLot,
   ITEM_COLUMNS,
   itemFromRow,
   lockItems,
+  MAX_QUANTITY,
+  readItem,
   unstockedItem,
+  usableLots,
+  type ChangeCause,
   type ItemRow,
+  type LotLevel,
 } from './stock-levels.ts';
 import { StockMovement } from './stock-movement.entity.ts';
-
-/** The largest quantity a Postgres `integer` column holds. */
-const MAX_QUANTITY = 2_147_483_647;
 
 export class InventoryService {
   readonly #em: EntityManager;
@@ -61,9 +70,9 @@ export class InventoryService {
   /** Items at or below their reorder level, the largest shortage first. */
   async lowStock(): Promise<InventoryItem[]> {
     const rows = await this.#em.execute<ItemRow[]>(
-      `select ${ITEM_COLUMNS} from inventory_item
-       where quantity - reserved <= reorder_level
-       order by quantity - reserved - reorder_level asc, product_id asc`,
+      `select * from (select ${ITEM_COLUMNS} from inventory_item) item
+       where available <= reorder_level
+       order by available - reorder_level asc, product_id asc`,
     );
     return rows.map(itemFromRow);
   }
@@ -89,39 +98,90 @@ export class InventoryService {
   }
 
   /**
-   * adjustInventory: adds or removes units by hand and records the movement with the viewer as its actor, in
-   * one transaction. Refused (nothing written) when the available units would go below zero.
+   * adjustInventory: adds or removes units by hand and records each lot's movement with the viewer as its
+   * actor, in one transaction. Units added go into the lot without expiry (UNLOTTED); units removed come
+   * from the usable lots that expire first. With `lotNumber`, both act on that lot whatever its status
+   * (writing off expired or recalled units), never below what it holds for orders. Refused (nothing
+   * written) when there are not enough units.
    */
   async adjust(
     viewer: Viewer | null,
     productId: string,
     adjustment: number,
     reason: string,
+    lotNumber?: string | null,
   ): Promise<InventoryItem> {
     if (!viewer) throw new UnauthenticatedError();
     const id = parseRowId(productId, 'productId');
     const delta = validateAdjustment(adjustment);
     const why = validateReason(reason);
+    const named = lotNumber === null || lotNumber === undefined ? null : validateLotNumber(lotNumber);
+    const cause: ChangeCause = { actor: viewer, event: null, correlationId: this.#requestId };
     return this.#em.transactional(async (em) => {
       // The row lock makes concurrent changes queue; each checks the latest row.
       const item = (await lockItems(em, [id])).get(id) ?? unstockedItem(id);
-      if (item.quantity + delta < item.reserved) {
-        throw new ConflictError(`not enough stock: ${availableUnits(item)} available`, 'adjustment');
-      }
       if (item.quantity + delta > MAX_QUANTITY) {
         throw new ConflictError(`the quantity cannot exceed ${MAX_QUANTITY} units`, 'adjustment');
       }
-      return applyStockChange(em, {
-        kind: 'ADJUSTMENT',
-        productId: id,
-        delta,
-        reservedDelta: 0,
-        reason: why,
-        orderId: null,
-        actorUserId: viewer.userId,
-        correlationId: this.#requestId,
-      });
+      const draws =
+        named === null
+          ? await this.#lotsForAdjustment(em, item, delta)
+          : await this.#namedLot(em, id, named, delta);
+      for (const { lot, quantity } of draws) {
+        await applyLotChange(
+          em,
+          {
+            kind: 'ADJUSTMENT',
+            lot,
+            delta: Math.sign(delta) * quantity,
+            reservedDelta: 0,
+            reason: why,
+            orderId: null,
+          },
+          cause,
+        );
+      }
+      await announceLowStock(em, [id], null, this.#requestId);
+      return readItem(em, id);
     });
+  }
+
+  /** Where an adjustment without a lot goes: into UNLOTTED, or out of the usable lots first to expire. */
+  async #lotsForAdjustment(
+    em: EntityManager,
+    item: InventoryItem,
+    delta: number,
+  ): Promise<LotDraw<LotLevel>[]> {
+    if (delta < 0) {
+      const draws = drawFirstExpiring(await usableLots(em, item.productId), -delta);
+      if (!draws) throw new ConflictError(`not enough stock: ${item.available} available`, 'adjustment');
+      return draws;
+    }
+    await em.execute(
+      `insert into lot (product_id, lot_number) values (?, ?) on conflict (product_id, lot_number) do nothing`,
+      [item.productId, UNLOTTED],
+    );
+    return this.#namedLot(em, item.productId, UNLOTTED, delta);
+  }
+
+  /** An adjustment of one named lot of a locked item, checked against that lot. */
+  async #namedLot(
+    em: EntityManager,
+    productId: number,
+    lotNumber: string,
+    delta: number,
+  ): Promise<LotDraw<LotLevel>[]> {
+    const lot = await findLot(em, productId, lotNumber);
+    if (delta > 0 && lot.status === 'RECALLED') {
+      throw new ConflictError(`lot ${lotNumber} was recalled: it cannot take more units`, 'adjustment');
+    }
+    if (lot.quantity + delta < lot.reserved) {
+      throw new ConflictError(
+        `not enough stock in lot ${lotNumber}: ${lot.quantity - lot.reserved} not held for orders`,
+        'adjustment',
+      );
+    }
+    return [{ lot, quantity: Math.abs(delta) }];
   }
 
   /**
@@ -132,15 +192,10 @@ export class InventoryService {
     const id = parseRowId(productId, 'productId');
     const level = validateReorderLevel(reorderLevel);
     return this.#em.transactional(async (em) => {
-      const before = (await lockItems(em, [id])).get(id) ?? unstockedItem(id);
-      const [row] = await em.execute<ItemRow[]>(
-        `update inventory_item set reorder_level = ? where product_id = ? returning ${ITEM_COLUMNS}`,
-        [level, id],
-      );
-      if (!row) throw new Error(`setReorderLevel found no item for product ${id}`);
-      const after = itemFromRow(row);
-      if (fellToReorderLevel(before, after)) await announceLowStock(em, after, null, this.#requestId);
-      return after;
+      await lockItems(em, [id]);
+      await em.execute('update inventory_item set reorder_level = ? where product_id = ?', [level, id]);
+      await announceLowStock(em, [id], null, this.#requestId);
+      return readItem(em, id);
     });
   }
 }

@@ -84,7 +84,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sql('truncate inventory_item, stock_movement restart identity');
+  await sql('truncate inventory_item, lot, stock_movement, outbox_event restart identity cascade');
 });
 
 async function gql<TData>(
@@ -224,7 +224,9 @@ describe('adjustInventory', () => {
 
   it('never takes the available units below what is reserved', async () => {
     await adjust('4', 10, 'delivery');
+    // As if orders held 6 of the 10 units (of the one lot, UNLOTTED).
     await sql('update inventory_item set reserved = 6 where product_id = 4');
+    await sql('update lot set reserved = 6 where product_id = 4');
     expect(await adjust('4', -4, 'damaged')).toMatchObject({ quantity: 6, reserved: 6, available: 0 });
     const reply = await gql(ADJUST, { productId: '4', adjustment: -1, reason: 'damaged' });
     expect(expectRefusal(reply, 'CONFLICT', 'adjustment').message).toBe('not enough stock: 0 available');

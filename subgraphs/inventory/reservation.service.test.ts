@@ -7,26 +7,29 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createEvent, MalformedEventError, type EventEnvelope } from '../../lib/event-bus/event.ts';
-import { processDelivery } from '../../lib/event-bus/event-processing.ts';
 import { signRouterRequest } from '../../lib/router-proof.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import {
   postAsRouter,
   postGraphQL,
-  silentLogger,
   startTestSubgraph,
   TEST_ROUTER_SECRET,
   type GraphQLResponse,
   type TestSubgraph,
 } from '../../test/support/services.ts';
 import { dataOf } from '../../test/support/graphql.ts';
-import { orderEvent, type OrderedQuantity } from '../orders/order-events.ts';
+import { orderEvent } from '../orders/order-events.ts';
 import { SAGA_SUBSCRIPTIONS } from '../saga.ts';
-import { INVENTORY_EVENTS_TOPIC } from './inventory-events.ts';
-import { orderEventsConsumer } from './order-events.consumer.ts';
+import {
+  announced as announcedBy,
+  CUSTOMER_ID,
+  deliver as deliverTo,
+  placed,
+  sql as sqlOn,
+  type Announcement,
+} from './inventory.test-support.ts';
 
 const PHARMACIST: Viewer = { userId: 7, role: 'PHARMACIST' };
-const CUSTOMER_ID = 42;
 const SUBSCRIPTION = SAGA_SUBSCRIPTIONS.inventoryOrders.subscription;
 
 const ITEM_FIELDS = 'quantity reserved available reorderLevel';
@@ -67,13 +70,6 @@ interface StockView extends StockLevel {
   movements: MovementView[];
 }
 
-interface Announcement {
-  type: string;
-  version: number;
-  correlationId: string;
-  payload: Record<string, unknown>;
-}
-
 let service: TestSubgraph;
 
 beforeAll(async () => {
@@ -86,31 +82,16 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await sql(
-    `truncate inventory_item, stock_movement, reservation, reservation_line, outbox_event, processed_event
+    `truncate inventory_item, lot, stock_movement, reservation, reservation_line, reservation_lot, outbox_event,
+       processed_event, low_stock_alert
      restart identity`,
   );
 });
 
-async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
-}
-
-/** One delivery of `event` to inventory's consumer of `order-events`, as the bus hands it over. */
-function deliver(event: EventEnvelope, attempt = 1): Promise<void> {
-  return processDelivery(
-    { orm: service.subgraph.orm, logger: silentLogger, maxAttempts: 5 },
-    orderEventsConsumer,
-    event,
-    { attempt },
-  );
-}
-
-function placed(orderId: number, lines: OrderedQuantity[], correlationId = `req-${orderId}`): EventEnvelope {
-  return orderEvent(
-    { type: 'order.placed', payload: { orderId, userId: CUSTOMER_ID, lines } },
-    correlationId,
-  );
-}
+const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> =>
+  sqlOn<T>(service, query, params);
+const deliver = (event: EventEnvelope, attempt = 1): Promise<void> => deliverTo(service, event, attempt);
+const announced = (type?: string): Promise<Announcement[]> => announcedBy(service, type);
 
 function cancelled(orderId: number, correlationId = `cancel-${orderId}`): EventEnvelope {
   return orderEvent({ type: 'order.cancelled', payload: { orderId } }, correlationId);
@@ -150,22 +131,6 @@ async function sagaMovements(productId: number): Promise<MovementView[]> {
 function levelOf(view: StockView): StockLevel {
   const { quantity, reserved, available, reorderLevel } = view;
   return { quantity, reserved, available, reorderLevel };
-}
-
-/** What inventory enqueued, oldest first (rows stay after the relay publishes them). */
-async function announced(type?: string): Promise<Announcement[]> {
-  const rows = await sql<{ topic: string; event: EventEnvelope<Record<string, unknown>> }>(
-    'select topic, event from outbox_event order by id',
-  );
-  for (const row of rows) expect(row.topic).toBe(INVENTORY_EVENTS_TOPIC);
-  return rows
-    .map(({ event }) => ({
-      type: event.type,
-      version: event.version,
-      correlationId: event.correlationId,
-      payload: event.payload,
-    }))
-    .filter((event) => type === undefined || event.type === type);
 }
 
 /** The order ids of replies, in ascending order. */
@@ -243,7 +208,18 @@ describe('order.placed', () => {
       { order_id: 101, product_id: 2, quantity: 3 },
     ]);
     expect(await announced()).toEqual([
-      { type: 'inventory.reserved', version: 1, correlationId: 'req-place-101', payload: { orderId: 101 } },
+      {
+        type: 'inventory.reserved',
+        version: 1,
+        correlationId: 'req-place-101',
+        payload: {
+          orderId: 101,
+          lines: [
+            { productId: 1, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 4 }] },
+            { productId: 2, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 3 }] },
+          ],
+        },
+      },
     ]);
     expect(
       await sql('select subscription, event_type from processed_event where subscription = ?', [
@@ -396,7 +372,10 @@ describe('exactly once', () => {
         type: 'inventory.reserved',
         version: 1,
         correlationId: `req-${orderId}`,
-        payload: { orderId },
+        payload: {
+          orderId,
+          lines: [{ productId: 1, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 3 }] }],
+        },
       },
     ]);
   }

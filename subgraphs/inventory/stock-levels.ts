@@ -1,32 +1,46 @@
 /**
- * What every change of stock shares, whoever makes it (staff by hand, or the order saga): reading and
- * locking inventory rows, writing the ledger, and announcing a fall to the reorder level once per
- * crossing. All of it runs inside the caller's transaction.
+ * What every change of stock shares, whoever makes it (staff by hand, the order saga, a recall, the expiry
+ * sweep): locking inventory rows, reading the lots an order may draw, changing a lot together with its
+ * item's sums, writing the ledger with who or what caused the change, and announcing a fall to the
+ * reorder level once. All of it runs inside the caller's transaction.
+ *
+ * Locking rule: a product's lots change only while its inventory_item row is locked (lockItems, in product
+ * order), so the item's sums, its available units and its lots always agree.
  */
 import type { EntityManager } from '../../lib/database.ts';
+import { NotFoundError } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
+import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LowStock } from './inventory-events.ts';
+import type { StoredLotStatus } from './lot.entity.ts';
+import { availableSql, firstExpiringOrder, usableLotSql } from './stock-sql.ts';
 import type { StockMovementKind } from './stock-movement.entity.ts';
 
-/** An inventory_item row as raw SQL returns it. */
+/** The largest quantity a Postgres `integer` column holds. */
+export const MAX_QUANTITY = 2_147_483_647;
+
+/** An inventory_item row as raw SQL returns it (ITEM_COLUMNS). */
 export interface ItemRow {
   product_id: number;
   quantity: number;
   reserved: number;
+  available: number;
   reorder_level: number;
   updated_at: Date | string | null;
 }
 
-export const ITEM_COLUMNS = 'product_id, quantity, reserved, reorder_level, updated_at';
+export const ITEM_COLUMNS = `product_id, quantity, reserved, reorder_level, updated_at,
+  ${availableSql('inventory_item.product_id')} as available`;
 
-export type StockLevel = Pick<InventoryItem, 'quantity' | 'reserved' | 'reorderLevel'>;
+export type StockLevel = Pick<InventoryItem, 'available' | 'reorderLevel'>;
 
 export function itemFromRow(row: ItemRow): InventoryItem {
   return Object.assign(new InventoryItem(), {
     productId: row.product_id,
     quantity: row.quantity,
     reserved: row.reserved,
+    available: row.available,
     reorderLevel: row.reorder_level,
     updatedAt: row.updated_at === null ? null : new Date(row.updated_at),
   });
@@ -38,22 +52,14 @@ export function unstockedItem(productId: number): InventoryItem {
     productId,
     quantity: 0,
     reserved: 0,
+    available: 0,
     reorderLevel: 0,
     updatedAt: null,
   });
 }
 
-export function availableUnits(item: Pick<StockLevel, 'quantity' | 'reserved'>): number {
-  return item.quantity - item.reserved;
-}
-
 export function isLowStock(item: StockLevel): boolean {
-  return availableUnits(item) <= item.reorderLevel;
-}
-
-/** Whether a change took the item from above its reorder level to at or below it: one alert per fall. */
-export function fellToReorderLevel(before: StockLevel, after: StockLevel): boolean {
-  return !isLowStock(before) && isLowStock(after);
+  return item.available <= item.reorderLevel;
 }
 
 /**
@@ -84,79 +90,192 @@ export async function lockItems(
   return new Map(rows.map((row) => [row.product_id, itemFromRow(row)]));
 }
 
-export interface StockChange {
-  kind: StockMovementKind;
+/** A product's item as it is now in the caller's transaction. */
+export async function readItem(em: EntityManager, productId: number): Promise<InventoryItem> {
+  const [row] = await em.execute<ItemRow[]>(
+    `select ${ITEM_COLUMNS} from inventory_item where product_id = ?`,
+    [productId],
+  );
+  return row ? itemFromRow(row) : unstockedItem(productId);
+}
+
+/** What names a lot in the ledger and in events. */
+export interface LotRef {
+  id: number;
   productId: number;
-  /** Units added to (positive) or taken off (negative) the shelf. */
-  delta: number;
-  /** Units added to (positive) or taken from (negative) the reservations. */
-  reservedDelta: number;
-  reason: string;
-  orderId: number | null;
-  actorUserId: number | null;
-  correlationId: string;
+  lotNumber: string;
+  expiresOn: string | null;
+}
+
+/** A lot as the saga and staff changes see it: its reference, levels and the units it can still give. */
+export interface LotLevel extends LotRef {
+  quantity: number;
+  reserved: number;
+  status: StoredLotStatus;
+  available: number;
+}
+
+interface LotRow {
+  id: number;
+  product_id: number;
+  lot_number: string;
+  expires_on: string | null;
+  quantity: number;
+  reserved: number;
+  status: StoredLotStatus;
+  available: number;
+}
+
+const LOT_COLUMNS = `id, product_id, lot_number, expires_on, quantity, reserved, status,
+  case when ${usableLotSql('lot')} then quantity - reserved else 0 end as available`;
+
+function lotFromRow(row: LotRow): LotLevel {
+  return {
+    id: row.id,
+    productId: row.product_id,
+    lotNumber: row.lot_number,
+    expiresOn: row.expires_on,
+    quantity: row.quantity,
+    reserved: row.reserved,
+    status: row.status,
+    available: row.available,
+  };
+}
+
+/** The lots of a locked product that can still give units, first to expire first. */
+export async function usableLots(em: EntityManager, productId: number): Promise<LotLevel[]> {
+  const rows = await em.execute<LotRow[]>(
+    `select ${LOT_COLUMNS} from lot
+     where product_id = ? and ${usableLotSql('lot')} and quantity > reserved
+     order by ${firstExpiringOrder('lot')}`,
+    [productId],
+  );
+  return rows.map(lotFromRow);
+}
+
+/** A lot of a locked product by its number; NOT_FOUND when the product has no such lot. */
+export async function findLot(em: EntityManager, productId: number, lotNumber: string): Promise<LotLevel> {
+  const [row] = await em.execute<LotRow[]>(
+    `select ${LOT_COLUMNS} from lot where product_id = ? and lot_number = ?`,
+    [productId, lotNumber],
+  );
+  if (!row) throw new NotFoundError('lot', `${lotNumber} of product ${productId}`);
+  return lotFromRow(row);
 }
 
 /**
- * Applies a change to a locked (or conditionally updated) item: updates the row, writes the ledger row,
- * and enqueues `inventory.low-stock` when the change made the item fall to its reorder level. The caller
- * has checked that the change keeps the row's constraints; a violation throws and rolls back.
+ * Who or what made a change, as the ledger records it: a person (the viewer, with their role at that
+ * moment), an event (its type and id), or neither (the system: the expiry sweep).
  */
-export async function applyStockChange(em: EntityManager, change: StockChange): Promise<InventoryItem> {
-  const [row] = await em.execute<ItemRow[]>(
+export interface ChangeCause {
+  actor: Viewer | null;
+  event: { type: string; id: string } | null;
+  /** The request's or event's correlation id, carried by the events the change causes. */
+  correlationId: string;
+}
+
+export interface LotChange {
+  kind: StockMovementKind;
+  lot: LotRef;
+  /** Units added to (positive) or taken off (negative) the lot's shelf. */
+  delta: number;
+  /** Units added to (positive) or taken from (negative) what the lot holds for orders. */
+  reservedDelta: number;
+  reason: string;
+  orderId: number | null;
+}
+
+/**
+ * Applies a change to a lot of a locked item: updates the lot and the item's sums and writes the ledger
+ * row. A status change of a lot is a change of nothing (both deltas 0), recorded all the same. The caller
+ * has checked that the change keeps the rows' constraints; a violation throws and rolls back.
+ */
+export async function applyLotChange(
+  em: EntityManager,
+  change: LotChange,
+  cause: ChangeCause,
+): Promise<void> {
+  await em.execute('update lot set quantity = quantity + ?, reserved = reserved + ? where id = ?', [
+    change.delta,
+    change.reservedDelta,
+    change.lot.id,
+  ]);
+  const [item] = await em.execute<{ quantity: number; reserved: number; updated_at: string }[]>(
     `update inventory_item
      set quantity = quantity + ?, reserved = reserved + ?, updated_at = clock_timestamp()
      where product_id = ?
-     returning ${ITEM_COLUMNS}`,
-    [change.delta, change.reservedDelta, change.productId],
+     returning quantity, reserved, updated_at`,
+    [change.delta, change.reservedDelta, change.lot.productId],
   );
-  if (!row) throw new Error(`no inventory item for product ${change.productId}`);
-  const after = itemFromRow(row);
-  const before = {
-    quantity: after.quantity - change.delta,
-    reserved: after.reserved - change.reservedDelta,
-    reorderLevel: after.reorderLevel,
-  };
+  if (!item) throw new Error(`no inventory item for product ${change.lot.productId}`);
   await em.execute(
     `insert into stock_movement
-       (product_id, kind, delta, quantity_after, reserved_delta, reserved_after, reason, order_id, actor_user_id, occurred_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       (product_id, lot_number, kind, delta, quantity_after, reserved_delta, reserved_after, reason, order_id,
+        actor_user_id, actor_role, event_type, event_id, occurred_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
-      change.productId,
+      change.lot.productId,
+      change.lot.lotNumber,
       change.kind,
       change.delta,
-      after.quantity,
+      item.quantity,
       change.reservedDelta,
-      after.reserved,
+      item.reserved,
       change.reason,
       change.orderId,
-      change.actorUserId,
-      after.updatedAt,
+      cause.actor?.userId ?? null,
+      cause.actor?.role ?? null,
+      cause.event?.type ?? null,
+      cause.event?.id ?? null,
+      item.updated_at,
     ],
   );
-  if (fellToReorderLevel(before, after))
-    await announceLowStock(em, after, change.orderId, change.correlationId);
-  return after;
+}
+
+/**
+ * Announces `inventory.low-stock` for each of the locked `productIds` that is at or below its reorder
+ * level and was not yet announced since it last was above it; forgets the announcement of those back
+ * above it. So a fall is announced once, whatever caused it (a change, a raised level, stock that
+ * expired), by the first change or sweep that sees it.
+ */
+export async function announceLowStock(
+  em: EntityManager,
+  productIds: number[],
+  orderId: number | null,
+  correlationId: string,
+): Promise<void> {
+  const rows = await em.execute<(ItemRow & { low_stock_announced: boolean })[]>(
+    `update inventory_item item
+     set low_stock_announced = levels.available <= item.reorder_level
+     from (select product_id, ${availableSql('inventory_item.product_id')} as available
+           from inventory_item where product_id = any(?::int[])) levels
+     where item.product_id = levels.product_id and item.low_stock_announced <> (levels.available <= item.reorder_level)
+     returning item.product_id, item.quantity, item.reserved, levels.available, item.reorder_level,
+               item.updated_at, item.low_stock_announced`,
+    [`{${productIds.join(',')}}`],
+  );
+  for (const row of rows.sort((a, b) => a.product_id - b.product_id)) {
+    if (row.low_stock_announced) await recordLowStockAlert(em, itemFromRow(row), orderId, correlationId);
+  }
 }
 
 /**
  * Records the alert for `item` and enqueues `inventory.low-stock` for it (the same id), in the caller's
  * transaction: a subscriber that gets the event can always read the alert.
  */
-export async function announceLowStock(
+async function recordLowStockAlert(
   em: EntityManager,
   item: InventoryItem,
   orderId: number | null,
   correlationId: string,
 ): Promise<void> {
-  const available = availableUnits(item);
   const payload: LowStock = {
     productId: item.productId,
     quantity: item.quantity,
     reserved: item.reserved,
-    available,
+    available: item.available,
     reorderLevel: item.reorderLevel,
-    shortage: item.reorderLevel - available,
+    shortage: item.reorderLevel - item.available,
     orderId,
   };
   const event = inventoryEvent({ type: 'inventory.low-stock', payload }, correlationId);

@@ -1,0 +1,66 @@
+/**
+ * What the inventory subgraph's integration tests share: SQL on its database, delivering order events to
+ * its consumer as the bus does, and reading what it enqueued.
+ */
+import { expect } from '@jest/globals';
+import type { EventEnvelope } from '../../lib/event-bus/event.ts';
+import { processDelivery } from '../../lib/event-bus/event-processing.ts';
+import { silentLogger, type TestSubgraph } from '../../test/support/services.ts';
+import { orderEvent, type OrderedQuantity } from '../orders/order-events.ts';
+import { INVENTORY_EVENTS_TOPIC } from './inventory-events.ts';
+import { orderEventsConsumer } from './order-events.consumer.ts';
+
+export const CUSTOMER_ID = 42;
+
+export interface Announcement {
+  type: string;
+  version: number;
+  correlationId: string;
+  payload: Record<string, unknown>;
+}
+
+export function sql<T = Record<string, unknown>>(
+  service: TestSubgraph,
+  query: string,
+  params: unknown[] = [],
+): Promise<T[]> {
+  return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
+}
+
+/** One delivery of `event` to inventory's consumer of `order-events`, as the bus hands it over. */
+export function deliver(service: TestSubgraph, event: EventEnvelope, attempt = 1): Promise<void> {
+  return processDelivery(
+    { orm: service.subgraph.orm, logger: silentLogger, maxAttempts: 5 },
+    orderEventsConsumer,
+    event,
+    { attempt },
+  );
+}
+
+export function placed(
+  orderId: number,
+  lines: OrderedQuantity[],
+  correlationId = `req-${orderId}`,
+): EventEnvelope {
+  return orderEvent(
+    { type: 'order.placed', payload: { orderId, userId: CUSTOMER_ID, lines } },
+    correlationId,
+  );
+}
+
+/** What inventory enqueued, oldest first (rows stay after the relay publishes them), of `type` if given. */
+export async function announced(service: TestSubgraph, type?: string): Promise<Announcement[]> {
+  const rows = await sql<{ topic: string; event: EventEnvelope<Record<string, unknown>> }>(
+    service,
+    'select topic, event from outbox_event order by id',
+  );
+  for (const row of rows) expect(row.topic).toBe(INVENTORY_EVENTS_TOPIC);
+  return rows
+    .map(({ event }) => ({
+      type: event.type,
+      version: event.version,
+      correlationId: event.correlationId,
+      payload: event.payload,
+    }))
+    .filter((event) => type === undefined || event.type === type);
+}
