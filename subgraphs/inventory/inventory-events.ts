@@ -46,6 +46,16 @@ export interface OrderLotsChanged {
   lines: LineLots[];
 }
 
+/**
+ * A quarantined lot was released: it can be reserved again, and an order that kept units of it (no other
+ * lot could cover them) may ship again.
+ */
+export interface LotReleased {
+  productId: number;
+  lotNumber: string;
+  reason: string;
+}
+
 /** A lot that still has units on the shelf expires within the warning window, or has expired. */
 export interface LotExpiry {
   productId: number;
@@ -85,6 +95,7 @@ export type InventoryEvent =
   | { type: 'inventory.rejected'; payload: StockRejected }
   | { type: 'inventory.low-stock'; payload: LowStock }
   | { type: 'inventory.order-lots-changed'; payload: OrderLotsChanged }
+  | { type: 'inventory.lot-released'; payload: LotReleased }
   | { type: 'inventory.lot-expiring'; payload: LotExpiry }
   | { type: 'inventory.lot-expired'; payload: LotExpiry };
 
@@ -114,6 +125,15 @@ export function readInventoryEvent(event: EventEnvelope): InventoryEvent | null 
           reason: p.string('reason'),
           covered: p.boolean('covered'),
           lines: p.list('lines', readLineLots),
+        })),
+      };
+    case 'inventory.lot-released':
+      return {
+        type: event.type,
+        payload: readPayload(event, 1, (p) => ({
+          productId: p.int('productId', 1),
+          lotNumber: p.string('lotNumber'),
+          reason: p.string('reason'),
         })),
       };
     case 'inventory.lot-expiring':

@@ -628,6 +628,10 @@ describe('recall and quarantine', () => {
       reason: 'lot Q-LOT released from quarantine',
       actorRole: 'PHARMACIST',
     });
+    // Orders learns that the order holding it may ship again.
+    expect((await announced('inventory.lot-released')).map((event) => event.payload)).toEqual([
+      { productId: 7, lotNumber: 'Q-LOT', reason: 'lot Q-LOT released from quarantine' },
+    ]);
   });
 
   it('refuses illegal moves with CONFLICT, an unknown lot with NOT_FOUND, a missing reason with BAD_USER_INPUT, writing nothing', async () => {

@@ -120,7 +120,7 @@ export class LotService {
   /**
    * quarantineLot / recallLot / releaseLot: moves a lot along its state machine (lot.rules.ts), records the
    * change in the ledger, and for a withdrawal moves what open orders hold of the lot to other lots where
-   * they can (reservation.service.ts), announcing each such order.
+   * they can (reservation.service.ts), announcing each such order; a release is announced too.
    */
   async changeStatus(
     viewer: Viewer | null,
@@ -150,9 +150,9 @@ export class LotService {
         { kind: STATUS_MOVEMENTS[status], lot, delta: 0, reservedDelta: 0, reason, orderId: null },
         cause,
       );
-      if (status !== 'RELEASED') {
-        await new ReservationService(em, cause, this.#logger).moveOffWithdrawnLot(lot, status, reason);
-      }
+      const reservations = new ReservationService(em, cause, this.#logger);
+      if (status === 'RELEASED') await reservations.announceReleasedLot(lot, reason);
+      else await reservations.moveOffWithdrawnLot(lot, status, reason);
       await announceLowStock(em, [productId], null, this.#requestId);
       return this.#reload(em, lot.id);
     });

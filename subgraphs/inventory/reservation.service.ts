@@ -222,6 +222,14 @@ export class ReservationService {
     }
   }
 
+  /** After staff released a quarantined `lot`: orders that kept units of it may ship again. */
+  async announceReleasedLot(lot: LotRef, reason: string): Promise<void> {
+    await this.#reply({
+      type: 'inventory.lot-released',
+      payload: { productId: lot.productId, lotNumber: lot.lotNumber, reason },
+    });
+  }
+
   /** Holds `quantity` more units of `lot` for the order (a ledger row of `kind`). */
   async #hold(
     orderId: number,

@@ -53,10 +53,15 @@ function createLots(
 
 /**
  * Refuses to ship an order that still holds a lot recalled or quarantined without cover: a notice with
- * `covered` false whose lot is still among the order's lots (a later change may have moved it away).
+ * `covered` false, not resolved by the lot's release, whose lot is still among the order's lots (a later
+ * change may have moved it away).
  */
 export async function assertNoWithdrawnLotHeld(em: EntityManager, orderId: number): Promise<void> {
-  const notices = await em.find(RecallNotice, { orderId, covered: false }, { orderBy: { id: 'asc' } });
+  const notices = await em.find(
+    RecallNotice,
+    { orderId, covered: false, resolvedAt: null },
+    { orderBy: { id: 'asc' } },
+  );
   if (notices.length === 0) return;
   const orderLines = await em.find(OrderLine, { orderId });
   const lots = await em.find(OrderLineLot, { orderLineId: { $in: orderLines.map(({ id }) => id) } });

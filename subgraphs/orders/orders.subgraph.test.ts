@@ -1255,7 +1255,7 @@ const PRACTICE_FIELDS = `id status requiresPrescription rejectionReason
   prescription { prescriberName prescriberLicence issuedOn reference }
   review { decision reviewer { id } decidedAt note }
   lines { product { id } quantity lots { lotNumber quantity expiresOn } }
-  recallNotices { product { id } lotNumber lotStatus reason covered noticedAt }`;
+  recallNotices { product { id } lotNumber lotStatus reason covered noticedAt resolvedAt }`;
 
 interface PracticeView {
   id: string;
@@ -1833,6 +1833,7 @@ describe('recalled and quarantined lots', () => {
         reason: 'supplier recall 2026-11',
         covered: false,
         noticedAt: expect.stringMatching(ISO_INSTANT),
+        resolvedAt: null,
       },
     ]);
     expect(order.status).toBe('CONFIRMED');
@@ -1868,6 +1869,36 @@ describe('recalled and quarantined lots', () => {
     ).orders;
     expect(withoutNotice.totalCount).toBe(0);
     expect(dataOf(await cancel(id, customer(230))).cancelOrder.status).toBe('CANCELLED');
+  });
+
+  it('lets an order ship once the quarantined lot it still holds is released, once however often that is delivered', async () => {
+    const id = await confirmedFromTwoLots(customer(232));
+    const lines = [
+      {
+        productId: Number(catalogue.ibuprofen),
+        lots: [
+          { lotNumber: 'IBU-R', expiresOn: '2027-01-31', quantity: 3 },
+          { lotNumber: 'IBU-S', expiresOn: '2027-05-31', quantity: 1 },
+        ],
+      },
+    ];
+    await deliver(lotsChanged(id, { lotNumber: 'IBU-R', lotStatus: 'QUARANTINED', covered: false, lines }));
+    expectRefusal(await updateStatus(id, 'SHIPPED'), 'CONFLICT', 'status');
+
+    const released = inventoryReply({
+      type: 'inventory.lot-released',
+      payload: { productId: Number(catalogue.ibuprofen), lotNumber: 'IBU-R', reason: 'tested: within range' },
+    });
+    await deliver(released);
+    await deliver(released, 2);
+    const [notice] = (await practiceOrder(id)).recallNotices;
+    expect(notice).toMatchObject({
+      lotNumber: 'IBU-R',
+      covered: false,
+      resolvedAt: expect.stringMatching(ISO_INSTANT),
+    });
+    expect(await processedCount(released.id)).toBe(1);
+    expect(dataOf(await updateStatus(id, 'SHIPPED')).updateOrderStatus.status).toBe('SHIPPED');
   });
 
   it('lets an order ship once its units of the withdrawn lot were moved to other lots', async () => {

@@ -4,7 +4,7 @@ import { WITHDRAWN_LOT_STATUSES } from '../inventory/inventory-events.ts';
 /**
  * Inventory's word that a lot an order held was recalled or quarantined (`inventory.order-lots-changed`).
  * `covered`: inventory moved the order's units to other lots; otherwise the order must not ship while it
- * still holds the lot.
+ * still holds the lot, until the lot is released from quarantine (`resolvedAt`).
  */
 export const RecallNoticeSchema = defineEntity({
   name: 'RecallNotice',
@@ -20,6 +20,8 @@ export const RecallNoticeSchema = defineEntity({
     /** The inventory event that brought it. */
     eventId: p.uuid(),
     noticedAt: p.datetime(),
+    /** When inventory released the (quarantined) lot: the notice no longer holds the order back. */
+    resolvedAt: p.datetime().nullable(),
   },
 });
 

@@ -17,12 +17,24 @@ import { RecallNotice } from './recall-notice.entity.ts';
  *   is: inventory releases the stock on the cancellation.
  * - `inventory.order-lots-changed`: a lot the order held was recalled or quarantined; the order's lots
  *   become the ones inventory lists, and a recall notice is kept on the order for staff.
+ * - `inventory.lot-released`: the quarantine is over; notices of that lot no longer hold orders back.
  * Other types (low stock, lot expiry) are not the orders' business and are acknowledged as they come.
  */
 export const stockRepliesConsumer: EventConsumer = {
   subscription: SAGA_SUBSCRIPTIONS.ordersStockReplies,
   async handle(em, event, logger) {
     const reply = readInventoryEvent(event);
+    if (reply?.type === 'inventory.lot-released') {
+      const { productId, lotNumber } = reply.payload;
+      const resolved = await em.nativeUpdate(
+        RecallNotice,
+        { productId, lotNumber, covered: false, resolvedAt: null },
+        { resolvedAt: new Date() },
+      );
+      if (resolved > 0)
+        logger.info({ productId, lotNumber, resolved }, 'recall notices resolved by a release');
+      return;
+    }
     if (
       reply?.type !== 'inventory.reserved' &&
       reply?.type !== 'inventory.rejected' &&

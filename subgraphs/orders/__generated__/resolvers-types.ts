@@ -300,7 +300,8 @@ export type QueryOrdersAwaitingReviewArgs = {
 
 /**
  * A lot an order held was recalled or quarantined. When inventory could move the order's units to other lots
- * (covered), the order carries on; otherwise it cannot ship while it still holds the lot.
+ * (covered), the order carries on; otherwise it cannot ship while it still holds the lot, until the lot is
+ * released from quarantine (resolvedAt).
  */
 export type RecallNotice = {
   __typename?: 'RecallNotice';
@@ -312,6 +313,8 @@ export type RecallNotice = {
   noticedAt: Scalars['DateTime']['output'];
   product: Product;
   reason: Scalars['String']['output'];
+  /** When the (quarantined) lot was released: the notice no longer keeps the order from shipping. */
+  resolvedAt?: Maybe<Scalars['DateTime']['output']>;
 };
 
 export type ReviewDecision =
@@ -602,6 +605,7 @@ export type RecallNoticeResolvers<ContextType = OrdersContext, ParentType extend
   noticedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
 
 export type UserResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{

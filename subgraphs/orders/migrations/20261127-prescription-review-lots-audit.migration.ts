@@ -87,7 +87,8 @@ export class PrescriptionReviewLotsAudit extends Migration {
         reason text not null,
         covered boolean not null,
         event_id uuid not null,
-        noticed_at timestamptz not null
+        noticed_at timestamptz not null,
+        resolved_at timestamptz null
       )`);
     this.addSql('create index recall_notice_order on recall_notice (order_id)');
 
