@@ -1,7 +1,8 @@
 /**
  * `npm start` (scripts/start.ts) on the test Postgres server: one database per subgraph under a unique
- * prefix, migrations, the ten demo products and three demo accounts, the router with Apollo Sandbox, a
- * clean stop on Ctrl-C, and an idempotent second start on the same databases. The signing keys go to a
+ * prefix, migrations, the ten demo products and three demo accounts, the demo stock in lots and the demo
+ * orders (one waiting for a pharmacist's review), the router with Apollo Sandbox, a clean stop on Ctrl-C,
+ * and an idempotent second start on the same databases. The signing keys go to a
  * temporary file, never to the developer's .data folder.
  */
 import { randomBytes } from 'node:crypto';
@@ -9,7 +10,10 @@ import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { addDays, calendarDayOf } from '../lib/calendar-day.ts';
 import { dropDatabase } from '../lib/database.ts';
+import { createPharmacyClient } from '../sdk/index.ts';
+import { DEMO_LOTS, DEMO_PRESCRIPTION, UNLOTTED_DEMO_STOCK } from '../scripts/demo-orders.ts';
 import { SUBGRAPH_NAMES } from '../subgraphs/index.ts';
 import { demoProducts } from '../subgraphs/products/demo-products.ts';
 import { DEVELOPMENT_KEYS_FILE } from '../subgraphs/users/users.subgraph.ts';
@@ -112,55 +116,216 @@ async function countUsers(url: string, adminToken: string): Promise<number> {
   return dataOf(response).users.totalCount;
 }
 
-/** The demo stock and orders as staff see them: statuses, the low-stock SKUs, the stock of every product. */
+interface LotSeen {
+  product: { sku: string };
+  lotNumber: string;
+  expiresOn: string | null;
+  quantity: number;
+  reserved: number;
+  status: string;
+}
+
+interface OrderSeen {
+  status: string;
+  rejectionReason: string | null;
+  prescription: {
+    prescriberName: string;
+    prescriberLicence: string;
+    issuedOn: string;
+    reference: string;
+  } | null;
+  review: { decision: string; reviewer: { username: string }; note: string | null } | null;
+  lines: { product: { sku: string }; quantity: number; lots: { lotNumber: string; quantity: number }[] }[];
+  statusHistory: { from: string | null; to: string; actorRole: string | null; eventType: string | null }[];
+}
+
+/**
+ * The demo stock and orders as staff see them: statuses, the low-stock SKUs, the stock of every product,
+ * its lots, the lots expiring within 30 days, the review queue and the order the pharmacist approved.
+ */
 async function demoStockAndOrders(url: string, adminToken: string) {
+  const orderFields = `status rejectionReason
+    prescription { prescriberName prescriberLicence issuedOn reference }
+    review { decision reviewer { username } note }
+    lines { product { sku } quantity lots { lotNumber quantity } }
+    statusHistory { from to actorRole eventType }`;
+  const lotFields = 'product { sku } lotNumber expiresOn quantity reserved status';
   const response = await postGraphQL<{
-    orders: { totalCount: number; items: { status: string; rejectionReason: string | null }[] };
+    orders: { totalCount: number; items: OrderSeen[] };
+    ordersAwaitingReview: { totalCount: number; items: OrderSeen[] };
     lowStockItems: { product: { sku: string }; available: number; reorderLevel: number }[];
-    inventoryItems: { totalCount: number; items: { quantity: number; reserved: number }[] };
+    inventoryItems: { totalCount: number; items: { quantity: number; reserved: number; lots: LotSeen[] }[] };
+    expiringLots: LotSeen[];
   }>(
     url,
     `query {
-      orders(pageSize: 20) { totalCount items { status rejectionReason } }
+      orders(pageSize: 20) { totalCount items { ${orderFields} } }
+      ordersAwaitingReview { totalCount items { ${orderFields} } }
       lowStockItems { product { sku } available reorderLevel }
-      inventoryItems(pageSize: 20) { totalCount items { quantity reserved } }
+      inventoryItems(pageSize: 20) { totalCount items { quantity reserved lots { ${lotFields} } } }
+      expiringLots(withinDays: 30) { ${lotFields} }
     }`,
     undefined,
     bearer(adminToken),
   );
-  const { orders, lowStockItems, inventoryItems } = dataOf(response);
+  const { orders, ordersAwaitingReview, lowStockItems, inventoryItems, expiringLots } = dataOf(response);
+  const lots = inventoryItems.items.flatMap((item) => item.lots);
   return {
     orderCount: orders.totalCount,
     statuses: orders.items.map(({ status }) => status).sort(),
     rejectionReasons: orders.items.flatMap(({ rejectionReason }) => rejectionReason ?? []),
+    approved: orders.items.filter(({ status }) => status === 'CONFIRMED'),
+    awaitingReview: ordersAwaitingReview,
     lowStock: lowStockItems
       .map(({ product, available, reorderLevel }) => [product.sku, available, reorderLevel])
       .sort(),
     stockedProducts: inventoryItems.totalCount,
     unitsOnShelf: inventoryItems.items.reduce((sum, item) => sum + item.quantity, 0),
     unitsReserved: inventoryItems.items.reduce((sum, item) => sum + item.reserved, 0),
+    lots: lots.sort((a, b) => a.product.sku.localeCompare(b.product.sku)),
+    expiringLots,
   };
 }
 
 /**
- * What the demo seeding leaves (scripts/demo-orders.ts): 120 units of the first eight products by SKU and 8
- * of the last two (below their reorder level of 20); five orders moved along by the saga. The shipped
- * and delivered orders took 1 + 3 + 1 units off the shelf; the confirmed one holds 3.
+ * What the demo orders did to the lots: every line was drawn from its product's lot that expires first
+ * (FEFO). The shipped and delivered orders took 1 + 3 + 1 units off the shelf; the approved order and the
+ * one awaiting review hold 2 + 1 and 2.
  */
-const EXPECTED_DEMO_STOCK = {
-  orderCount: 5,
-  statuses: ['CANCELLED', 'CONFIRMED', 'DELIVERED', 'REJECTED', 'SHIPPED'],
-  rejectionReasons: [
-    expect.stringMatching(/^not enough stock for .+ \(LIS-10-TAB-30\): 121 ordered, 120 available$/),
-  ],
-  lowStock: [
-    ['OMP-20-CAP-42', 8, 20],
-    ['VIT-D3-1000-100', 8, 20],
-  ],
-  stockedProducts: 10,
-  unitsOnShelf: 8 * 120 + 2 * 8 - 5,
-  unitsReserved: 3,
+const DRAWN_BY_DEMO_ORDERS: Record<string, { shipped?: number; reserved?: number }> = {
+  'ASP-100-BTL-100': { shipped: 1 },
+  'ATO-20-TAB-30': { shipped: 3 },
+  'CET-10-TAB-70': { shipped: 1 },
+  'AMX-500-CAP-30': { reserved: 2 },
+  'INS-GLR-100-VL-10': { reserved: 1 },
+  'MET-500-TAB-60': { reserved: 2 },
 };
+
+/** The demo lots as staff should see them, for stock received on `seedDay`, first to expire first. */
+function expectedLots(seedDay: string): LotSeen[] {
+  const lotted = Object.entries(DEMO_LOTS).flatMap(([sku, lots]) =>
+    [...lots]
+      .sort((a, b) => a[1] - b[1])
+      .map(([lotNumber, expiresInDays, quantity], index) => {
+        const drawn = index === 0 ? (DRAWN_BY_DEMO_ORDERS[sku] ?? {}) : {};
+        return {
+          product: { sku },
+          lotNumber,
+          expiresOn: addDays(seedDay, expiresInDays),
+          quantity: quantity - (drawn.shipped ?? 0),
+          reserved: drawn.reserved ?? 0,
+          status: 'RELEASED',
+        };
+      }),
+  );
+  const unlotted = {
+    product: { sku: UNLOTTED_DEMO_STOCK.sku },
+    lotNumber: 'UNLOTTED',
+    expiresOn: null,
+    quantity: UNLOTTED_DEMO_STOCK.quantity,
+    reserved: 0,
+    status: 'RELEASED',
+  };
+  return [...lotted, unlotted].sort((a, b) => a.product.sku.localeCompare(b.product.sku));
+}
+
+/** The day the demo stock was received, read off a lot (today, or yesterday when the test crossed midnight). */
+function demoSeedDay(lots: readonly LotSeen[]): string {
+  const [lotNumber = '', expiresInDays = 0] = DEMO_LOTS['AMX-500-CAP-30']?.[0] ?? [];
+  const expiresOn = lots.find((lot) => lot.lotNumber === lotNumber)?.expiresOn ?? '';
+  const seedDay = addDays(expiresOn, -expiresInDays);
+  const today = calendarDayOf(new Date());
+  expect([today, addDays(today, -1)]).toContain(seedDay);
+  return seedDay;
+}
+
+/** A demo prescription order as the pharmacist left it, from placement to `status`. */
+function expectedPrescriptionOrder(status: 'AWAITING_REVIEW' | 'CONFIRMED', lines: OrderSeen['lines']) {
+  const placedAndReserved = [
+    { from: null, to: 'PENDING', actorRole: 'CUSTOMER', eventType: null },
+    { from: 'PENDING', to: 'AWAITING_REVIEW', actorRole: null, eventType: 'inventory.reserved' },
+  ];
+  return {
+    status,
+    rejectionReason: null,
+    prescription: DEMO_PRESCRIPTION,
+    review:
+      status === 'CONFIRMED'
+        ? { decision: 'APPROVED', reviewer: { username: 'pharmacist' }, note: expect.any(String) }
+        : null,
+    lines,
+    statusHistory:
+      status === 'CONFIRMED'
+        ? [
+            ...placedAndReserved,
+            { from: 'AWAITING_REVIEW', to: 'CONFIRMED', actorRole: 'PHARMACIST', eventType: null },
+          ]
+        : placedAndReserved,
+  };
+}
+
+/**
+ * What the demo seeding leaves (scripts/demo-orders.ts): 120 units of eight products in lots with different
+ * expiry days and 8 of the last two (below their reorder level of 20; Vitamin D3 without a lot number); six
+ * orders moved along by the saga and the pharmacist's review, one prescription order still waiting for it.
+ */
+function expectedDemoStock(seedDay: string) {
+  const lots = expectedLots(seedDay);
+  return {
+    orderCount: 6,
+    statuses: ['AWAITING_REVIEW', 'CANCELLED', 'CONFIRMED', 'DELIVERED', 'REJECTED', 'SHIPPED'],
+    rejectionReasons: [
+      expect.stringMatching(/^not enough stock for .+ \(LIS-10-TAB-30\): 121 ordered, 120 available$/),
+    ],
+    approved: [
+      expectedPrescriptionOrder('CONFIRMED', [
+        {
+          product: { sku: 'AMX-500-CAP-30' },
+          quantity: 2,
+          lots: [{ lotNumber: 'GSK-AMX-2611', quantity: 2 }],
+        },
+        {
+          product: { sku: 'INS-GLR-100-VL-10' },
+          quantity: 1,
+          lots: [{ lotNumber: 'LAN-0934', quantity: 1 }],
+        },
+      ]),
+    ],
+    awaitingReview: {
+      totalCount: 1,
+      items: [
+        expectedPrescriptionOrder('AWAITING_REVIEW', [
+          {
+            product: { sku: 'MET-500-TAB-60' },
+            quantity: 2,
+            lots: [{ lotNumber: 'TEV-MF-1187', quantity: 2 }],
+          },
+        ]),
+      ],
+    },
+    lowStock: [
+      ['OMP-20-CAP-42', 8, 20],
+      ['VIT-D3-1000-100', 8, 20],
+    ],
+    stockedProducts: 10,
+    unitsOnShelf: 8 * 120 + 2 * 8 - 5,
+    unitsReserved: 5,
+    lots,
+    // Within 30 days of the seeding day; the staff list them first to expire first.
+    expiringLots: lots
+      .filter((lot) => lot.expiresOn !== null && lot.expiresOn <= addDays(seedDay, 30))
+      .sort((a, b) => (a.expiresOn ?? '').localeCompare(b.expiresOn ?? '')),
+  };
+}
+
+/** The demo stock and orders are as the seeding leaves them, lots with three expiry days on one product. */
+async function expectDemoStockAndOrders(url: string, adminToken: string): Promise<void> {
+  const seen = await demoStockAndOrders(url, adminToken);
+  expect(seen).toEqual(expectedDemoStock(demoSeedDay(seen.lots)));
+  const amoxicillin = seen.lots.filter((lot) => lot.product.sku === 'AMX-500-CAP-30');
+  expect(new Set(amoxicillin.map((lot) => lot.expiresOn)).size).toBe(3);
+  expect(seen.expiringLots.length).toBeGreaterThan(0);
+}
 
 describe('npm start', () => {
   it('has ten demo products to expect', () => {
@@ -189,7 +354,7 @@ describe('npm start', () => {
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
     expect(products.items).toContainEqual({ sku: 'INS-GLR-100-VL-10', price: '89.99' });
-    expect(await demoStockAndOrders(url, adminToken)).toEqual(EXPECTED_DEMO_STOCK);
+    await expectDemoStockAndOrders(url, adminToken);
 
     // Apollo Sandbox for a browser.
     const page = await fetch(url, { headers: { accept: 'text/html' } });
@@ -210,7 +375,20 @@ describe('npm start', () => {
     const products = await listDemoProducts(url, adminToken);
     expect(products.totalCount).toBe(10);
     expect(products.items).toEqual(expectedDemoProducts());
-    expect(await demoStockAndOrders(url, adminToken)).toEqual(EXPECTED_DEMO_STOCK);
+    await expectDemoStockAndOrders(url, adminToken);
+
+    // The demo customer reads their orders through the SDK, those the pharmacist approved included.
+    const customer = createPharmacyClient({ url });
+    customer.setToken(
+      (await customer.login({ username: 'customer', password: 'customer123' })).login.accessToken,
+    );
+    const { myOrders } = await customer.myOrders({ pageSize: 20 });
+    expect(
+      myOrders.items.flatMap(({ status, review }) => (review ? [[status, review.decision]] : [])).sort(),
+    ).toEqual([
+      ['CONFIRMED', 'APPROVED'],
+      ['DELIVERED', 'APPROVED'],
+    ]);
 
     // The README's SDK example, as a user runs it, and `npm run smoke`, against the demo data.
     const example = spawnService('sdk/examples/place-an-order.ts', { PHARMACY_URL: url });
