@@ -11,9 +11,9 @@ import { killAllServices, spawnService } from '../test/support/processes.ts';
 
 const ALL_APPLIED = [
   'users: applied 20261125-create-user',
-  'products: applied 20261125-create-product',
-  'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line',
-  'inventory: applied 20261125-create-inventory-item, 20261125-create-stock-movement, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-reservation, 20261126-create-low-stock-alert',
+  'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order',
+  'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line, 20261127-prescription-review-lots-audit',
+  'inventory: applied 20261125-create-inventory-item, 20261125-create-stock-movement, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-reservation, 20261126-create-low-stock-alert, 20261127-create-lot, 20261127-record-movement-causes',
   '',
 ].join('\n');
 
@@ -56,12 +56,14 @@ describe('npm run migrate', () => {
     expect(await migrate(env)).toEqual({ code: 0, stdout: ALL_APPLIED, stderr: '' });
     expect(await tables(databases[3]?.url ?? '')).toEqual([
       'inventory_item',
+      'lot',
       'low_stock_alert',
       'mikro_orm_migrations',
       'outbox_event',
       'processed_event',
       'reservation',
       'reservation_line',
+      'reservation_lot',
       'stock_movement',
     ]);
     expect(await migrate(env)).toEqual({
@@ -76,7 +78,7 @@ describe('npm run migrate', () => {
     try {
       expect(await migrate({ SUBGRAPH: 'products', DATABASE_URL: fresh.url })).toEqual({
         code: 0,
-        stdout: 'products: applied 20261125-create-product\n',
+        stdout: 'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order\n',
         stderr: '',
       });
       expect(await tables(fresh.url)).toEqual(['mikro_orm_migrations', 'product']);

@@ -85,6 +85,7 @@ const ASPIRIN = {
   category: 'Pain Relief',
   manufacturer: 'Bayer',
   requiresPrescription: false,
+  maxQuantityPerOrder: null,
   isActive: true,
   createdAt: expect.any(String),
   updatedAt: expect.any(String),
@@ -258,6 +259,7 @@ describe('catalogue through the router', () => {
       category: 'Cardiovascular',
       manufacturer: 'Merck',
       requiresPrescription: true,
+      maxQuantityPerOrder: null,
       isActive: true,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -303,6 +305,7 @@ describe('catalogue through the router', () => {
       category: 'Vitamins',
       manufacturer: null,
       requiresPrescription: false,
+      maxQuantityPerOrder: null,
       isActive: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
@@ -326,13 +329,18 @@ describe('catalogue through the router', () => {
   });
 
   it('resolves Product.inventory from the inventory subgraph', async () => {
-    // Stock one product in the inventory subgraph's own database; the others were never stocked.
-    await stack.subgraphs.inventory.subgraph.orm.em
-      .getConnection()
-      .execute(
-        'insert into inventory_item (product_id, quantity, reserved, reorder_level) values (?, ?, ?, ?)',
-        [Number(idOf('AMX-500')), 7, 2, 3],
-      );
+    // Stock one product in the inventory subgraph's own database (the item and its stock, held in the lot
+    // for stock without a lot number); the others were never stocked.
+    const connection = stack.subgraphs.inventory.subgraph.orm.em.getConnection();
+    const productId = Number(idOf('AMX-500'));
+    await connection.execute(
+      'insert into inventory_item (product_id, quantity, reserved, reorder_level) values (?, ?, ?, ?)',
+      [productId, 7, 2, 3],
+    );
+    await connection.execute(
+      "insert into lot (product_id, lot_number, quantity, reserved) values (?, 'UNLOTTED', ?, ?)",
+      [productId, 7, 2],
+    );
     const { products } = await pharmacist.productsWithStock();
     const unstocked = { quantity: 0, reserved: 0, available: 0, reorderLevel: 0, isLowStock: true };
     expect(products.items.map(({ name, inventory }) => ({ name, inventory }))).toEqual([

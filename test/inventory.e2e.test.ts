@@ -62,7 +62,12 @@ describe('inventory through the router', () => {
       reservedDelta: 0,
       reservedAfter: 0,
       orderId: null,
+      // Stock added without a lot number is held, and drawn, in the lot UNLOTTED.
+      lotNumber: 'UNLOTTED',
       actor: { id: '2' },
+      actorRole: 'PHARMACIST',
+      eventType: null,
+      eventId: null,
       occurredAt: expect.any(String),
     };
     expect(read).toEqual({

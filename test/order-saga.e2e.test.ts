@@ -199,7 +199,12 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       shippingAddress: '1 Main Street, Springfield',
       notes: 'ring twice',
       user: { id: customerId },
-      lines: [line],
+      // No lots until inventory has reserved the stock.
+      lines: [{ ...line, lots: [] }],
+      requiresPrescription: false,
+      prescription: null,
+      review: null,
+      recallNotices: [],
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
@@ -207,7 +212,13 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
     expect((await decided(customer, order.id)).status).toBe('CONFIRMED');
 
     const confirmed = (await customer.order({ id: order.id })).order;
-    expect(confirmed).toEqual({ ...order, status: 'CONFIRMED', updatedAt: expect.any(String) });
+    // Stock added without a lot number is the lot UNLOTTED, without expiry.
+    expect(confirmed).toEqual({
+      ...order,
+      status: 'CONFIRMED',
+      lines: [{ ...line, lots: [{ lotNumber: 'UNLOTTED', quantity: 3, expiresOn: null }] }],
+      updatedAt: expect.any(String),
+    });
     const listed = {
       items: [confirmed],
       totalCount: 1,
@@ -325,6 +336,7 @@ describe.each(BUSES)('order saga through the router on the $name bus', (bus) => 
       category: 'Test',
       manufacturer: null,
       requiresPrescription: false,
+      maxQuantityPerOrder: null,
       isActive: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
