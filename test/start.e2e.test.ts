@@ -404,6 +404,16 @@ describe('npm start', () => {
     });
     expect(smoke.stdout()).toMatch(/place an order and see it confirmed[\s\S]*smoke test passed\n$/);
 
+    // The README's review example: the pharmacist approves the demo order waiting for review.
+    const review = spawnService('sdk/examples/review-prescriptions.ts', { PHARMACY_URL: url });
+    expect(await review.waitForExit(30_000)).toEqual({ code: 0, signal: null });
+    expect({ stdout: review.stdout(), stderr: review.stderr() }).toEqual({
+      stdout: expect.stringMatching(
+        /^order \d+: CONFIRMED, APPROVED: 2 × Metformin 500mg \(lots TEV-MF-1187\)\n$/,
+      ),
+      stderr: '',
+    });
+
     const { code, signal } = await stack.stop('SIGINT', 15_000);
     expect({ code, signal, stderr: stack.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
   });
