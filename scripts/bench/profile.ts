@@ -22,6 +22,7 @@ export interface ProfileEntry {
 }
 
 export interface ProfileSummary {
+  /** Sampled CPU time in the window, idle excluded. */
   totalMs: number;
   functions: ProfileEntry[];
   packages: ProfileEntry[];
@@ -31,6 +32,7 @@ export interface ProfileSummary {
 function packageOf(url: string, functionName: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(native)';
   if (url.startsWith('node:')) return 'node (built-in)';
+  if (url.startsWith('wasm:')) return 'WebAssembly';
   const path = url.startsWith('file:') ? fileURLToPath(url) : url;
   const modules = path.lastIndexOf('/node_modules/');
   if (modules >= 0) {
@@ -42,18 +44,32 @@ function packageOf(url: string, functionName: string): string {
 }
 
 function shortLocation(url: string, line: number): string {
-  if (url === '') return '';
+  if (url === '' || url.startsWith('wasm:')) return '';
   const path = url.startsWith('file:') ? fileURLToPath(url) : url;
   const modules = path.lastIndexOf('/node_modules/');
   const shown = modules >= 0 ? path.slice(modules + '/node_modules/'.length) : relative(REPO_ROOT, path);
   return ` ${shown}:${line + 1}`;
 }
 
-export function summariseProfile(path: string, top = 15): ProfileSummary {
+/**
+ * The top functions and packages by self time, counting only samples taken `window` (ms from the start of
+ * the profile, which starts with the process) so that start-up and warm-up stay out.
+ */
+export function summariseProfile(
+  path: string,
+  window: { fromMs: number; toMs: number } = { fromMs: 0, toMs: Infinity },
+  top = 15,
+): ProfileSummary {
   const profile = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node.callFrame]));
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let atUs = 0;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    atUs += delta;
+    if (atUs >= window.fromMs * 1000 && atUs <= window.toMs * 1000)
+      selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  });
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   let totalUs = 0;

@@ -13,6 +13,8 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export interface Service {
   name: string;
   pid: number;
+  /** performance.now() when it was spawned (a CPU profile's time 0, near enough). */
+  startedAt: number;
   child: ChildProcess;
   exited: Promise<number | null>;
   /** Sends SIGTERM and waits (SIGKILL after `graceMs`). */
@@ -27,15 +29,17 @@ export interface ServiceOptions {
   args: string[];
   env: Record<string, string>;
   logDir: string;
+  /** Open an IPC channel to it (a process of the bench's own that answers questions). */
+  ipc?: boolean;
 }
 
 /** Starts `node <args>` with exactly `env` (plus PATH and HOME), stdout and stderr to `<logDir>/<name>.log`. */
-export function startService({ name, args, env, logDir }: ServiceOptions): Service {
+export function startService({ name, args, env, logDir, ipc = false }: ServiceOptions): Service {
   const log = openSync(join(logDir, `${name}.log`), 'a');
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', log, log],
+    stdio: ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
   });
   closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${name}`);
@@ -46,6 +50,7 @@ export function startService({ name, args, env, logDir }: ServiceOptions): Servi
   const service: Service = {
     name,
     pid: child.pid,
+    startedAt: performance.now(),
     child,
     exited,
     async stop(graceMs = 15_000) {

@@ -41,8 +41,8 @@ const FULL: Profile = {
   subscriberCounts: [1_000, 10_000],
   alertEvents: 5,
   searchS: 6,
-  gatewayWarmupS: 3,
-  gatewayS: 10,
+  gatewayWarmupS: 5,
+  gatewayS: 15,
 };
 
 const QUICK: Profile = {

@@ -40,6 +40,8 @@ const HIVE_GATEWAY_BIN = 'node_modules/@graphql-hive/gateway/dist/bin.js';
 
 interface Contender {
   name: string;
+  /** Its process's name in the report and its log file. */
+  process: string;
   /** Node arguments and environment of its process. */
   args: string[];
   env: Record<string, string>;
@@ -87,7 +89,8 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       '@apollo/subgraph with its static data, one process each; its supergraph composed with @apollo/composition; ' +
       `its nested TestQuery from ${CONNECTIONS} connections (its constant load) for ${profile.gatewayS} s after a ` +
       `${profile.gatewayWarmupS} s warm-up, one contender at a time, each a single process. Every contender's ` +
-      "answer must deep-equal the bare gateway's; under load every answer must be 200 without errors.",
+      "answer must deep-equal the bare gateway's; under load every answer must be 200 without errors. The CPU " +
+      "profile (BENCH_PROFILE=1) covers the router's measured window only.",
   );
   const dir = join(ctx.workDir, 'gateways-benchmark');
   await mkdir(dir, { recursive: true });
@@ -106,6 +109,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       args: ['scripts/bench/gateways-benchmark/server.ts', name, String(ports[name])],
       env: { NODE_ENV: 'production' },
       logDir: ctx.workDir,
+      ipc: true,
     }),
   );
   const jwks = await testJwks(dir);
@@ -129,6 +133,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
     const contenders: Contender[] = [
       {
         name: BARE_CONTENDER,
+        process: 'bare-gateway',
         args: ['scripts/bench/bare-gateway.ts'],
         env: { NODE_ENV: 'production', SUPERGRAPH_PATH: supergraphPath },
         path: '/',
@@ -136,6 +141,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       },
       {
         name: ROUTER_CONTENDER,
+        process: 'router',
         args: [
           ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
           'scripts/serve.ts',
@@ -149,6 +155,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
         ? [
             {
               name: ROUTER_NO_DEDUP_CONTENDER,
+              process: 'router-no-dedup',
               args: ['scripts/serve.ts', 'router'],
               env: { ...routerEnv, ...settings.routerNoDedupEnv },
               path: '/graphql',
@@ -157,10 +164,11 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
           ]
         : []),
       ...[
-        { name: HIVE_CONTENDER, dedup: 'true' },
-        { name: HIVE_NO_DEDUP_CONTENDER, dedup: 'false' },
-      ].map(({ name, dedup }) => ({
+        { name: HIVE_CONTENDER, process: 'hive-gateway', dedup: 'true' },
+        { name: HIVE_NO_DEDUP_CONTENDER, process: 'hive-gateway-no-dedup', dedup: 'false' },
+      ].map(({ name, process, dedup }) => ({
         name,
+        process,
         args: [
           HIVE_GATEWAY_BIN,
           'supergraph',
@@ -179,11 +187,13 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
 
     let reference: unknown;
     const runs = new Map<string, Measurement>();
+    const fanOut: (string | number)[][] = [];
+    let profileWindow = { fromMs: 0, toMs: Infinity };
     for (const contender of contenders) {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}${contender.path}`;
       const gateway = startService({
-        name: contender.name.replace(/[^\w-]+/g, '-'),
+        name: contender.process,
         args: contender.args,
         env: { ...contender.env, PORT: String(port) },
         logDir: ctx.workDir,
@@ -208,12 +218,27 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
           check: { kind: 'no-errors' },
         } as const;
         await driver.run({ ...load, durationS: profile.gatewayWarmupS });
+        const servedBefore = await requestsServed(subgraphs);
+        const windowStart = performance.now();
         const run = await measureLoad(
           driver,
           contender.name,
           { ...load, durationS: profile.gatewayS },
           { router: [gateway], subgraphs },
         );
+        if (contender.process === 'router') {
+          profileWindow = {
+            fromMs: windowStart - gateway.startedAt,
+            toMs: performance.now() - gateway.startedAt,
+          };
+        }
+        const served = (await requestsServed(subgraphs)) - servedBefore;
+        fanOut.push([
+          contender.name,
+          run.load.requests,
+          served,
+          (served / Math.max(1, run.load.requests)).toFixed(2),
+        ]);
         runs.set(contender.name, run);
         scenario.measurements.push(run);
         scenario.checks.push(answeredRight(run));
@@ -221,8 +246,13 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
         await gateway.stop();
       }
     }
+    scenario.tables.push({
+      title: 'Subgraph requests per TestQuery under load (counted by the subgraphs)',
+      headers: ['contender', 'queries answered', 'subgraph requests', 'per query'],
+      rows: fanOut,
+    });
     addRatios(scenario, runs, settings.routerNoDedupEnv !== undefined);
-    if (settings.cpuProfile) scenario.data = { profile: await latestProfile(profileDir) };
+    if (settings.cpuProfile) scenario.data = { profile: await latestProfile(profileDir, profileWindow) };
   } finally {
     await jwks.close();
     await Promise.all(subgraphs.map((subgraph) => subgraph.stop()));
@@ -230,10 +260,27 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
   return scenario;
 }
 
-async function latestProfile(dir: string): Promise<ProfileSummary | undefined> {
+async function latestProfile(
+  dir: string,
+  window: { fromMs: number; toMs: number },
+): Promise<ProfileSummary | undefined> {
   const files = (await readdir(dir).catch(() => [])).filter((file) => file.endsWith('.cpuprofile')).sort();
   const newest = files.at(-1);
-  return newest === undefined ? undefined : summariseProfile(join(dir, newest));
+  return newest === undefined ? undefined : summariseProfile(join(dir, newest), window);
+}
+
+/** GraphQL requests the benchmark's subgraphs have executed so far, all four together. */
+async function requestsServed(subgraphs: readonly Service[]): Promise<number> {
+  const counts = await Promise.all(
+    subgraphs.map(
+      (subgraph) =>
+        new Promise<number>((resolve) => {
+          subgraph.child.once('message', (message: { requests: number }) => resolve(message.requests));
+          subgraph.child.send('count');
+        }),
+    ),
+  );
+  return counts.reduce((sum, each) => sum + each, 0);
 }
 
 function addRatios(
