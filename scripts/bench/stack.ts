@@ -44,8 +44,8 @@ export const ADMITTING_RATE_LIMITS = {
   RATE_LIMIT_LOGIN: '1000/60',
 };
 
-/** A Postgres URL where nothing listens: the probe lane's saga subgraphs never relay or consume events. */
-const NO_BUS = 'postgres://postgres@127.0.0.1:1/no-bus';
+/** A Postgres URL where nothing listens: what connects to it never relays or consumes events. */
+export const NO_BUS = 'postgres://postgres@127.0.0.1:1/no-bus';
 
 export interface StackOptions {
   serverUrl: string;

@@ -31,11 +31,10 @@ import {
 } from '../results.ts';
 import { startService, waitUntil, type Service } from '../services.ts';
 import type { BenchContext } from '../settings.ts';
-import { ADMITTING_RATE_LIMITS } from '../stack.ts';
+import { ADMITTING_RATE_LIMITS, NO_BUS } from '../stack.ts';
 
 /** The benchmark's constant load: 50 virtual users. */
 const CONNECTIONS = 50;
-const NO_BUS = 'postgres://postgres@127.0.0.1:1/no-bus';
 const HIVE_GATEWAY_BIN = 'node_modules/@graphql-hive/gateway/dist/bin.js';
 
 interface Contender {
