@@ -324,7 +324,7 @@ function addRatios(
         : null,
       { atMost: 1 },
       fixed(2),
-      'the router sends more (or larger) subgraph requests per query than Hive Gateway does',
+      'Hive Gateway deduplicates identical in-flight subgraph requests (see subgraph requests per query above)',
     ),
   );
 }
