@@ -1,0 +1,158 @@
+/**
+ * Proxies that count what passes: subgraph requests between a router and a subgraph (HTTP), and SQL
+ * statements between a subgraph and Postgres (the frontend messages of the wire protocol). They sit only on
+ * the probe lane of the bench (a second router and subgraphs on the same databases), so the lane whose
+ * speed is measured has no extra hop.
+ */
+import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
+import {
+  connect,
+  createServer as createTcpServer,
+  type AddressInfo,
+  type Server as TcpServer,
+  type Socket,
+} from 'node:net';
+
+export interface Counter {
+  /** Requests (HTTP) or statements (SQL) so far. */
+  count: number;
+  /** HTTP only: requests whose body contains each watched string. */
+  matches: Map<string, number>;
+}
+
+export interface CountingProxy {
+  url: string;
+  counter: Counter;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+function newCounter(): Counter {
+  return { count: 0, matches: new Map() };
+}
+
+async function listen(server: Server | TcpServer): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** An HTTP proxy to `target` (origin and path kept), counting requests and bodies containing `watch`. */
+export async function countingHttpProxy(
+  target: string,
+  watch: readonly string[] = [],
+): Promise<CountingProxy> {
+  const upstream = new URL(target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const counter = newCounter();
+  const server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+    incoming.on('end', () => {
+      const body = Buffer.concat(chunks);
+      counter.count++;
+      if (watch.length > 0) {
+        const text = body.toString('utf8');
+        for (const word of watch)
+          if (text.includes(word)) counter.matches.set(word, (counter.matches.get(word) ?? 0) + 1);
+      }
+      const forward = httpRequest(
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: { ...incoming.headers, host: upstream.host },
+          agent,
+        },
+        (response) => {
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+        },
+      );
+      forward.on('error', () => {
+        if (!outgoing.headersSent) outgoing.writeHead(502);
+        outgoing.end();
+      });
+      forward.end(body);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  const port = await listen(server);
+  return {
+    url: `http://127.0.0.1:${port}${upstream.pathname}`,
+    counter,
+    reset: () => {
+      counter.count = 0;
+      counter.matches.clear();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+        agent.destroy();
+      }),
+  };
+}
+
+/** Startup-phase requests that are answered by a single byte and followed by another untyped message. */
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+
+/**
+ * A TCP proxy to Postgres at `host:port` counting the statements clients run: each simple Query ('Q')
+ * and each Execute ('E') of the extended protocol. Returns the proxy's `host:port`.
+ */
+export async function countingPostgresProxy(host: string, port: number): Promise<CountingProxy> {
+  const counter = newCounter();
+  const sockets = new Set<Socket>();
+  const server = createTcpServer((client) => {
+    const upstream = connect(port, host);
+    sockets.add(client).add(upstream);
+    let pending: Buffer = Buffer.alloc(0);
+    let startup = true;
+    client.on('data', (chunk: Buffer) => {
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      // Walk complete messages: the startup phase has untyped ones (length first), then type + length.
+      for (;;) {
+        if (startup) {
+          if (pending.length < 8) break;
+          const length = pending.readInt32BE(0);
+          if (pending.length < length) break;
+          const code = pending.readInt32BE(4);
+          startup = code === SSL_REQUEST || code === GSSENC_REQUEST;
+          pending = pending.subarray(length);
+        } else {
+          if (pending.length < 5) break;
+          const length = pending.readInt32BE(1);
+          if (pending.length < length + 1) break;
+          const type = String.fromCharCode(pending[0] as number);
+          if (type === 'Q' || type === 'E') counter.count++;
+          pending = pending.subarray(length + 1);
+        }
+      }
+      upstream.write(chunk);
+    });
+    upstream.pipe(client);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on('error', close).on('close', close);
+    upstream.on('error', close).on('close', close);
+  });
+  const proxyPort = await listen(server);
+  return {
+    url: `127.0.0.1:${proxyPort}`,
+    counter,
+    reset: () => {
+      counter.count = 0;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

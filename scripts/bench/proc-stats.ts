@@ -1,0 +1,83 @@
+/**
+ * CPU time and peak memory of processes, read from /proc (Linux): a process counts with its descendants
+ * (a gateway that forks workers is measured whole).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+function readStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // After the name: state ppid … utime (14th field overall) stime (15th).
+    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** `pid` and every live descendant of it. */
+export function processTree(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = readStat(Number(entry));
+    if (!stat) continue;
+    const siblings = children.get(stat.ppid);
+    if (siblings) siblings.push(Number(entry));
+    else children.set(stat.ppid, [Number(entry)]);
+  }
+  const tree: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const next = queue.shift() as number;
+    tree.push(next);
+    queue.push(...(children.get(next) ?? []));
+  }
+  return tree;
+}
+
+/** CPU time (user + system) used so far by `pid` and its descendants, in ms. */
+export function cpuMs(pid: number): number {
+  return processTree(pid).reduce(
+    (sum, each) => sum + ((readStat(each)?.cpuTicks ?? 0) * 1000) / TICKS_PER_SECOND,
+    0,
+  );
+}
+
+function statusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
+      readFileSync(`/proc/${pid}/status`, 'utf8'),
+    );
+    return Number(match?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** Peak resident memory (VmHWM) of `pid` and its descendants since start or the last reset, in MB. */
+export function peakMemoryMb(pid: number): number {
+  return processTree(pid).reduce((sum, each) => sum + statusKb(each, 'VmHWM'), 0) / 1024;
+}
+
+/** Resident memory (VmRSS) now of `pid` and its descendants, in MB. */
+export function residentMemoryMb(pid: number): number {
+  return processTree(pid).reduce((sum, each) => sum + statusKb(each, 'VmRSS'), 0) / 1024;
+}
+
+/** Starts a new peak-memory window (clear_refs 5 resets VmHWM); false where the kernel refuses. */
+export function resetPeakMemory(pid: number): boolean {
+  let reset = true;
+  for (const each of processTree(pid)) {
+    try {
+      writeFileSync(`/proc/${each}/clear_refs`, '5');
+    } catch {
+      reset = false;
+    }
+  }
+  return reset;
+}

@@ -1,0 +1,170 @@
+/** What a scenario reports, and the measurement of one load run with the CPU and memory it cost. */
+import type {
+  DriverJob,
+  DriverResult,
+  HttpLoadJob,
+  HttpLoadResult,
+  LoadDriver,
+  SequentialJob,
+} from './driver.ts';
+import { ResourceWindow, type ResourceUsage, type Service } from './services.ts';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail?: string;
+}
+
+export interface Ratio {
+  name: string;
+  /** The measured value, as reported (a ratio, ms, a count…). */
+  value: number | null;
+  display: string;
+  target: string;
+  pass: boolean;
+  /** Why a target was missed (or could not be measured). */
+  reason?: string;
+}
+
+export interface Measurement {
+  label: string;
+  load: HttpLoadResult;
+  /** CPU ms per request of the gateway/router processes, and of the subgraphs together. */
+  routerCpuMsPerRequest: number | null;
+  subgraphCpuMsPerRequest: number | null;
+  /** Peak resident memory in the run, MB, per process. */
+  peakMemoryMb: Record<string, number>;
+  usage: ResourceUsage;
+}
+
+export interface Table {
+  title: string;
+  headers: string[];
+  rows: (string | number)[][];
+}
+
+export interface ScenarioResult {
+  id: number;
+  title: string;
+  /** What is measured and how, for the report. */
+  method: string;
+  measurements: Measurement[];
+  tables: Table[];
+  ratios: Ratio[];
+  checks: Check[];
+  notes: string[];
+  /** Anything else worth keeping in the JSON. */
+  data?: Record<string, unknown>;
+}
+
+export function newScenario(id: number, title: string, method: string): ScenarioResult {
+  return { id, title, method, measurements: [], tables: [], ratios: [], checks: [], notes: [] };
+}
+
+/** The processes whose CPU counts as the router's and as the subgraphs'. */
+export interface MeasuredProcesses {
+  router: readonly Service[];
+  subgraphs: readonly Service[];
+}
+
+/** Runs a driver job while reading the CPU time and peak memory of `processes`. */
+export async function measured<TJob extends DriverJob>(
+  driver: LoadDriver,
+  job: TJob,
+  processes: MeasuredProcesses,
+): Promise<{ result: DriverResult<TJob>; usage: ResourceUsage }> {
+  const window = new ResourceWindow([...processes.router, ...processes.subgraphs]);
+  const result = await driver.run(job);
+  return { result, usage: window.close() };
+}
+
+const perRequest = (usage: ResourceUsage, services: readonly Service[], requests: number) =>
+  services.length === 0 || requests === 0
+    ? null
+    : services.reduce((sum, service) => sum + (usage.processes[service.name]?.cpuMs ?? 0), 0) / requests;
+
+/** An HTTP load run (autocannon or sequential) measured as a row of the report. */
+export async function measureLoad(
+  driver: LoadDriver,
+  label: string,
+  job: HttpLoadJob | SequentialJob,
+  processes: MeasuredProcesses,
+): Promise<Measurement> {
+  const { result: load, usage } = await measured(driver, job, processes);
+  return {
+    label,
+    load,
+    routerCpuMsPerRequest: perRequest(usage, processes.router, load.requests),
+    subgraphCpuMsPerRequest: perRequest(usage, processes.subgraphs, load.requests),
+    peakMemoryMb: Object.fromEntries(
+      Object.entries(usage.processes).map(([name, each]) => [name, Math.round(each.peakMemoryMb)]),
+    ),
+    usage,
+  };
+}
+
+/** A check that a load run got only right answers. */
+export function answeredRight(measurement: Measurement): Check {
+  const { failed, wrong, requests, sample } = measurement.load;
+  return {
+    name: `${measurement.label}: every response right`,
+    ok: failed === 0 && wrong === 0 && requests > 0,
+    detail: `${requests} requests, ${failed} failed, ${wrong} wrong${sample ? `; first: ${sample}` : ''}`,
+  };
+}
+
+/** A ratio against a lower or upper bound. */
+export function ratio(
+  name: string,
+  value: number | null,
+  bound: { atLeast?: number; atMost?: number },
+  format: (value: number) => string,
+  reason: string,
+): Ratio {
+  const pass =
+    value !== null &&
+    Number.isFinite(value) &&
+    (bound.atLeast === undefined || value >= bound.atLeast) &&
+    (bound.atMost === undefined || value <= bound.atMost);
+  const target =
+    bound.atLeast !== undefined ? `≥ ${format(bound.atLeast)}` : `≤ ${format(bound.atMost ?? Number.NaN)}`;
+  return {
+    name,
+    value,
+    display: value === null || !Number.isFinite(value) ? 'n/a' : format(value),
+    target,
+    pass,
+    ...(pass ? {} : { reason }),
+  };
+}
+
+export const fixed = (digits: number) => (value: number) => value.toFixed(digits);
+export const ms = (value: number) => `${value.toFixed(2)} ms`;
+export const times = (value: number) => `${value.toFixed(2)}×`;
+
+/** The JSON body of a GraphQL request. */
+export function graphqlBody(query: string, variables?: Record<string, unknown>): string {
+  return JSON.stringify(variables === undefined ? { query } : { query, variables });
+}
+
+/** POSTs a GraphQL request and parses the answer (for the bench's own checks, not for load). */
+export async function postGraphQL(
+  url: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: { data?: unknown; errors?: unknown[] } }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+    signal: AbortSignal.timeout(30_000),
+  });
+  const text = await response.text();
+  try {
+    return { status: response.status, json: JSON.parse(text) as { data?: unknown; errors?: unknown[] } };
+  } catch {
+    return { status: response.status, json: { errors: [text.slice(0, 300)] } };
+  }
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,0 +1,195 @@
+/**
+ * Scenario 4, the order saga: customers place orders through the router as fast as it takes them; orders
+ * prices them from the catalogue, inventory reserves the stock over the event bus, and each order becomes
+ * CONFIRMED. Compared with the raw commit rate of the same Postgres for an order and two lines.
+ */
+import pg from 'pg';
+import { FIRST_ORDERABLE_PRODUCT_ID, HEAVY_CUSTOMER_ID } from '../data-set.ts';
+import type { CommitResult, HttpRequestSpec } from '../driver.ts';
+import {
+  answeredRight,
+  bearer,
+  graphqlBody,
+  measured,
+  measureLoad,
+  newScenario,
+  type ScenarioResult,
+} from '../results.ts';
+import type { StackContext } from '../settings.ts';
+
+const PLACE_ORDER =
+  'mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { id status total } }';
+/** Distinct request bodies (product pairs) sent in turn, and customers placing them. */
+const DISTINCT_ORDERS = 1_000;
+const CUSTOMERS = 100;
+const SAGA_COSTS =
+  'each order is a placeOrder through the router, a catalogue call, outbox rows, two bus hops and ' +
+  'transactions in two databases, on the same 2 cores as Postgres';
+
+interface SagaOutcome {
+  total: number;
+  confirmed: number;
+  rejected: number;
+  pending: number;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  /** From the first order's creation to the last confirmation. */
+  spanMs: number | null;
+}
+
+async function outcome(client: pg.Client, afterId: number): Promise<SagaOutcome> {
+  const { rows } = await client.query<Record<keyof SagaOutcome, string | null>>(
+    `select count(*) as total,
+            count(*) filter (where status = 'CONFIRMED') as confirmed,
+            count(*) filter (where status = 'REJECTED') as rejected,
+            count(*) filter (where status = 'PENDING') as pending,
+            percentile_cont(0.5) within group (order by extract(epoch from updated_at - created_at) * 1000)
+              filter (where status = 'CONFIRMED') as "p50Ms",
+            percentile_cont(0.99) within group (order by extract(epoch from updated_at - created_at) * 1000)
+              filter (where status = 'CONFIRMED') as "p99Ms",
+            extract(epoch from max(updated_at) filter (where status = 'CONFIRMED') - min(created_at)) * 1000 as "spanMs"
+     from customer_order where id > $1`,
+    [afterId],
+  );
+  const row = rows[0] as Record<keyof SagaOutcome, string | null>;
+  const number = (value: string | null) => (value === null ? null : Number(value));
+  return {
+    total: Number(row.total),
+    confirmed: Number(row.confirmed),
+    rejected: Number(row.rejected),
+    pending: Number(row.pending),
+    p50Ms: number(row.p50Ms),
+    p99Ms: number(row.p99Ms),
+    spanMs: number(row.spanMs),
+  };
+}
+
+export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
+  const { stack, driver, settings } = ctx;
+  const { profile } = settings;
+  const scenario = newScenario(
+    4,
+    'Order saga',
+    `placeOrder (two lines) through the router by ${CUSTOMERS} customers, ${profile.sagaConnections} connections for ` +
+      `${profile.sagaS} s; the run's orders are then followed in the orders database until none is PENDING. Time ` +
+      'until CONFIRMED is updated_at − created_at of each order (both written by the orders subgraph); confirmed ' +
+      'orders/s is their count over the time from the first order to the last confirmation. The raw commit rate: ' +
+      `the same Postgres, ${profile.sagaConnections} connections, one transaction = an order row and two line rows ` +
+      `(three INSERTs), for ${profile.sagaS} s.`,
+  );
+  const tokens = await Promise.all(
+    Array.from({ length: CUSTOMERS }, (_, i) =>
+      stack.tokenFor({
+        userId: HEAVY_CUSTOMER_ID + 1 + (i % (profile.size.users - HEAVY_CUSTOMER_ID)),
+        role: 'CUSTOMER',
+      }),
+    ),
+  );
+  const orderable = profile.size.products - FIRST_ORDERABLE_PRODUCT_ID;
+  const requests: HttpRequestSpec[] = Array.from({ length: DISTINCT_ORDERS }, (_, i) => {
+    const first = FIRST_ORDERABLE_PRODUCT_ID + ((i * 7) % orderable);
+    return {
+      body: graphqlBody(PLACE_ORDER, {
+        input: {
+          lines: [
+            { productId: String(first), quantity: 1 },
+            { productId: String(first + 1), quantity: 2 },
+          ],
+          shippingAddress: `${i} Bench Street, Springfield`,
+        },
+      }),
+      headers: bearer(tokens[i % tokens.length] as string),
+    };
+  });
+
+  const orders = new pg.Client({ connectionString: stack.databaseUrls.orders });
+  await orders.connect();
+  try {
+    const { rows } = await orders.query<{ max: number }>(
+      'select coalesce(max(id), 0) as max from customer_order',
+    );
+    const before = Number(rows[0]?.max ?? 0);
+    const subgraphs = [stack.services.orders, stack.services.products, stack.services.inventory];
+    const place = await measureLoad(
+      driver,
+      'placeOrder',
+      {
+        kind: 'http',
+        url: stack.routerUrl,
+        connections: profile.sagaConnections,
+        durationS: profile.sagaS,
+        requests,
+        check: { kind: 'no-errors' },
+      },
+      { router: [stack.services.router], subgraphs },
+    );
+    scenario.measurements.push(place);
+    scenario.checks.push(answeredRight(place));
+
+    const deadline = Date.now() + (settings.quick ? 30_000 : 90_000);
+    let result = await outcome(orders, before);
+    while (result.pending > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      result = await outcome(orders, before);
+    }
+    scenario.checks.push({
+      name: 'every placed order became CONFIRMED',
+      ok: result.total > 0 && result.confirmed === result.total,
+      detail: `${result.total} placed: ${result.confirmed} confirmed, ${result.rejected} rejected, ${result.pending} still pending`,
+    });
+    const confirmedPerSecond = result.spanMs ? (result.confirmed * 1000) / result.spanMs : null;
+
+    const { result: raw } = await measured(
+      driver,
+      {
+        kind: 'commits',
+        databaseUrl: stack.databaseUrls.raw,
+        connections: profile.sagaConnections,
+        durationS: profile.sagaS,
+      },
+      { router: [], subgraphs: [] },
+    );
+    const rawCommits = raw as CommitResult;
+    scenario.tables.push({
+      title: 'Orders and commits',
+      headers: ['what', 'count', 'per second', 'p50 ms', 'p99 ms'],
+      rows: [
+        [
+          'placeOrder answered (PENDING)',
+          place.load.requests,
+          place.load.rps.toFixed(0),
+          place.load.latencyMs.p50,
+          place.load.latencyMs.p99,
+        ],
+        [
+          'orders CONFIRMED (time until CONFIRMED)',
+          result.confirmed,
+          confirmedPerSecond?.toFixed(0) ?? 'n/a',
+          result.p50Ms?.toFixed(1) ?? 'n/a',
+          result.p99Ms?.toFixed(1) ?? 'n/a',
+        ],
+        [
+          'raw commits (order + 2 lines)',
+          rawCommits.transactions,
+          rawCommits.rate.toFixed(0),
+          rawCommits.latencyMs.p50.toFixed(2),
+          rawCommits.latencyMs.p99.toFixed(2),
+        ],
+      ],
+    });
+    const rateRatio = confirmedPerSecond === null ? null : confirmedPerSecond / rawCommits.rate;
+    const meets = (confirmedPerSecond ?? 0) >= 1000 || (rateRatio ?? 0) >= 0.1;
+    scenario.ratios.push({
+      name: 'confirmed orders/s ÷ raw commits/s',
+      value: rateRatio,
+      display: `${confirmedPerSecond?.toFixed(0) ?? 'n/a'}/s ÷ ${rawCommits.rate.toFixed(0)}/s = ${rateRatio?.toFixed(3) ?? 'n/a'}`,
+      target: '≥ 1,000 confirmed/s or ≥ 0.1',
+      pass: meets,
+      ...(meets ? {} : { reason: SAGA_COSTS }),
+    });
+    scenario.data = { outcome: result, confirmedPerSecond, rawCommits };
+  } finally {
+    await orders.end();
+  }
+  return scenario;
+}

@@ -1,0 +1,144 @@
+/**
+ * Scenario 1, router overhead: one-subgraph queries through the router (JWT, rate limits and operation
+ * limits on) and sent straight to the products subgraph (signed as the router signs, for the same viewer).
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { signRouterRequest } from '../../../lib/router-proof.ts';
+import type { Viewer } from '../../../lib/viewer.ts';
+import type { HttpRequestSpec } from '../driver.ts';
+import {
+  answeredRight,
+  bearer,
+  graphqlBody,
+  measureLoad,
+  ms,
+  newScenario,
+  postGraphQL,
+  ratio,
+  times,
+  type Check,
+  type ScenarioResult,
+} from '../results.ts';
+import { BENCH_PASSWORD } from '../data-set.ts';
+import type { StackContext } from '../settings.ts';
+
+const PRODUCT_BY_ID =
+  'query ProductById($id: ID!) { product(id: $id) { id sku name price currency category manufacturer } }';
+const CATALOGUE_PAGE =
+  'query CataloguePage { products(pageSize: 20) { totalCount hasNextPage items { id sku name price category } } }';
+
+/** The generated accounts log in through the API, and the token they get reads their own account. */
+async function loginWorks(routerUrl: string, viewer: Viewer): Promise<Check> {
+  const login = await postGraphQL(
+    routerUrl,
+    graphqlBody(
+      'mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }',
+      {
+        u: `bench-user-${viewer.userId}`,
+        p: BENCH_PASSWORD,
+      },
+    ),
+  );
+  const token =
+    (login.json.data as { login?: { accessToken?: string } } | undefined)?.login?.accessToken ?? '';
+  const me = await postGraphQL(routerUrl, graphqlBody('query Me { me { id role } }'), bearer(token));
+  return {
+    name: 'a generated account logs in through the API and its token is accepted',
+    ok: isDeepStrictEqual(me.json, { data: { me: { id: String(viewer.userId), role: viewer.role } } }),
+    detail: JSON.stringify(me.json).slice(0, 200),
+  };
+}
+
+export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult> {
+  const { stack, driver, settings } = ctx;
+  const { profile } = settings;
+  const scenario = newScenario(
+    1,
+    'Router overhead',
+    'The same one-subgraph query through the router (JWT verified, rate limits and operation limits on) and ' +
+      'straight to the products subgraph (signed per request as the router signs it). Throughput with ' +
+      `autocannon (${profile.connections} connections, ${profile.throughputS} s), latency one request at a time ` +
+      `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs.`,
+  );
+  const viewer: Viewer = { userId: 4, role: 'CUSTOMER' };
+  const token = await stack.tokenFor(viewer);
+  scenario.checks.push(await loginWorks(stack.routerUrl, viewer));
+  const ids = Array.from({ length: 100 }, (_, i) => String(1 + ((i * 97) % profile.size.products)));
+  const queries = [
+    { name: 'product(id)', bodies: ids.map((id) => graphqlBody(PRODUCT_BY_ID, { id })) },
+    { name: 'products(pageSize: 20)', bodies: [graphqlBody(CATALOGUE_PAGE)] },
+  ];
+  const processes = {
+    router: [stack.services.router],
+    subgraphs: [stack.services.products, stack.services.users],
+  };
+  for (const query of queries) {
+    const viaRouter: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: bearer(token) }));
+    const direct: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: {} }));
+    const signAs = { secret: stack.routerSecret, viewer };
+
+    const first = query.bodies[0] as string;
+    const routed = await postGraphQL(stack.routerUrl, first, bearer(token));
+    const straight = await postGraphQL(
+      stack.subgraphUrls.products,
+      first,
+      signRouterRequest(stack.routerSecret, first, viewer),
+    );
+    scenario.checks.push({
+      name: `${query.name}: the router answers as the subgraph does`,
+      ok:
+        routed.status === 200 &&
+        routed.json.errors === undefined &&
+        isDeepStrictEqual(routed.json, straight.json),
+      detail: JSON.stringify(routed.json).slice(0, 200),
+    });
+
+    const check = { kind: 'no-errors' } as const;
+    const load = { connections: profile.connections, durationS: profile.throughputS, check };
+    const routerRun = await measureLoad(
+      driver,
+      `${query.name} via router, ${profile.connections} connections`,
+      { kind: 'http', url: stack.routerUrl, requests: viaRouter, ...load },
+      processes,
+    );
+    const directRun = await measureLoad(
+      driver,
+      `${query.name} direct to products, ${profile.connections} connections`,
+      { kind: 'http', url: stack.subgraphUrls.products, requests: direct, signAs, ...load },
+      { router: [], subgraphs: processes.subgraphs },
+    );
+    const sequential = { count: profile.sequentialRequests, check };
+    const routerLatency = await measureLoad(
+      driver,
+      `${query.name} via router, 1 at a time`,
+      { kind: 'sequential', url: stack.routerUrl, requests: viaRouter, ...sequential },
+      processes,
+    );
+    const directLatency = await measureLoad(
+      driver,
+      `${query.name} direct to products, 1 at a time`,
+      { kind: 'sequential', url: stack.subgraphUrls.products, requests: direct, signAs, ...sequential },
+      { router: [], subgraphs: processes.subgraphs },
+    );
+    const runs = [routerRun, directRun, routerLatency, directLatency];
+    scenario.measurements.push(...runs);
+    scenario.checks.push(...runs.map(answeredRight));
+    scenario.ratios.push(
+      ratio(
+        `${query.name}: router / direct req/s`,
+        routerRun.load.rps / directRun.load.rps,
+        { atLeast: 0.5 },
+        times,
+        'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
+      ),
+      ratio(
+        `${query.name}: router − direct p50, 1 at a time`,
+        routerLatency.load.latencyMs.p50 - directLatency.load.latencyMs.p50,
+        { atMost: 2 },
+        ms,
+        'per-request router work (JWT verification, limits, query planning/execution, the extra hop)',
+      ),
+    );
+  }
+  return scenario;
+}

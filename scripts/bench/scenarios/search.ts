@@ -1,0 +1,91 @@
+/**
+ * Scenario 6, search: `products(filter: { search })` through the router on the generated catalogue, then
+ * on the catalogue grown tenfold, with search terms that hit names and manufacturers.
+ */
+import { SEARCH_TERMS } from '../data-set.ts';
+import type { HttpRequestSpec } from '../driver.ts';
+import {
+  answeredRight,
+  bearer,
+  graphqlBody,
+  measureLoad,
+  ms,
+  newScenario,
+  postGraphQL,
+  ratio,
+  type ScenarioResult,
+} from '../results.ts';
+import type { StackContext } from '../settings.ts';
+
+const SEARCH =
+  'query Search($term: String!) { products(filter: { search: $term }, pageSize: 20) { totalCount items { id name manufacturer price } } }';
+const CONNECTIONS = 4;
+
+export async function search(ctx: StackContext): Promise<ScenarioResult> {
+  const { stack, driver, settings } = ctx;
+  const { profile } = settings;
+  const scenario = newScenario(
+    6,
+    'Search',
+    `products(filter: { search }, pageSize: 20) with ${SEARCH_TERMS.length} terms in turn (substances and ` +
+      `manufacturers), through the router, ${CONNECTIONS} connections for ${profile.searchS} s, on ` +
+      `${profile.size.products.toLocaleString('en')} products and then on ${profile.largeCatalogue.toLocaleString('en')}.`,
+  );
+  const token = await stack.tokenFor({ userId: 4, role: 'CUSTOMER' });
+  const requests: HttpRequestSpec[] = SEARCH_TERMS.map((term) => ({
+    body: graphqlBody(SEARCH, { term }),
+    headers: bearer(token),
+  }));
+  const totals: Record<number, number[]> = {};
+  for (const catalogue of [profile.size.products, profile.largeCatalogue]) {
+    if (catalogue > profile.size.products) await stack.growCatalogue(profile.size.products + 1, catalogue);
+    totals[catalogue] = [];
+    for (const request of requests) {
+      const { json } = await postGraphQL(stack.routerUrl, request.body, request.headers);
+      const page = (json.data as { products?: { totalCount: number; items: unknown[] } } | undefined)
+        ?.products;
+      totals[catalogue].push(page?.totalCount ?? -1);
+      if (!page || page.items.length === 0 || json.errors) {
+        scenario.checks.push({
+          name: `search finds products (${catalogue})`,
+          ok: false,
+          detail: request.body,
+        });
+      }
+    }
+    const run = await measureLoad(
+      driver,
+      `search, ${catalogue.toLocaleString('en')} products`,
+      {
+        kind: 'http',
+        url: stack.routerUrl,
+        connections: CONNECTIONS,
+        durationS: profile.searchS,
+        requests,
+        check: { kind: 'no-errors' },
+      },
+      { router: [stack.services.router], subgraphs: [stack.services.products] },
+    );
+    scenario.measurements.push(run);
+    scenario.checks.push(answeredRight(run));
+    if (catalogue === profile.largeCatalogue) {
+      scenario.ratios.push(
+        ratio(
+          `search p99 at ${catalogue.toLocaleString('en')} products`,
+          run.load.latencyMs.p99,
+          { atMost: 20 },
+          ms,
+          'totalCount counts every match (a common term matches thousands of rows) besides the page',
+        ),
+      );
+    }
+  }
+  const [small = [], large = []] = Object.values(totals);
+  scenario.checks.push({
+    name: 'every term matches, and more in the larger catalogue',
+    ok: small.every((count, i) => count > 0 && (large[i] ?? 0) > count),
+    detail: `matches per term: ${small.join(', ')} → ${large.join(', ')}`,
+  });
+  scenario.data = { matchesPerTerm: totals };
+  return scenario;
+}

@@ -1,0 +1,162 @@
+/**
+ * Scenario 5, subscriptions: 1,000 then 10,000 concurrent `lowStockAlerts` subscribers on one router (the
+ * probe lane's, so the alert queries it runs are counted), while the alert product is moved below its
+ * reorder level by `adjustInventory` through the main router.
+ */
+import { ALERT_PRODUCT_ID, ALERT_PRODUCT_STOCK, BENCH_ADMIN_ID, BENCH_PHARMACIST_ID } from '../data-set.ts';
+import type { AlertsResult, SubscribeResult, SubscriberGroup } from '../driver.ts';
+import { residentMemoryMb } from '../proc-stats.ts';
+import { ms, newScenario, ratio, type ScenarioResult } from '../results.ts';
+import { waitUntil } from '../services.ts';
+import type { StackContext } from '../settings.ts';
+
+/** Two selections: one of the alert and its product, one reaching the product's stock (a third subgraph). */
+const SELECTIONS = {
+  product: 'subscription AlertProduct { lowStockAlerts { available reorderLevel product { id name } } }',
+  stock:
+    'subscription AlertStock { lowStockAlerts { shortage occurredAt product { sku name inventory { available } } } }',
+};
+
+/** Units removed to fall below the reorder level (and put back after each alert). */
+const DROP = ALERT_PRODUCT_STOCK.quantity - ALERT_PRODUCT_STOCK.reorderLevel + 10;
+
+function payloadRight(query: string, data: unknown): boolean {
+  const alert = (data as { lowStockAlerts?: Record<string, unknown> } | undefined)?.lowStockAlerts;
+  const product = alert?.product as { name?: unknown; inventory?: { available?: unknown } } | undefined;
+  if (typeof product?.name !== 'string') return false;
+  return query === SELECTIONS.stock
+    ? typeof product.inventory?.available === 'number'
+    : alert?.available === ALERT_PRODUCT_STOCK.quantity - DROP;
+}
+
+export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> {
+  const { stack, driver, settings } = ctx;
+  const { profile } = settings;
+  const scenario = newScenario(
+    5,
+    'Subscriptions',
+    `${profile.subscriberCounts.join(' then ')} WebSocket clients (graphql-transport-ws, from the load driver, 100 ` +
+      'handshakes at a time) subscribe to lowStockAlerts on one router, as two staff users with two selections ' +
+      `each (4 groups). Then ${profile.alertEvents} times: adjustInventory through the other router drops the ` +
+      'alert product below its reorder level (and puts the stock back); the delay is from sending the mutation ' +
+      "to each client's receipt. Memory per connection: the router's resident memory after subscribing minus " +
+      'before, per client. Federated executions per event: lowStockAlert requests reaching inventory (counting ' +
+      'proxy) per event.',
+  );
+  const [admin, pharmacist] = await Promise.all([
+    stack.tokenFor({ userId: BENCH_ADMIN_ID, role: 'ADMIN' }),
+    stack.tokenFor({ userId: BENCH_PHARMACIST_ID, role: 'PHARMACIST' }),
+  ]);
+  const groups: SubscriberGroup[] = [admin, pharmacist].flatMap((token) =>
+    Object.values(SELECTIONS).map((query) => ({ token, query })),
+  );
+  const url = stack.probeRouterUrl.replace(/^http/, 'ws');
+  const router = stack.probe.router;
+
+  // The router refuses sockets (1013) until its alert feed listens on the bus.
+  await waitUntil(router, 'the alert feed listening', async () => {
+    const probe = await driver.run({ kind: 'subscribe', url, count: 1, groups, parallel: 1 });
+    await driver.run({ kind: 'close-subscribers' });
+    return probe.subscribed === 1;
+  });
+
+  const rows: (string | number)[][] = [];
+  for (const count of profile.subscriberCounts) {
+    const before = residentMemoryMb(router.pid);
+    const subscribed: SubscribeResult = await driver.run({
+      kind: 'subscribe',
+      url,
+      count,
+      groups,
+      parallel: 100,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const after = residentMemoryMb(router.pid);
+    const perConnectionKb = ((after - before) * 1024) / Math.max(1, subscribed.subscribed);
+
+    stack.requestCounters.inventory.reset();
+    stack.requestCounters.products.reset();
+    const alerts: AlertsResult = await driver.run({
+      kind: 'alerts',
+      routerUrl: stack.routerUrl,
+      staffToken: admin,
+      productId: ALERT_PRODUCT_ID,
+      drop: DROP,
+      events: profile.alertEvents,
+      timeoutMs: 15_000,
+    });
+    const executions =
+      (stack.requestCounters.inventory.counter.matches.get('lowStockAlert') ?? 0) / alerts.events;
+    const productRequests = stack.requestCounters.products.counter.count / alerts.events;
+    await driver.run({ kind: 'close-subscribers' });
+
+    scenario.checks.push(
+      {
+        name: `${count} subscribers: all connected and subscribed`,
+        ok: subscribed.subscribed === count && subscribed.failed === 0,
+        detail: `${subscribed.subscribed} subscribed, ${subscribed.failed} failed${subscribed.firstError ? `: ${subscribed.firstError}` : ''}`,
+      },
+      {
+        name: `${count} subscribers: every alert reached every client, as selected`,
+        ok:
+          alerts.deliveries === alerts.expectedDeliveries &&
+          alerts.wrong === 0 &&
+          Object.values(SELECTIONS).every((query) => payloadRight(query, alerts.payloads[query])),
+        detail: `${alerts.deliveries}/${alerts.expectedDeliveries} delivered, ${alerts.wrong} wrong${alerts.sample ? `: ${alerts.sample}` : ''}`,
+      },
+    );
+    rows.push([
+      count,
+      subscribed.totalMs.toFixed(0),
+      subscribed.connectMs.p50.toFixed(1),
+      subscribed.connectMs.p99.toFixed(1),
+      perConnectionKb.toFixed(1),
+      `${alerts.deliveries}/${alerts.expectedDeliveries}`,
+      alerts.delayMs.p50.toFixed(1),
+      alerts.delayMs.p99.toFixed(1),
+      alerts.delayMs.max.toFixed(1),
+      executions,
+      productRequests,
+    ]);
+    scenario.ratios.push({
+      name: `${count} subscribers: federated executions per event`,
+      value: executions,
+      display: String(executions),
+      target: `${groups.length} (one per selection and identity)`,
+      pass: executions === groups.length,
+      ...(executions === groups.length
+        ? {}
+        : { reason: 'the router did not group subscribers by selection and identity' }),
+    });
+    if (count === Math.max(...profile.subscriberCounts)) {
+      scenario.ratios.push(
+        ratio(
+          `${count} subscribers: p99 delay adjustInventory → every client`,
+          alerts.delayMs.p99,
+          { atMost: 200 },
+          ms,
+          'the Postgres bus delivers by polling (pg-boss) and the load driver reads all sockets on the same 2 cores',
+        ),
+      );
+    }
+    scenario.data = { ...scenario.data, [count]: { subscribed, alerts, memoryMb: { before, after } } };
+  }
+  scenario.tables.push({
+    title: 'Subscribers',
+    headers: [
+      'clients',
+      'connect all ms',
+      'connect p50 ms',
+      'connect p99 ms',
+      'router KB / connection',
+      'delivered',
+      'delay p50 ms',
+      'delay p99 ms',
+      'delay max ms',
+      'executions / event',
+      'products requests / event',
+    ],
+    rows,
+  });
+  return scenario;
+}

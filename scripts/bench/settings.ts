@@ -1,0 +1,133 @@
+/**
+ * What `npm run bench` reads from the environment, and the sizes and durations of a full and of a quick
+ * (`BENCH_QUICK=1`, about a minute, for CI: correctness only) run.
+ */
+import { fileURLToPath } from 'node:url';
+import { LOG_LEVELS, readConfig, type Env } from '../../lib/config.ts';
+import type { DataSetSize } from './data-set.ts';
+import type { LoadDriver } from './driver.ts';
+import type { BusKind, PharmacyStack } from './stack.ts';
+
+export const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 7] as const;
+
+export interface Profile {
+  size: DataSetSize;
+  /** The catalogue the search scenario grows to. */
+  largeCatalogue: number;
+  /** Seconds of each throughput run, and its connections. */
+  throughputS: number;
+  connections: number;
+  /** Requests of each one-at-a-time latency run. */
+  sequentialRequests: number;
+  fanOutS: number;
+  sagaS: number;
+  sagaConnections: number;
+  subscriberCounts: number[];
+  alertEvents: number;
+  searchS: number;
+  gatewayWarmupS: number;
+  gatewayS: number;
+}
+
+const FULL: Profile = {
+  size: { users: 1_000, products: 10_000, orders: 50_000 },
+  largeCatalogue: 100_000,
+  throughputS: 8,
+  connections: 16,
+  sequentialRequests: 1_000,
+  fanOutS: 5,
+  sagaS: 10,
+  sagaConnections: 16,
+  subscriberCounts: [1_000, 10_000],
+  alertEvents: 5,
+  searchS: 6,
+  gatewayWarmupS: 5,
+  gatewayS: 15,
+};
+
+const QUICK: Profile = {
+  size: { users: 100, products: 500, orders: 1_000 },
+  largeCatalogue: 2_000,
+  throughputS: 1,
+  connections: 4,
+  sequentialRequests: 50,
+  fanOutS: 1,
+  sagaS: 1.5,
+  sagaConnections: 4,
+  subscriberCounts: [20, 100],
+  alertEvents: 2,
+  searchS: 1,
+  gatewayWarmupS: 0.5,
+  gatewayS: 1.5,
+};
+
+export interface BenchSettings {
+  quick: boolean;
+  profile: Profile;
+  bus: BusKind;
+  serverUrl: string;
+  outputDir: string;
+  logLevel: string;
+  /** Run the router of scenario 7 with --cpu-prof and summarise the profile. */
+  cpuProfile: boolean;
+  /** A previous bench-results.json whose profile is shown as "before". */
+  profileBefore: string | undefined;
+  /** Extra router environment that turns its inbound deduplication off, when it has such a switch. */
+  routerNoDedupEnv: Record<string, string> | undefined;
+  scenarios: ReadonlySet<number>;
+}
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `A=1,B=2` as an environment. */
+function parseEnvList(text: string): Record<string, string> {
+  return Object.fromEntries(
+    text
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}
+
+export function readBenchSettings(env: Env): BenchSettings {
+  return readConfig(env, (read) => {
+    const quick = read.boolean('BENCH_QUICK', false);
+    const noDedup = read.optionalString('BENCH_ROUTER_NO_DEDUP_ENV');
+    const scenarios = read.string('BENCH_SCENARIOS', SCENARIO_IDS.join(','));
+    const chosen = new Set(scenarios.split(',').map((id) => Number(id.trim())));
+    if ([...chosen].some((id) => !SCENARIO_IDS.includes(id as (typeof SCENARIO_IDS)[number]))) {
+      read.problem(`BENCH_SCENARIOS must list scenario numbers 1 to 7, got "${scenarios}"`);
+    }
+    return {
+      quick,
+      profile: quick ? QUICK : FULL,
+      bus: read.oneOf('BUS', ['postgres', 'pubsub'], 'postgres'),
+      serverUrl: read.url(
+        'DATABASE_URL',
+        ['postgres:', 'postgresql:'],
+        'postgres://postgres@127.0.0.1:5432/postgres',
+      ),
+      outputDir: read.string('BENCH_OUTPUT_DIR', REPO_ROOT),
+      logLevel: read.oneOf('BENCH_LOG_LEVEL', LOG_LEVELS, 'info'),
+      cpuProfile: read.boolean('BENCH_PROFILE', false),
+      profileBefore: read.optionalString('BENCH_PROFILE_BEFORE'),
+      routerNoDedupEnv: noDedup === undefined ? undefined : parseEnvList(noDedup),
+      scenarios: chosen,
+    };
+  });
+}
+
+/** What every scenario gets. */
+export interface BenchContext {
+  settings: BenchSettings;
+  driver: LoadDriver;
+  /** Where services write their logs and the router its CPU profile. */
+  workDir: string;
+  log(message: string): void;
+}
+
+/** What the scenarios on the pharmacy stack (1–6) get. */
+export interface StackContext extends BenchContext {
+  stack: PharmacyStack;
+}

@@ -1,0 +1,241 @@
+/**
+ * The pharmacy supergraph as the bench runs it: the router and the four subgraphs, each its own process
+ * started as the image starts it (scripts/serve.ts, NODE_ENV=production), on fresh bench databases that
+ * are migrated, loaded with the data set and dropped at the end.
+ *
+ * Beside it runs a probe lane: a second router and products, orders and inventory processes on the same
+ * databases, whose subgraph requests and SQL statements pass through counting proxies. Counts are read
+ * there; speed is measured on the main lane, which has no extra hop.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { databaseUrl, dropDatabase, ensureDatabase } from '../../lib/database.ts';
+import { createLogger } from '../../lib/logger.ts';
+import type { Viewer } from '../../lib/viewer.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/index.ts';
+import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
+import { ensureSigningKeys, signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
+import { freePort } from '../../test/support/network.ts';
+import { startPubSubEmulator, type PubSubEmulator } from '../../test/support/pubsub-emulator.ts';
+import { migrateSubgraphs } from '../database-migrations.ts';
+import { countingHttpProxy, countingPostgresProxy, type CountingProxy } from './counting-proxies.ts';
+import {
+  createRawCommitTables,
+  loadInventory,
+  loadOrders,
+  loadProducts,
+  loadUsers,
+  type DataSetSize,
+} from './data-set.ts';
+import { startService, waitForReady, type Service } from './services.ts';
+
+export type BusKind = 'postgres' | 'pubsub';
+
+/** Subgraphs that run on the probe lane (the users subgraph serves both lanes). */
+export const PROBED_SUBGRAPHS = ['products', 'orders', 'inventory'] as const;
+export type ProbedSubgraph = (typeof PROBED_SUBGRAPHS)[number];
+
+/** Budgets far above the bench's load: the limits are checked on every request, never hit. */
+export const ADMITTING_RATE_LIMITS = {
+  RATE_LIMIT_QUERIES: '100000000/60',
+  RATE_LIMIT_MUTATIONS: '100000000/60',
+  RATE_LIMIT_LOGIN: '1000/60',
+};
+
+/** A Postgres URL where nothing listens: what connects to it never relays or consumes events. */
+export const NO_BUS = 'postgres://postgres@127.0.0.1:1/no-bus';
+
+export interface StackOptions {
+  serverUrl: string;
+  size: DataSetSize;
+  bus: BusKind;
+  logDir: string;
+  logLevel: string;
+}
+
+export interface PharmacyStack {
+  routerUrl: string;
+  probeRouterUrl: string;
+  subgraphUrls: Record<SubgraphName, string>;
+  databaseUrls: Record<SubgraphName | 'events' | 'raw', string>;
+  routerSecret: string;
+  /** Environment shared by every router (the bus). */
+  busEnv: Record<string, string>;
+  services: Record<SubgraphName | 'router', Service>;
+  probe: Record<ProbedSubgraph | 'router', Service>;
+  /** Subgraph requests from the probe router, per subgraph. */
+  requestCounters: Record<ProbedSubgraph, CountingProxy>;
+  /** SQL statements from the probe subgraphs, per database. */
+  statementCounters: Record<ProbedSubgraph, CountingProxy>;
+  tokenFor(viewer: Viewer): Promise<string>;
+  /** Adds products to the catalogue (ids `from`..`to`). */
+  growCatalogue(from: number, to: number): Promise<void>;
+  /** Stops every process, then drops the databases. */
+  stop(): Promise<void>;
+}
+
+const graphqlUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
+
+export async function startPharmacyStack(options: StackOptions): Promise<PharmacyStack> {
+  const logger = createLogger('bench', 'warn', 'stderr');
+  const tag = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const names = [...SUBGRAPH_NAMES, 'events', 'raw'] as const;
+  const databaseUrls = Object.fromEntries(
+    names.map((name) => [name, databaseUrl(options.serverUrl, `${tag}_${name}`)]),
+  ) as PharmacyStack['databaseUrls'];
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    await Promise.all(names.map((name) => ensureDatabase(options.serverUrl, `${tag}_${name}`)));
+    cleanups.push(async () => {
+      await Promise.all(names.map((name) => dropDatabase(options.serverUrl, `${tag}_${name}`)));
+    });
+    await migrateSubgraphs(
+      SUBGRAPH_NAMES.map((subgraph) => ({ subgraph, databaseUrl: databaseUrls[subgraph] })),
+      logger,
+    );
+    await Promise.all([
+      loadUsers(databaseUrls.users, options.size.users),
+      loadProducts(databaseUrls.products, 1, options.size.products),
+      loadInventory(databaseUrls.inventory, options.size.products),
+      loadOrders(databaseUrls.orders, options.size),
+      createRawCommitTables(databaseUrls.raw),
+    ]);
+
+    const keysDir = await mkdtemp(join(tmpdir(), 'pharmacy-bench-keys-'));
+    cleanups.push(() => rm(keysDir, { recursive: true, force: true }));
+    const keysFile = join(keysDir, 'jwt-keys.json');
+    await ensureSigningKeys(keysFile);
+    const signingKeys = signingKeysFromFile(keysFile);
+
+    let emulator: PubSubEmulator | undefined;
+    if (options.bus === 'pubsub') {
+      emulator = await startPubSubEmulator();
+      cleanups.push(() => (emulator as PubSubEmulator).stop());
+    }
+    const busEnv: Record<string, string> = emulator
+      ? { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: emulator.host, PUBSUB_PROJECT_ID: emulator.projectId }
+      : { EVENT_BUS: 'postgres', EVENT_BUS_DATABASE_URL: databaseUrls.events };
+
+    const routerSecret = randomBytes(32).toString('base64url');
+    const common = {
+      NODE_ENV: 'production',
+      LOG_LEVEL: options.logLevel,
+      HOST: '127.0.0.1',
+      ROUTER_SECRET: routerSecret,
+      MIGRATE_ON_START: 'false',
+    };
+    const ports = Object.fromEntries(
+      await Promise.all(['router', ...SUBGRAPH_NAMES].map(async (name) => [name, await freePort()])),
+    ) as Record<SubgraphName | 'router', number>;
+    const subgraphUrls = Object.fromEntries(
+      SUBGRAPH_NAMES.map((name) => [name, graphqlUrl(ports[name])]),
+    ) as Record<SubgraphName, string>;
+    const urlEnv = (urls: Record<string, string>) =>
+      Object.fromEntries(Object.entries(urls).map(([name, url]) => [`${name.toUpperCase()}_URL`, url]));
+    const routerEnv = {
+      ...common,
+      ...busEnv,
+      ...ADMITTING_RATE_LIMITS,
+      SUBSCRIPTION_MAX_CONNECTIONS: '20000',
+    };
+
+    const serve = (name: string, service: string, env: Record<string, string>) => {
+      const started = startService({
+        name,
+        args: ['scripts/serve.ts', service],
+        env,
+        logDir: options.logDir,
+      });
+      cleanups.push(() => started.stop());
+      return started;
+    };
+    const subgraphEnv = (name: SubgraphName): Record<string, string> => ({
+      ...common,
+      PORT: String(ports[name]),
+      DATABASE_URL: databaseUrls[name],
+      ...(name === 'users' ? { JWT_KEYS_FILE: keysFile } : {}),
+      ...(name === 'orders' ? { PRODUCTS_URL: subgraphUrls.products } : {}),
+      ...(name === 'orders' || name === 'inventory' ? busEnv : {}),
+    });
+    const services = Object.fromEntries(
+      SUBGRAPH_NAMES.map((name) => [name, serve(name, name, subgraphEnv(name))]),
+    ) as Record<SubgraphName | 'router', Service>;
+    services.router = serve('router', 'router', {
+      ...routerEnv,
+      PORT: String(ports.router),
+      ...urlEnv(subgraphUrls),
+    });
+
+    // The probe lane: its subgraphs reach Postgres and its router reaches them through counting proxies.
+    const server = new URL(options.serverUrl);
+    const statementCounters = {} as Record<ProbedSubgraph, CountingProxy>;
+    const requestCounters = {} as Record<ProbedSubgraph, CountingProxy>;
+    const probe = {} as Record<ProbedSubgraph | 'router', Service>;
+    for (const name of PROBED_SUBGRAPHS) {
+      const sql = await countingPostgresProxy(server.hostname, Number(server.port || 5432));
+      cleanups.push(() => sql.close());
+      statementCounters[name] = sql;
+      const probeUrl = new URL(databaseUrls[name]);
+      probeUrl.host = sql.url;
+      const port = await freePort();
+      probe[name] = serve(`probe-${name}`, name, {
+        ...subgraphEnv(name),
+        PORT: String(port),
+        DATABASE_URL: probeUrl.toString(),
+        DB_POOL_MAX: '3',
+        ...(name === 'products' ? {} : { EVENT_BUS: 'postgres', EVENT_BUS_DATABASE_URL: NO_BUS }),
+      });
+      const http = await countingHttpProxy(graphqlUrl(port), ['lowStockAlert']);
+      cleanups.push(() => http.close());
+      requestCounters[name] = http;
+    }
+    const probeRouterPort = await freePort();
+    probe.router = serve('probe-router', 'router', {
+      ...routerEnv,
+      PORT: String(probeRouterPort),
+      ...urlEnv({
+        users: subgraphUrls.users,
+        ...Object.fromEntries(PROBED_SUBGRAPHS.map((name) => [name, requestCounters[name].url])),
+      }),
+    });
+
+    const routerUrl = graphqlUrl(ports.router);
+    const probeRouterUrl = graphqlUrl(probeRouterPort);
+    await Promise.all([
+      ...SUBGRAPH_NAMES.map((name) => waitForReady(services[name], subgraphUrls[name], 120_000)),
+      ...PROBED_SUBGRAPHS.map((name) => waitForReady(probe[name], requestCounters[name].url, 120_000)),
+    ]);
+    await Promise.all([
+      waitForReady(services.router, routerUrl, 60_000),
+      waitForReady(probe.router, probeRouterUrl, 60_000),
+    ]);
+    return {
+      routerUrl,
+      probeRouterUrl,
+      subgraphUrls,
+      databaseUrls,
+      routerSecret,
+      busEnv,
+      services,
+      probe,
+      requestCounters,
+      statementCounters,
+      tokenFor: (viewer) =>
+        issueAccessToken(viewer, signingKeys, {
+          issuer: 'pharmacy-users',
+          audience: 'pharmacy-api',
+          ttlSeconds: 3600,
+        }),
+      growCatalogue: (from, to) => loadProducts(databaseUrls.products, from, to),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * `BENCH_QUICK=1 npm run bench` end to end: the whole stack, the gateway benchmark's subgraphs and every
+ * contender run, and every scenario's answers are right. Speed is not asserted (the quick run is too short
+ * and this machine is shared); correctness is, including the properties the bench exists to show: entity
+ * batching (constant subgraph requests and SQL as pages grow) and one alert execution per subscriber group.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import type { BenchReport } from '../scripts/bench/report.ts';
+import { testPostgresServer } from './support/database.ts';
+import { killAllServices, REPO_ROOT, spawnService } from './support/processes.ts';
+
+const QUICK_RUN_MS = 240_000;
+
+/** The committed report, which a run with BENCH_OUTPUT_DIR must leave alone. */
+const committedReport = () => {
+  const path = join(REPO_ROOT, 'BENCHMARKS.md');
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+};
+
+afterAll(killAllServices);
+
+describe('npm run bench (BENCH_QUICK=1)', () => {
+  it(
+    'runs all seven scenarios with right answers, reports them, and leaves no database behind',
+    async () => {
+      const outputDir = await mkdtemp(join(tmpdir(), 'pharmacy-bench-test-'));
+      const committedBefore = committedReport();
+      try {
+        const bench = spawnService('scripts/bench/main.ts', {
+          BENCH_QUICK: '1',
+          BENCH_OUTPUT_DIR: outputDir,
+          BENCH_LOG_LEVEL: 'warn',
+          DATABASE_URL: testPostgresServer(),
+        });
+        const exit = await bench.waitForExit(QUICK_RUN_MS);
+        expect({ exit, stderr: bench.stderr().slice(-3000) }).toMatchObject({ exit: { code: 0 } });
+
+        const report = JSON.parse(readFileSync(join(outputDir, 'bench-results.json'), 'utf8')) as BenchReport;
+        expect(report.quick).toBe(true);
+        expect(report.scenarios.map((scenario) => scenario.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+        const failed = report.scenarios.flatMap((scenario) =>
+          scenario.checks.filter((check) => !check.ok).map((check) => `${scenario.id}: ${check.name}`),
+        );
+        expect(failed).toEqual([]);
+        for (const scenario of report.scenarios) {
+          expect(scenario.checks.length).toBeGreaterThan(0);
+          expect(scenario.measurements.length + scenario.tables.length).toBeGreaterThan(0);
+        }
+        const ratiosOf = (id: number) =>
+          report.scenarios.find((scenario) => scenario.id === id)?.ratios ?? [];
+        expect(ratiosOf(3).map((each) => [each.target, each.pass])).toEqual([
+          ['constant', true],
+          ['constant', true],
+        ]);
+        expect(
+          ratiosOf(5)
+            .filter((each) => each.name.includes('executions per event'))
+            .map((each) => each.value),
+        ).toEqual([4, 4]);
+        // Every target is reported with its number, met or not.
+        expect(ratiosOf(7).length).toBeGreaterThanOrEqual(4);
+        for (const each of report.scenarios.flatMap((scenario) => scenario.ratios)) {
+          expect(each.pass || (each.reason ?? '').length > 0).toBe(true);
+        }
+
+        const markdown = readFileSync(join(outputDir, 'BENCHMARKS.md'), 'utf8');
+        expect(markdown).toContain('## Targets');
+        expect(markdown).toContain('## 7. Federation gateway benchmark');
+        expect(committedReport()).toEqual(committedBefore);
+
+        const client = new pg.Client({ connectionString: testPostgresServer() });
+        await client.connect();
+        const { rows } = await client
+          .query('select datname from pg_database where datname like $1', [`bench\\_${bench.child.pid}\\_%`])
+          .finally(() => client.end());
+        expect(rows).toEqual([]);
+      } finally {
+        await rm(outputDir, { recursive: true, force: true });
+      }
+    },
+    QUICK_RUN_MS + 30_000,
+  );
+});
