@@ -12,13 +12,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../lib/event-bus/event.ts';
-import type { EventBus } from '../lib/event-bus/event-bus.ts';
-import { PostgresEventBus } from '../lib/event-bus/postgres-event-bus.ts';
-import { PubSubEventBus } from '../lib/event-bus/pubsub-event-bus.ts';
 import type { PharmacyClient } from '../sdk/index.ts';
 import { asViewer, clientFor } from './support/client.ts';
-import { createTestDatabase } from './support/database.ts';
-import { pubSubTestsEnabled, startPubSubEmulator } from './support/pubsub-emulator.ts';
 import {
   createStockedProduct,
   placeOrder,
@@ -30,74 +25,14 @@ import {
   type OrderLineInput,
   type StockLevels,
 } from './support/saga.ts';
-import { silentLogger, startTestStack, type TestStack } from './support/services.ts';
+import { reportSkippedPubSub, SAGA_BUSES, type RunningBus } from './support/saga-buses.ts';
+import type { TestStack } from './support/services.ts';
 import { waitFor } from './support/waiting.ts';
 
 /** Generous: other test files share the machine's two cores. */
 const SAGA_TIMEOUT_MS = 30_000;
 
-/** A stack on one bus, and a way to open a test consumer of our own on that same bus. */
-interface RunningBus {
-  stack: TestStack;
-  openBus(): Promise<EventBus>;
-  stop(): Promise<void>;
-}
-
-interface SagaBus {
-  name: string;
-  start(): Promise<RunningBus>;
-}
-
-const postgres: SagaBus = {
-  name: 'postgres',
-  async start() {
-    // Our own bus database (rather than the stack's default) so that the test consumer can join it.
-    const busDatabase = await createTestDatabase('events');
-    const stack = await startTestStack({ busEnv: { EVENT_BUS_DATABASE_URL: busDatabase.url } }).catch(
-      async (error: unknown) => {
-        await busDatabase.drop();
-        throw error;
-      },
-    );
-    return {
-      stack,
-      openBus: () => PostgresEventBus.start({ url: busDatabase.url, logger: silentLogger }),
-      async stop() {
-        await stack.stop();
-        await busDatabase.drop();
-      },
-    };
-  },
-};
-
-const pubsub: SagaBus = {
-  name: 'pubsub',
-  async start() {
-    const emulator = await startPubSubEmulator();
-    const { host, projectId } = emulator;
-    const stack = await startTestStack({
-      busEnv: { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: host, PUBSUB_PROJECT_ID: projectId },
-    }).catch(async (error: unknown) => {
-      await emulator.stop();
-      throw error;
-    });
-    return {
-      stack,
-      openBus: async () => new PubSubEventBus({ projectId, emulatorHost: host, logger: silentLogger }),
-      async stop() {
-        await stack.stop();
-        await emulator.stop();
-      },
-    };
-  },
-};
-
-const BUSES = pubSubTestsEnabled() ? [postgres, pubsub] : [postgres];
-if (!pubSubTestsEnabled()) {
-  describe.skip('order saga on the pubsub bus (gcloud is not on PATH; CI=true would make this a failure)', () => {
-    it('runs the saga scenarios against the Pub/Sub emulator', () => undefined);
-  });
-}
+reportSkippedPubSub('order saga');
 
 /** The inventory events one test consumer received, each once (a redelivery is not a second event). */
 function eventRecorder(): {
@@ -118,7 +53,7 @@ function eventRecorder(): {
   };
 }
 
-describe.each(BUSES)('order saga through the router on the $name bus', (bus) => {
+describe.each(SAGA_BUSES)('order saga through the router on the $name bus', (bus) => {
   let running: RunningBus;
   let stack: TestStack;
   let staff: PharmacyClient;
