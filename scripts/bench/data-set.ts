@@ -26,6 +26,8 @@ export const ALERT_PRODUCT_ID = 1;
 export const ALERT_PRODUCT_STOCK = { quantity: 100, reorderLevel: 50 };
 /** Products from here on are ordered by the saga scenario (plenty of stock, no reorder level). */
 export const FIRST_ORDERABLE_PRODUCT_ID = 11;
+/** Every product whose id is a multiple of this needs a prescription (its orders wait for review). */
+export const PRESCRIPTION_EVERY = 5;
 
 /** Search terms that hit the generated catalogue (substances and manufacturers). */
 export const SEARCH_TERMS = [
@@ -131,7 +133,8 @@ export async function loadProducts(url: string, from: number, to: number): Promi
       `insert into product (id, sku, name, description, price_minor, currency, category, manufacturer,
                             requires_prescription, is_active, created_at, updated_at)
        select i, ${columns.sku}, ${columns.name}, 'Generated for the bench', ${columns.priceMinor}, 'USD',
-              ${pick(CATEGORIES, 'i')}, ${pick(MANUFACTURERS, 'i / 3')}, i % 5 = 0, true, now(), now()
+              ${pick(CATEGORIES, 'i')}, ${pick(MANUFACTURERS, 'i / 3')},
+              i % ${PRESCRIPTION_EVERY} = 0, true, now(), now()
        from generate_series($1::int, $2::int) as i`,
       [from, to],
     );
@@ -140,17 +143,26 @@ export async function loadProducts(url: string, from: number, to: number): Promi
   });
 }
 
-/** Stock for products 1..count: plenty of every one, except the alert product near its reorder level. */
+/**
+ * Stock for products 1..count: plenty of every one, except the alert product near its reorder level. The
+ * item's quantity is the sum of its lots: all of it in the lot UNLOTTED (stock without a lot number). None
+ * is low, so none has had its fall announced (the column's default, true, is for a new, empty item).
+ */
 export async function loadInventory(url: string, count: number): Promise<void> {
   await withDatabase(url, async (client) => {
     await client.query(
-      `insert into inventory_item (product_id, quantity, reserved, reorder_level, updated_at)
+      `insert into inventory_item (product_id, quantity, reserved, reorder_level, low_stock_announced, updated_at)
        select i, case i when $2::int then $3::int else 10000000 end, 0,
-              case i when $2::int then $4::int else 0 end, now()
+              case i when $2::int then $4::int else 0 end, false, now()
        from generate_series(1, $1::int) as i`,
       [count, ALERT_PRODUCT_ID, ALERT_PRODUCT_STOCK.quantity, ALERT_PRODUCT_STOCK.reorderLevel],
     );
+    await client.query(
+      `insert into lot (product_id, lot_number, quantity, reserved)
+       select product_id, 'UNLOTTED', quantity, 0 from inventory_item`,
+    );
     await client.query('analyze inventory_item');
+    await client.query('analyze lot');
   });
 }
 

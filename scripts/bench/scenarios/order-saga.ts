@@ -4,7 +4,7 @@
  * CONFIRMED. Compared with the raw commit rate of the same Postgres for an order and two lines.
  */
 import pg from 'pg';
-import { FIRST_ORDERABLE_PRODUCT_ID, HEAVY_CUSTOMER_ID } from '../data-set.ts';
+import { FIRST_ORDERABLE_PRODUCT_ID, HEAVY_CUSTOMER_ID, PRESCRIPTION_EVERY } from '../data-set.ts';
 import type { CommitResult, HttpRequestSpec } from '../driver.ts';
 import {
   answeredRight,
@@ -85,9 +85,12 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
       }),
     ),
   );
-  const orderable = profile.size.products - FIRST_ORDERABLE_PRODUCT_ID;
+  // Two neighbours that need no prescription (the ids after a multiple of PRESCRIPTION_EVERY), so that every
+  // order is confirmed without a pharmacist's review.
+  const firstGroup = Math.ceil(FIRST_ORDERABLE_PRODUCT_ID / PRESCRIPTION_EVERY);
+  const groups = Math.floor(profile.size.products / PRESCRIPTION_EVERY) - firstGroup;
   const requests: HttpRequestSpec[] = Array.from({ length: DISTINCT_ORDERS }, (_, i) => {
-    const first = FIRST_ORDERABLE_PRODUCT_ID + ((i * 7) % orderable);
+    const first = (firstGroup + ((i * 7) % groups)) * PRESCRIPTION_EVERY + 1;
     return {
       body: graphqlBody(PLACE_ORDER, {
         input: {
