@@ -334,7 +334,8 @@ describe('catalogue through the router', () => {
     const connection = stack.subgraphs.inventory.subgraph.orm.em.getConnection();
     const productId = Number(idOf('AMX-500'));
     await connection.execute(
-      'insert into inventory_item (product_id, quantity, reserved, reorder_level) values (?, ?, ?, ?)',
+      `insert into inventory_item (product_id, quantity, reserved, reorder_level, low_stock_announced)
+       values (?, ?, ?, ?, false)`,
       [productId, 7, 2, 3],
     );
     await connection.execute(
