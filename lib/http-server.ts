@@ -11,7 +11,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from './logger.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -40,6 +40,14 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Operations allowed in one batched HTTP request; 1 (the default) refuses batches. */
   maxBatchSize?: number;
   shutdownTimeoutMs: number;
+  /**
+   * The response to send for a GraphQL request, given the one Apollo produced (or the error it threw):
+   * the router's in-flight deduplication hands one response to identical requests here. As is by default.
+   */
+  finishResponse?: (
+    context: TContext,
+    response: HTTPGraphQLResponse | Error,
+  ) => Promise<HTTPGraphQLResponse | Error>;
   /** GET endpoints beside /graphql, /health and /ready, by path. */
   routes?: Readonly<Record<string, Route>>;
   /**
@@ -126,23 +134,31 @@ export async function listenGraphQL<TContext extends BaseContext>(
           : `a batch of ${body.length} operations is over the limit of ${maxBatchSize}`,
       );
     }
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: {
-        method: req.method ?? 'GET',
-        headers,
-        search: req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '',
-        body,
-      },
-      context: () =>
-        options.context({
-          requestId,
-          logger: logger.child({ requestId }),
+    let context: TContext | undefined;
+    const produced = await apollo
+      .executeHTTPGraphQLRequest({
+        httpGraphQLRequest: {
           method: req.method ?? 'GET',
-          headers: req.headers,
-          rawBody: raw,
-          remoteAddress: req.socket.remoteAddress,
-        }),
-    });
+          headers,
+          search: req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '',
+          body,
+        },
+        context: async () => {
+          context = await options.context({
+            requestId,
+            logger: logger.child({ requestId }),
+            method: req.method ?? 'GET',
+            headers: req.headers,
+            rawBody: raw,
+            remoteAddress: req.socket.remoteAddress,
+          });
+          return context;
+        },
+      })
+      .catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
+    const response =
+      context && options.finishResponse ? await options.finishResponse(context, produced) : produced;
+    if (response instanceof Error) throw response;
     for (const [key, value] of response.headers) res.setHeader(key, value);
     // A response finished while draining closes its connection, so close() need not wait for idle sockets.
     if (draining) res.setHeader('connection', 'close');

@@ -26,8 +26,8 @@ export interface RouterConfig extends ServiceConfig {
   maxBatchSize: number;
   /**
    * In-flight deduplication, never of mutations and never across viewers: `requests`, an identical query
-   * (document, variables, operation name) from the same viewer while one is executing shares its result;
-   * `subgraphFetches`, an identical subgraph fetch in flight shares its answer.
+   * (document, variables, operation name) from the same viewer while one is executing shares its response
+   * (not with batching on); `subgraphFetches`, an identical subgraph fetch in flight shares its answer.
    */
   deduplication: { requests: boolean; subgraphFetches: boolean };
   /** Signs every subgraph request (shared with the subgraphs). */

@@ -20,7 +20,7 @@ import { authPlugin, createTokenVerifier, type VerifiedViewer } from './plugins/
 import { sandboxLandingPagePlugin } from './plugins/landing-page.plugin.ts';
 import { operationLimits } from './plugins/operation-limits.plugin.ts';
 import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
-import { requestDeduplicationPlugin } from './plugins/request-deduplication.plugin.ts';
+import { requestDeduplication } from './plugins/request-deduplication.plugin.ts';
 import { subscriptionsPlugin } from './plugins/subscriptions.plugin.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
 import type { RouterContext } from './router-context.ts';
@@ -67,6 +67,9 @@ export function createRouter(
     : new MemoryRateLimitStore(longestWindowMs);
   const verifyToken = createTokenVerifier(config.tokens);
   const limits = operationLimits(config.operationLimits);
+  // A batch shares one context across its operations, so only single operations are deduplicated.
+  const deduplication =
+    config.deduplication.requests && config.maxBatchSize === 1 ? requestDeduplication() : undefined;
 
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -89,7 +92,7 @@ export function createRouter(
       rateLimitPlugin({ ...config.rateLimits, store: rateLimitStore }),
       subscriptionsPlugin(),
       // Last: a request shares a result only after every check above passed for it.
-      ...(config.deduplication.requests ? [requestDeduplicationPlugin()] : []),
+      ...(deduplication ? [deduplication.plugin] : []),
     ],
   });
 
@@ -150,12 +153,14 @@ export function createRouter(
           maxBatchSize: config.maxBatchSize,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           checkReadiness: checkDependencies,
+          finishResponse: deduplication?.finishResponse,
           context: async ({ requestId, logger: requestLogger, headers, remoteAddress }) => ({
             requestId,
             logger: requestLogger,
             viewer: await verifyToken(headers.authorization),
             clientIp: clientIp(headers, remoteAddress, config.trustedProxyHops),
             purpose: 'request' as const,
+            exchange: {},
           }),
           attach: (httpServer) =>
             attachSubscriptionServer(httpServer, {

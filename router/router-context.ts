@@ -14,4 +14,10 @@ export interface RouterContext {
    * the resolution of an alert for subscribers (already counted when they subscribed).
    */
   purpose: 'request' | 'subscribe' | 'alert';
+  /**
+   * Stands for the HTTP request that a `request` context belongs to. Apollo Server gives plugins a shallow
+   * copy of the context, so this object (not the context) is how the HTTP server and a plugin find the
+   * same request (router/plugins/request-deduplication.plugin.ts).
+   */
+  exchange?: object;
 }

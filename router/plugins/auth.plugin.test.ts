@@ -6,6 +6,7 @@ import type { GraphQLError } from 'graphql';
 import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
 import { rotateSigningKeys, signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
 import { removeKeysFile, temporaryKeysFile, TEST_TOKEN_SETTINGS } from '../../test/support/services.ts';
+import { sleep } from '../../test/support/waiting.ts';
 import { createTokenVerifier } from './auth.plugin.ts';
 
 describe('createTokenVerifier', () => {
@@ -64,5 +65,37 @@ describe('createTokenVerifier', () => {
       (error: GraphQLError) => error,
     );
     expect(down).toMatchObject({ extensions: { code: 'SERVICE_UNAVAILABLE', http: { status: 503 } } });
+  });
+
+  it('remembers a verified token without asking the JWKS again, and only until the token expires', async () => {
+    const shortLived = await issueAccessToken(
+      { userId: 7, role: 'CUSTOMER' },
+      signingKeysFromFile(keysFile),
+      {
+        ...TEST_TOKEN_SETTINGS,
+        ttlSeconds: 2,
+      },
+    );
+    const verify = createTokenVerifier({
+      jwksUrl,
+      ...TEST_TOKEN_SETTINGS,
+      clockToleranceSeconds: 0,
+      jwksCooldownMs: 0,
+    });
+    expect(await verify(`Bearer ${shortLived}`)).toMatchObject({ userId: 7, role: 'CUSTOMER' });
+
+    // The keys cannot be fetched now: a remembered token needs none.
+    jwksStatus = 500;
+    try {
+      expect(await verify(`Bearer ${shortLived}`)).toMatchObject({ userId: 7, role: 'CUSTOMER' });
+    } finally {
+      jwksStatus = 200;
+    }
+
+    await sleep(2_200);
+    await expect(verify(`Bearer ${shortLived}`)).rejects.toMatchObject({
+      message: 'the access token has expired: log in again',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 });

@@ -28,6 +28,14 @@ export interface VerifiedViewer extends Viewer {
   expiresAt: number;
 }
 
+/**
+ * A verified token is remembered this long (and never past its expiry), so a client sending many requests
+ * with one token pays for one signature check, not one per request. A key withdrawn from the JWKS stops
+ * being accepted within this time.
+ */
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+const REMEMBERED_TOKENS = 10_000;
+
 /** The only signature algorithms accepted: asymmetric ones. `none` and HMAC never verify. */
 export const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
 
@@ -51,12 +59,29 @@ export function createTokenVerifier(options: TokenVerification): TokenVerifier {
       }
       throw new KeysUnavailableError(error);
     });
+  /** Tokens verified lately: the viewer, and until when the verification may be reused. */
+  const verified = new Map<string, { viewer: VerifiedViewer; reusableUntil: number }>();
+  const toleranceMs = options.clockToleranceSeconds * 1000;
   return async (authorization) => {
     if (authorization === undefined || authorization.trim() === '') return null;
     const match = /^Bearer ([\w-]+\.[\w-]+\.[\w-]+)$/i.exec(authorization.trim());
-    if (!match?.[1]) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    const token = match?.[1];
+    if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
+    const remembered = verified.get(token);
+    if (remembered && Date.now() < remembered.reusableUntil) return remembered.viewer;
+    verified.delete(token);
+    const viewer = await verifyToken(token);
+    if (verified.size >= REMEMBERED_TOKENS) verified.delete(verified.keys().next().value ?? '');
+    verified.set(token, {
+      viewer,
+      reusableUntil: Math.min(Date.now() + VERIFIED_TOKEN_TTL_MS, viewer.expiresAt + toleranceMs),
+    });
+    return viewer;
+  };
+
+  async function verifyToken(token: string): Promise<VerifiedViewer> {
     try {
-      const { payload } = await jwtVerify(match[1], keyFor, {
+      const { payload } = await jwtVerify(token, keyFor, {
         issuer: options.issuer,
         audience: options.audience,
         algorithms: ACCEPTED_ALGORITHMS,
@@ -76,7 +101,7 @@ export function createTokenVerifier(options: TokenVerification): TokenVerifier {
       if (error instanceof joseErrors.JOSEError) throw unauthenticated('the access token is not valid');
       throw error;
     }
-  };
+  }
 }
 
 class KeysUnavailableError extends Error {

@@ -1,23 +1,50 @@
 /**
  * In-flight deduplication of client queries: a query identical to one executing (same document, operation
- * name and variables) for the same viewer waits for that execution's result instead of planning and
- * fetching it again. Everything before execution still runs for every request, its own authentication,
- * rate limits and operation limits included, so a shared result is never a way around them. Never for
- * mutations (each must run) nor across viewers (what a query returns depends on who asks).
+ * name and variables) for the same viewer waits for that execution's response instead of planning,
+ * fetching and serialising it again. Everything before execution still runs for every request, its own
+ * authentication, rate limits and operation limits included, so a shared response is never a way around
+ * them. Never for mutations (each must run) nor across viewers (what a query returns depends on who asks).
+ *
+ * Two halves: the plugin decides, once a request passed its checks, whether it leads an execution or
+ * follows one; `finishResponse` (called by the HTTP server with the response Apollo produced) hands the
+ * leader's serialised response to its followers, so an 87 KB result is serialised once, not per request.
+ * Batched requests are not deduplicated (the router builds this only when batching is off).
  */
-import { HeaderMap, type ApolloServerPlugin, type GraphQLResponse } from '@apollo/server';
+import { HeaderMap, type ApolloServerPlugin, type HTTPGraphQLResponse } from '@apollo/server';
 import type { RouterContext } from '../router-context.ts';
 
-export function requestDeduplicationPlugin(): ApolloServerPlugin<RouterContext> {
-  /** The result of each executing query by its key; resolves to null if it cannot be shared. */
-  const executing = new Map<string, Promise<GraphQLResponse | null>>();
+/** The part of a leader's HTTP response its followers send as theirs. */
+interface SharedResponse {
+  status: number | undefined;
+  body: string;
+}
 
-  return {
+type Role =
+  | { leads: string; share: (response: SharedResponse | null) => void }
+  | { follows: Promise<SharedResponse | null> };
+
+export interface RequestDeduplication {
+  plugin: ApolloServerPlugin<RouterContext>;
+  /** The response to send for a request: the leader's for a follower, its own otherwise. */
+  finishResponse(
+    context: RouterContext,
+    response: HTTPGraphQLResponse | Error,
+  ): Promise<HTTPGraphQLResponse | Error>;
+}
+
+export function requestDeduplication(): RequestDeduplication {
+  /** The response of each executing query by its key; null when it cannot be shared. */
+  const executing = new Map<string, Promise<SharedResponse | null>>();
+  /** What each HTTP request does, by its exchange (see RouterContext.exchange). */
+  const roles = new WeakMap<object, Role>();
+
+  const plugin: ApolloServerPlugin<RouterContext> = {
     async requestDidStart() {
-      let leading: { key: string; resolve: (response: GraphQLResponse | null) => void } | undefined;
       return {
         async responseForOperation({ operation, contextValue, queryHash, request }) {
-          if (operation?.operation !== 'query' || contextValue.purpose !== 'request') return null;
+          const { exchange } = contextValue;
+          if (operation?.operation !== 'query' || contextValue.purpose !== 'request' || !exchange)
+            return null;
           const viewer = contextValue.viewer;
           const key = [
             viewer ? `${viewer.userId}:${viewer.role}` : `anonymous:${contextValue.clientIp}`,
@@ -26,26 +53,42 @@ export function requestDeduplicationPlugin(): ApolloServerPlugin<RouterContext> 
             JSON.stringify(request.variables ?? {}),
           ].join('\n');
           const shared = executing.get(key);
-          if (shared) return shared;
-          const { promise, resolve } = Promise.withResolvers<GraphQLResponse | null>();
+          if (shared) {
+            roles.set(exchange, { follows: shared });
+            // A stand-in: finishResponse replaces it with the leader's response.
+            return {
+              http: { status: 200, headers: new HeaderMap() },
+              body: { kind: 'single', singleResult: {} },
+            };
+          }
+          const { promise, resolve } = Promise.withResolvers<SharedResponse | null>();
           executing.set(key, promise);
-          leading = { key, resolve };
+          roles.set(exchange, { leads: key, share: resolve });
           return null;
         },
-        async willSendResponse({ response }) {
-          if (!leading) return;
-          executing.delete(leading.key);
-          // Each follower sends its own copy of the top level: plugins may add to it per response.
-          leading.resolve(
-            response.body.kind === 'single'
-              ? {
-                  http: { status: response.http.status, headers: new HeaderMap() },
-                  body: { kind: 'single', singleResult: { ...response.body.singleResult } },
-                }
-              : null,
-          );
-        },
       };
+    },
+  };
+
+  return {
+    plugin,
+    async finishResponse(context, response) {
+      const role = context.exchange && roles.get(context.exchange);
+      if (!role) return response;
+      if ('leads' in role) {
+        executing.delete(role.leads);
+        role.share(
+          response instanceof Error || response.body.kind !== 'complete'
+            ? null
+            : { status: response.status, body: response.body.string },
+        );
+        return response;
+      }
+      const shared = await role.follows;
+      if (response instanceof Error) return response;
+      // The gateway answers every query whole, so a leader's response can always be shared.
+      if (!shared) return new Error('the identical query this request waited for gave no response to share');
+      return { ...response, status: shared.status, body: { kind: 'complete', string: shared.body } };
     },
   };
 }

@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
-import { SubgraphDataSource } from '../../router/subgraph-data-source.ts';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { signRouterRequest } from '../../lib/router-proof.ts';
 
 const { SUPERGRAPH_PATH, PORT = '4000', SUBGRAPH_URLS = '{}', ROUTER_SECRET } = process.env;
 if (!SUPERGRAPH_PATH) throw new Error('SUPERGRAPH_PATH is required');
@@ -21,11 +22,22 @@ const gateway = new ApolloGateway({
   supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
   buildService: ({ name, url }) => {
     const target = urls[name] ?? url;
-    return ROUTER_SECRET
-      ? new SubgraphDataSource(name, target ?? '', 10_000, ROUTER_SECRET)
-      : new RemoteGraphQLDataSource({ url: target });
+    return new RemoteGraphQLDataSource({
+      url: target,
+      ...(ROUTER_SECRET ? { fetcher: signedFetch(ROUTER_SECRET) } : {}),
+    });
   },
 });
+/** The gateway's own fetch, signing each request's body as the router does (anonymously). */
+function signedFetch(secret: string): Fetcher {
+  const send = (input: string, init: RequestInit = {}) => {
+    const body = typeof init.body === 'string' ? init.body : '';
+    const headers = { ...(init.headers as Record<string, string>), ...signRouterRequest(secret, body, null) };
+    return fetch(input, { ...init, headers });
+  };
+  return send as unknown as Fetcher;
+}
+
 const server = new ApolloServer({ gateway });
 const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: Number(PORT) } });
 process.stdout.write(`listening ${url}\n`);

@@ -236,8 +236,6 @@ BUS=pubsub npm run bench           # the saga on the Pub/Sub emulator (needs gcl
 
 Postgres: \`DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/postgres\`; the bench creates and drops its
 own databases there). Other variables: \`BENCH_OUTPUT_DIR\`, \`BENCH_SCENARIOS=1,3,7\`, \`BENCH_LOG_LEVEL\`,
-\`BENCH_PROFILE_BEFORE=<an earlier bench-results.json>\` (its profile shown as "before"),
-\`BENCH_ROUTER_NO_DEDUP_ENV=NAME=value\` (router variables that turn its inbound deduplication off, for the
-"without dedup" contender of scenario 7).
+\`BENCH_PROFILE_BEFORE=<an earlier bench-results.json>\` (its profile shown as "before").
 `;
 }

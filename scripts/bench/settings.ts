@@ -72,28 +72,14 @@ export interface BenchSettings {
   cpuProfile: boolean;
   /** A previous bench-results.json whose profile is shown as "before". */
   profileBefore: string | undefined;
-  /** Extra router environment that turns its inbound deduplication off, when it has such a switch. */
-  routerNoDedupEnv: Record<string, string> | undefined;
   scenarios: ReadonlySet<number>;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** `A=1,B=2` as an environment. */
-function parseEnvList(text: string): Record<string, string> {
-  return Object.fromEntries(
-    text
-      .split(',')
-      .map((pair) => pair.trim())
-      .filter(Boolean)
-      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
-  );
-}
-
 export function readBenchSettings(env: Env): BenchSettings {
   return readConfig(env, (read) => {
     const quick = read.boolean('BENCH_QUICK', false);
-    const noDedup = read.optionalString('BENCH_ROUTER_NO_DEDUP_ENV');
     const scenarios = read.string('BENCH_SCENARIOS', SCENARIO_IDS.join(','));
     const chosen = new Set(scenarios.split(',').map((id) => Number(id.trim())));
     if ([...chosen].some((id) => !SCENARIO_IDS.includes(id as (typeof SCENARIO_IDS)[number]))) {
@@ -112,7 +98,6 @@ export function readBenchSettings(env: Env): BenchSettings {
       logLevel: read.oneOf('BENCH_LOG_LEVEL', LOG_LEVELS, 'info'),
       cpuProfile: read.boolean('BENCH_PROFILE', false),
       profileBefore: read.optionalString('BENCH_PROFILE_BEFORE'),
-      routerNoDedupEnv: noDedup === undefined ? undefined : parseEnvList(noDedup),
       scenarios: chosen,
     };
   });

@@ -34,6 +34,9 @@ import type { BenchContext } from '../settings.ts';
 import { ADMITTING_RATE_LIMITS, NO_BUS } from '../stack.ts';
 
 /** The benchmark's constant load: 50 virtual users. */
+/** The contender whose CPU profile the report shows (BENCH_PROFILE=1). */
+const PROFILED_PROCESS = 'router-no-dedup';
+
 const CONNECTIONS = 50;
 const HIVE_GATEWAY_BIN = 'node_modules/@graphql-hive/gateway/dist/bin.js';
 
@@ -141,27 +144,24 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       {
         name: ROUTER_CONTENDER,
         process: 'router',
+        args: ['scripts/serve.ts', 'router'],
+        env: routerEnv,
+        path: '/graphql',
+        headers: bearer(token),
+      },
+      // Profiled: without inbound deduplication every request is planned, fetched and shaped.
+      {
+        name: ROUTER_NO_DEDUP_CONTENDER,
+        process: PROFILED_PROCESS,
         args: [
           ...(settings.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
           'scripts/serve.ts',
           'router',
         ],
-        env: routerEnv,
+        env: { ...routerEnv, DEDUPLICATE_REQUESTS: 'false' },
         path: '/graphql',
         headers: bearer(token),
       },
-      ...(settings.routerNoDedupEnv
-        ? [
-            {
-              name: ROUTER_NO_DEDUP_CONTENDER,
-              process: 'router-no-dedup',
-              args: ['scripts/serve.ts', 'router'],
-              env: { ...routerEnv, ...settings.routerNoDedupEnv },
-              path: '/graphql',
-              headers: bearer(token),
-            },
-          ]
-        : []),
       ...[
         { name: HIVE_CONTENDER, process: 'hive-gateway', dedup: 'true' },
         { name: HIVE_NO_DEDUP_CONTENDER, process: 'hive-gateway-no-dedup', dedup: 'false' },
@@ -225,7 +225,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
           { ...load, durationS: profile.gatewayS },
           { router: [gateway], subgraphs },
         );
-        if (contender.process === 'router') {
+        if (contender.process === PROFILED_PROCESS) {
           profileWindow = {
             fromMs: windowStart - gateway.startedAt,
             toMs: performance.now() - gateway.startedAt,
@@ -250,7 +250,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       headers: ['contender', 'queries answered', 'subgraph requests', 'per query'],
       rows: fanOut,
     });
-    addRatios(scenario, runs, settings.routerNoDedupEnv !== undefined);
+    addRatios(scenario, runs);
     if (settings.cpuProfile) scenario.data = { profile: await latestProfile(profileDir, profileWindow) };
   } finally {
     await jwks.close();
@@ -282,19 +282,14 @@ async function requestsServed(subgraphs: readonly Service[]): Promise<number> {
   return counts.reduce((sum, each) => sum + each, 0);
 }
 
-function addRatios(
-  scenario: ScenarioResult,
-  runs: Map<string, Measurement>,
-  hasNoDedupRouter: boolean,
-): void {
+function addRatios(scenario: ScenarioResult, runs: Map<string, Measurement>): void {
   const router = runs.get(ROUTER_CONTENDER);
-  // Without a switch for the router's inbound deduplication, the one router run stands for both.
-  const routerNoDedup = runs.get(hasNoDedupRouter ? ROUTER_NO_DEDUP_CONTENDER : ROUTER_CONTENDER);
+  const routerNoDedup = runs.get(ROUTER_NO_DEDUP_CONTENDER);
   const bare = runs.get(BARE_CONTENDER);
   const hive = runs.get(HIVE_CONTENDER);
   const hiveNoDedup = runs.get(HIVE_NO_DEDUP_CONTENDER);
   if (!router || !routerNoDedup || !bare || !hive || !hiveNoDedup) return;
-  const noDedupName = hasNoDedupRouter ? 'router without inbound dedup' : 'router';
+  const noDedupName = 'router without inbound dedup';
   scenario.ratios.push(
     ratio(
       'router ÷ Hive Gateway (as benchmarked) req/s',
