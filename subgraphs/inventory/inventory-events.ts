@@ -28,13 +28,14 @@ export interface StockReserved {
   lines: LineLots[];
 }
 
-export const WITHDRAWN_LOT_STATUSES = ['RECALLED', 'QUARANTINED'] as const;
+/** Why a lot can no longer give units to the orders that hold it. */
+export const WITHDRAWN_LOT_STATUSES = ['RECALLED', 'QUARANTINED', 'EXPIRED'] as const;
 export type WithdrawnLotStatus = (typeof WITHDRAWN_LOT_STATUSES)[number];
 
 /**
- * A lot an open order held was recalled or quarantined. Inventory moved the order's units to other lots
- * where they could cover them (`covered`); otherwise the order still holds the withdrawn lot and must not
- * ship until staff decide. `lines` are all of the order's lots after the change.
+ * A lot an open order held was recalled, quarantined or has expired. Inventory moved the order's units to
+ * other lots where they could cover them (`covered`); otherwise the order still holds the withdrawn lot and
+ * must not ship until staff decide. `lines` are all of the order's lots after the change.
  */
 export interface OrderLotsChanged {
   orderId: number;

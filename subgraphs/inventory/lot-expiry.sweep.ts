@@ -3,9 +3,10 @@
  * each lot with units on the shelf that comes within EXPIRY_WARNING_DAYS of its expiry day
  * (`inventory.lot-expiring`) and each that has expired (`inventory.lot-expired`), once per lot: the lot
  * remembers both. Expired stock leaves `available` at once without it (computed at read and reserve
- * time); the sweep only tells, records the expiry in the ledger, and announces a fall to the reorder level
- * that the expiry caused if no change has yet. Replicas may sweep at the same time: the items' locks and
- * the lots' marks make each announcement happen once.
+ * time); the sweep tells, records the expiry in the ledger, moves what open orders hold of an expired lot
+ * to other lots (as a recall does, announced with `inventory.order-lots-changed`), and announces a fall to
+ * the reorder level that the expiry caused if no change has yet. Replicas may sweep at the same time: the
+ * items' locks and the lots' marks make each announcement happen once.
  */
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -16,6 +17,7 @@ import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LotExpiry } from './inventory-events.ts';
 import { today } from './lot.rules.ts';
+import { ReservationService } from './reservation.service.ts';
 import { announceLowStock, applyLotChange, lockItems, type ChangeCause } from './stock-levels.ts';
 
 export interface LotExpiryConfig {
@@ -49,6 +51,7 @@ export interface SweepResult {
 /** One sweep as of `today`, in one transaction. */
 export async function sweepLotExpiry(
   em: EntityManager,
+  logger: Logger,
   { today, warningDays }: { today: string; warningDays: number },
 ): Promise<SweepResult> {
   const cause: ChangeCause = { actor: null, event: null, correlationId: `lot-expiry-sweep-${randomUUID()}` };
@@ -79,25 +82,23 @@ export async function sweepLotExpiry(
        returning id, product_id, lot_number, expires_on, quantity`,
       [list, today, until],
     );
+    const reservations = new ReservationService(em, cause, logger);
     for (const lot of byLot(expired)) {
+      const ref = {
+        id: lot.id,
+        productId: lot.product_id,
+        lotNumber: lot.lot_number,
+        expiresOn: lot.expires_on,
+      };
+      const reason = `lot ${lot.lot_number} expired after ${lot.expires_on} (expiry sweep)`;
       await applyLotChange(
         em,
-        {
-          kind: 'LOT_EXPIRED',
-          lot: {
-            id: lot.id,
-            productId: lot.product_id,
-            lotNumber: lot.lot_number,
-            expiresOn: lot.expires_on,
-          },
-          delta: 0,
-          reservedDelta: 0,
-          reason: `lot ${lot.lot_number} expired after ${lot.expires_on} (expiry sweep)`,
-          orderId: null,
-        },
+        { kind: 'LOT_EXPIRED', lot: ref, delta: 0, reservedDelta: 0, reason, orderId: null },
         cause,
       );
       await announce(em, 'inventory.lot-expired', lot, cause.correlationId);
+      // Expired units never ship: open orders holding them move to other lots, or are flagged to staff.
+      await reservations.moveOffWithdrawnLot(ref, 'EXPIRED', reason);
     }
     for (const lot of byLot(expiring)) await announce(em, 'inventory.lot-expiring', lot, cause.correlationId);
     await announceLowStock(em, productIds, null, cause.correlationId);
@@ -138,7 +139,10 @@ export function scheduleLotExpirySweep(
   let stopped = false;
   const sweepOnce = async (): Promise<void> => {
     try {
-      const result = await sweepLotExpiry(orm.em.fork(), { today: today(), warningDays: config.warningDays });
+      const result = await sweepLotExpiry(orm.em.fork(), logger, {
+        today: today(),
+        warningDays: config.warningDays,
+      });
       logger.info(result, 'lot expiry sweep done');
     } catch (error) {
       logger.error({ err: error }, 'lot expiry sweep failed; it runs again at the next interval');

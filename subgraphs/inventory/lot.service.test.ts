@@ -779,10 +779,18 @@ describe('expiry', () => {
     // Expired stock leaves available at once, before any sweep.
     expect(await stockOf(14)).toMatchObject({ quantity: 4, available: 0 });
 
-    const first = await sweepLotExpiry(service.subgraph.orm.em.fork(), { today: today(), warningDays: 30 });
+    const first = await sweepLotExpiry(service.subgraph.orm.em.fork(), service.subgraph.logger, {
+      today: today(),
+      warningDays: 30,
+    });
     expect(first).toEqual({ expiring: 1, expired: 1 });
     const sweeps = await Promise.all(
-      [1, 2].map(() => sweepLotExpiry(service.subgraph.orm.em.fork(), { today: today(), warningDays: 30 })),
+      [1, 2].map(() =>
+        sweepLotExpiry(service.subgraph.orm.em.fork(), service.subgraph.logger, {
+          today: today(),
+          warningDays: 30,
+        }),
+      ),
     );
     expect(sweeps).toEqual([
       { expiring: 0, expired: 0 },
@@ -824,6 +832,55 @@ describe('expiry', () => {
       eventType: null,
       eventId: null,
     });
+  });
+
+  it('the sweep moves what open orders hold of an expired lot to the next lot, and flags an order nothing can cover', async () => {
+    await receive(16, 'EXP-A', inDays(9), 2);
+    await receive(16, 'EXP-B', inDays(60), 5);
+    await receive(17, 'EXP-C', inDays(9), 3);
+    await deliver(placed(2010, [{ productId: 16, quantity: 2 }]));
+    await deliver(placed(2011, [{ productId: 17, quantity: 3 }]));
+    expect(await heldLots(2010)).toEqual([{ product_id: 16, lot_number: 'EXP-A', quantity: 2 }]);
+    await expire(16, 'EXP-A');
+    await expire(17, 'EXP-C');
+
+    await sweepLotExpiry(service.subgraph.orm.em.fork(), service.subgraph.logger, {
+      today: today(),
+      warningDays: 30,
+    });
+
+    expect(await heldLots(2010)).toEqual([{ product_id: 16, lot_number: 'EXP-B', quantity: 2 }]);
+    expect(await heldLots(2011)).toEqual([{ product_id: 17, lot_number: 'EXP-C', quantity: 3 }]);
+    const reason = (lot: string) => `lot ${lot} expired after ${inDays(-1)} (expiry sweep)`;
+    expect((await announced('inventory.order-lots-changed')).map((event) => event.payload)).toEqual([
+      {
+        orderId: 2010,
+        productId: 16,
+        lotNumber: 'EXP-A',
+        lotStatus: 'EXPIRED',
+        reason: reason('EXP-A'),
+        covered: true,
+        lines: [{ productId: 16, lots: [{ lotNumber: 'EXP-B', expiresOn: inDays(60), quantity: 2 }] }],
+      },
+      {
+        orderId: 2011,
+        productId: 17,
+        lotNumber: 'EXP-C',
+        lotStatus: 'EXPIRED',
+        reason: reason('EXP-C'),
+        covered: false,
+        lines: [{ productId: 17, lots: [{ lotNumber: 'EXP-C', expiresOn: inDays(-1), quantity: 3 }] }],
+      },
+    ]);
+    expect(await stockOf(16)).toMatchObject({ quantity: 7, reserved: 2, available: 3 });
+    expect(
+      (await movementsOf(16))
+        .filter((m) => m.kind === 'REALLOCATION')
+        .map((m) => [m.lotNumber, m.reservedDelta]),
+    ).toEqual([
+      ['EXP-A', -2],
+      ['EXP-B', 2],
+    ]);
   });
 
   it('runs a sweep at start and stops with the subgraph: stop waits for it and no sweep follows', async () => {

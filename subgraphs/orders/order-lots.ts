@@ -52,7 +52,7 @@ function createLots(
 }
 
 /**
- * Refuses to ship an order that still holds a lot recalled or quarantined without cover: a notice with
+ * Refuses to ship an order that still holds a lot recalled, quarantined or expired without cover: a notice with
  * `covered` false, not resolved by the lot's release, whose lot is still among the order's lots (a later
  * change may have moved it away).
  */

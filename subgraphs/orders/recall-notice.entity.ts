@@ -2,7 +2,7 @@ import { defineEntity, p } from '@mikro-orm/postgresql';
 import { WITHDRAWN_LOT_STATUSES } from '../inventory/inventory-events.ts';
 
 /**
- * Inventory's word that a lot an order held was recalled or quarantined (`inventory.order-lots-changed`).
+ * Inventory's word that a lot an order held was recalled, quarantined or expired (`inventory.order-lots-changed`).
  * `covered`: inventory moved the order's units to other lots; otherwise the order must not ship while it
  * still holds the lot, until the lot is released from quarantine (`resolvedAt`).
  */

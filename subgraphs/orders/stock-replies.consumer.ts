@@ -15,7 +15,7 @@ import { RecallNotice } from './recall-notice.entity.ts';
  *   AWAITING_REVIEW when it needs a prescription; `inventory.rejected`: it becomes REJECTED with a reason
  *   naming the short products. An order that moved on meanwhile (the customer cancelled it) stays as it
  *   is: inventory releases the stock on the cancellation.
- * - `inventory.order-lots-changed`: a lot the order held was recalled or quarantined; the order's lots
+ * - `inventory.order-lots-changed`: a lot the order held was recalled, quarantined or expired; the order's lots
  *   become the ones inventory lists, and a recall notice is kept on the order for staff.
  * - `inventory.lot-released`: the quarantine is over; notices of that lot no longer hold orders back.
  * Other types (low stock, lot expiry) are not the orders' business and are acknowledged as they come.

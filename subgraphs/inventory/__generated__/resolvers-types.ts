@@ -317,7 +317,10 @@ export type StockMovement = {
 export type StockMovementKind =
   /** Units added or removed by staff (adjustInventory). */
   | 'ADJUSTMENT'
-  /** The lot passed its expiry day with units on the shelf (recorded by the expiry sweep). */
+  /**
+   * The lot passed its expiry day with units on the shelf (recorded by the expiry sweep, which also moves open
+   * orders' units off it to unexpired lots, as for a recall).
+   */
   | 'LOT_EXPIRED'
   /** The lot was quarantined (quarantineLot). */
   | 'LOT_QUARANTINED'
@@ -325,7 +328,10 @@ export type StockMovementKind =
   | 'LOT_RECALLED'
   /** The lot was released from quarantine (releaseLot). */
   | 'LOT_RELEASED'
-  /** Units an open order held moved off a withdrawn lot (reservedDelta < 0) to another lot (reservedDelta > 0). */
+  /**
+   * Units an open order held moved off a withdrawn or expired lot (reservedDelta < 0) to another lot
+   * (reservedDelta > 0).
+   */
   | 'REALLOCATION'
   /** Units of a lot received by staff (receiveStock). */
   | 'RECEIPT'

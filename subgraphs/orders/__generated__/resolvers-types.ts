@@ -64,7 +64,7 @@ export type Mutation = {
   /**
    * Moves an order along the state machine: CONFIRMED → SHIPPED → DELIVERED, or PENDING/AWAITING_REVIEW/
    * CONFIRMED → CANCELLED. Any other move is refused with CONFLICT, as is shipping an order that still holds
-   * a recalled or quarantined lot inventory could not replace. PHARMACIST or ADMIN.
+   * a recalled, quarantined or expired lot inventory could not replace. PHARMACIST or ADMIN.
    */
   updateOrderStatus: Order;
 };
@@ -299,7 +299,7 @@ export type QueryOrdersAwaitingReviewArgs = {
 };
 
 /**
- * A lot an order held was recalled or quarantined. When inventory could move the order's units to other lots
+ * A lot an order held was recalled, quarantined or expired. When inventory could move the order's units to other lots
  * (covered), the order carries on; otherwise it cannot ship while it still holds the lot, until the lot is
  * released from quarantine (resolvedAt).
  */
@@ -308,7 +308,7 @@ export type RecallNotice = {
   /** Inventory moved the order's units of the lot to other lots. */
   covered: Scalars['Boolean']['output'];
   lotNumber: Scalars['String']['output'];
-  /** RECALLED or QUARANTINED. */
+  /** RECALLED, QUARANTINED or EXPIRED. */
   lotStatus: LotStatus;
   noticedAt: Scalars['DateTime']['output'];
   product: Product;

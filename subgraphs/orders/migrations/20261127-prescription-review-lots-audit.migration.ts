@@ -83,7 +83,7 @@ export class PrescriptionReviewLotsAudit extends Migration {
         order_id integer not null references customer_order (id),
         product_id integer not null,
         lot_number text not null,
-        lot_status text not null check (lot_status in ('RECALLED', 'QUARANTINED')),
+        lot_status text not null check (lot_status in ('RECALLED', 'QUARANTINED', 'EXPIRED')),
         reason text not null,
         covered boolean not null,
         event_id uuid not null,
