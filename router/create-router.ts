@@ -19,7 +19,7 @@ import type { RouterConfig } from './config.ts';
 import { authPlugin, createTokenVerifier, type VerifiedViewer } from './plugins/auth.plugin.ts';
 import { sandboxLandingPagePlugin } from './plugins/landing-page.plugin.ts';
 import { operationLimits } from './plugins/operation-limits.plugin.ts';
-import { rateLimitPlugin } from './plugins/rate-limit.plugin.ts';
+import { rateLimitPlugin, type RateLimitRule } from './plugins/rate-limit.plugin.ts';
 import { requestDeduplication } from './plugins/request-deduplication.plugin.ts';
 import { subscriptionsPlugin } from './plugins/subscriptions.plugin.ts';
 import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
@@ -61,10 +61,16 @@ export function createRouter(
     },
   });
 
-  const longestWindowMs = Math.max(...Object.values(config.rateLimits).map((rule) => rule.windowMs));
-  const rateLimitStore: RateLimitStore = config.redisUrl
-    ? new RedisRateLimitStore(config.redisUrl, config.redisKeyPrefix, longestWindowMs)
-    : new MemoryRateLimitStore(longestWindowMs);
+  const storeFor = ({ windowMs, max }: RateLimitRule): RateLimitStore =>
+    config.redisUrl
+      ? new RedisRateLimitStore(config.redisUrl, config.redisKeyPrefix, windowMs, max)
+      : new MemoryRateLimitStore(windowMs, max);
+  const rateLimitStores = {
+    login: storeFor(config.rateLimits.login),
+    mutation: storeFor(config.rateLimits.mutation),
+    query: storeFor(config.rateLimits.query),
+  };
+  const everyRateLimitStore = Object.values(rateLimitStores);
   const verifyToken = createTokenVerifier(config.tokens);
   const limits = operationLimits(config.operationLimits);
   // A batch shares one context across its operations, so only single operations are deduplicated.
@@ -89,7 +95,7 @@ export function createRouter(
       // graphql-armor's plugins read no context.
       ...(limits.plugins as ApolloServerPlugin<RouterContext>[]),
       authPlugin({ allowIntrospection: !config.production }),
-      rateLimitPlugin({ ...config.rateLimits, store: rateLimitStore }),
+      rateLimitPlugin({ rules: config.rateLimits, stores: rateLimitStores }),
       subscriptionsPlugin(),
       // Last: a request shares a result only after every check above passed for it.
       ...(deduplication ? [deduplication.plugin] : []),
@@ -123,7 +129,7 @@ export function createRouter(
   /** Ready when every subgraph answers its liveness probe and the rate-limit store answers. */
   async function checkDependencies(): Promise<void> {
     await Promise.all([
-      rateLimitStore.ping().catch(() => {
+      Promise.all(everyRateLimitStore.map((store) => store.ping())).catch(() => {
         throw new Error('the rate-limit store is not answering');
       }),
       ...[...subgraphUrls].map(async ([name, url]) => {
@@ -190,7 +196,7 @@ export function createRouter(
     async close() {
       await server?.close();
       await bus?.close();
-      await rateLimitStore.close();
+      await Promise.all(everyRateLimitStore.map((store) => store.close()));
     },
   };
 }

@@ -11,6 +11,8 @@ import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from '
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RETENTION_MS = 60_000;
+/** A budget above anything these tests send, where the cap is not what they test. */
+const MAX_CALLS = 1_000;
 
 const identity = (contextIdentity: string, fieldIdentity = 'categories') => ({
   contextIdentity,
@@ -70,7 +72,7 @@ afterEach(() => {
 
 describe('MemoryRateLimitStore', () => {
   it('records each call while returning the earlier ones: N concurrent calls see 0..N-1 earlier calls', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS);
+    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS);
     expect(await concurrentPreviousCounts([store], 'user:1', 25)).toEqual(range(25));
     // Another identity, or another field of the same identity, has its own record.
     expect(await concurrentPreviousCounts([store], 'user:2', 3)).toEqual(range(3));
@@ -78,13 +80,13 @@ describe('MemoryRateLimitStore', () => {
   });
 
   it('lets the limiter admit exactly the budget of a concurrent burst', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS);
+    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS);
     expect(await admittedByLimiter([store], 'user:1', 20, 5)).toBe(5);
     expect(await admittedByLimiter([store], 'user:2', 3, 5)).toBe(3);
   });
 
   it('returns earlier calls oldest first and forgets calls older than the retention', () => {
-    const store = new MemoryRateLimitStore(10_000);
+    const store = new MemoryRateLimitStore(10_000, MAX_CALLS);
     let now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     store.getForIdentity(identity('ip:1'));
@@ -96,8 +98,19 @@ describe('MemoryRateLimitStore', () => {
     expect(store.getForIdentity(identity('ip:1'))).toEqual([1_004_000, 1_008_000]);
   });
 
+  it('keeps at most its budget of calls per identity, which is all the limiter needs to refuse', async () => {
+    const store = new MemoryRateLimitStore(RETENTION_MS, 3);
+    let now = 3_000_000;
+    jest.spyOn(Date, 'now').mockImplementation(() => (now += 1_000));
+    const seen = range(6).map(() => store.getForIdentity(identity('user:9')));
+    expect(seen.map((previous) => previous.length)).toEqual([0, 1, 2, 3, 3, 3]);
+    expect(seen[5]).toEqual([3_003_000, 3_004_000, 3_005_000]);
+    jest.restoreAllMocks();
+    expect(await admittedByLimiter([new MemoryRateLimitStore(RETENTION_MS, 3)], 'user:10', 10, 3)).toBe(3);
+  });
+
   it('recentCalls lists the calls within a window without recording one; setForIdentity changes nothing', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS);
+    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS);
     let now = 2_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     for (const step of [0, 10_000, 10_000]) {
@@ -121,8 +134,12 @@ describe('RedisRateLimitStore', () => {
    * A store as one router replica opens it, once connected: the store does not queue commands while it
    * connects (it refuses them, so the router refuses rather than waits), so a store used at once fails.
    */
-  async function replica(retentionMs = RETENTION_MS, storePrefix = prefix): Promise<RedisRateLimitStore> {
-    const store = new RedisRateLimitStore(REDIS_URL, storePrefix, retentionMs);
+  async function replica(
+    retentionMs = RETENTION_MS,
+    storePrefix = prefix,
+    maxCalls = MAX_CALLS,
+  ): Promise<RedisRateLimitStore> {
+    const store = new RedisRateLimitStore(REDIS_URL, storePrefix, retentionMs, maxCalls);
     stores.push(store);
     await connected(store);
     return store;
@@ -179,6 +196,13 @@ describe('RedisRateLimitStore', () => {
     expect(ttl).toBeLessThanOrEqual(10_000);
   });
 
+  it('keeps at most its budget of calls per identity, which is all the limiters need to refuse', async () => {
+    const replicas = await Promise.all([replica(RETENTION_MS, prefix, 3), replica(RETENTION_MS, prefix, 3)]);
+    expect(await admittedByLimiter(replicas, 'user:11', 10, 3)).toBe(3);
+    expect(await admin.zcard(`${prefix}user:11|categories`)).toBe(3);
+    expect(await replicas[0]?.getForIdentity(identity('user:11'))).toHaveLength(3);
+  });
+
   it('recentCalls lists the calls within a window without recording one', async () => {
     const store = await replica();
     const start = Date.now();
@@ -208,7 +232,7 @@ describe('RedisRateLimitStore', () => {
   });
 
   it('stops answering once closed', async () => {
-    const store = new RedisRateLimitStore(REDIS_URL, prefix, RETENTION_MS);
+    const store = new RedisRateLimitStore(REDIS_URL, prefix, RETENTION_MS, MAX_CALLS);
     await connected(store);
     await store.close();
     await expect(store.ping()).rejects.toThrow();

@@ -5,6 +5,10 @@
  * stores do the read and the write as two steps, so concurrent calls (across router replicas, or even
  * awaiting in one process) all read the same count and overspend the budget. These stores record the call
  * in the same atomic step that returns the earlier timestamps; the library's later write is a no-op.
+ *
+ * The library's work per call grows with the timestamps a store returns, so each store serves one rule
+ * and keeps, per identity, only that rule's window and at most its budget of calls: enough to tell the
+ * budget is spent (and when the oldest of them leaves the window), and no more.
  */
 import { Redis } from 'ioredis';
 import type { Identity, Store } from 'graphql-rate-limit';
@@ -25,17 +29,23 @@ function keyOf(identity: Identity): string {
 export class MemoryRateLimitStore implements RateLimitStore {
   readonly #calls = new Map<string, number[]>();
   readonly #retentionMs: number;
+  readonly #maxCalls: number;
 
-  /** `retentionMs`: the longest window of any rule; older calls are forgotten. */
-  constructor(retentionMs: number) {
+  /** `retentionMs`: the rule's window, older calls are forgotten; `maxCalls`: its budget, the most kept. */
+  constructor(retentionMs: number, maxCalls: number) {
     this.#retentionMs = retentionMs;
+    this.#maxCalls = maxCalls;
   }
 
   getForIdentity(identity: Identity): readonly number[] {
     const now = Date.now();
     const key = keyOf(identity);
-    const previous = (this.#calls.get(key) ?? []).filter((t) => t > now - this.#retentionMs);
-    this.#calls.set(key, [...previous, now]);
+    const calls = this.#calls.get(key) ?? [];
+    let first = Math.max(0, calls.length - this.#maxCalls);
+    while (first < calls.length && (calls[first] ?? 0) <= now - this.#retentionMs) first += 1;
+    const previous = calls.slice(first);
+    const kept = [...previous, now];
+    this.#calls.set(key, kept.length > this.#maxCalls ? kept.slice(-this.#maxCalls) : kept);
     return previous;
   }
 
@@ -51,11 +61,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
   async close(): Promise<void> {}
 }
 
-/** Trims calls older than the retention, returns the remaining ones, records this call: one Redis step. */
+/**
+ * Trims calls older than the retention, returns the remaining ones, records this call and keeps the newest
+ * `maxCalls` (ARGV[4]): one Redis step.
+ */
 const RECORD_CALL = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
 local previous = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return previous`;
 
@@ -69,13 +83,16 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #retentionMs: number;
+  readonly #maxCalls: number;
   #sequence = 0;
 
-  constructor(url: string, prefix: string, retentionMs: number) {
+  /** As MemoryRateLimitStore, with keys under `prefix` in the Redis at `url`. */
+  constructor(url: string, prefix: string, retentionMs: number, maxCalls: number) {
     this.#redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
     this.#redis.defineCommand('recordCall', { numberOfKeys: 1, lua: RECORD_CALL });
     this.#prefix = prefix;
     this.#retentionMs = retentionMs;
+    this.#maxCalls = maxCalls;
   }
 
   async getForIdentity(identity: Identity): Promise<readonly number[]> {
@@ -83,9 +100,10 @@ export class RedisRateLimitStore implements RateLimitStore {
     // A unique member per call, so calls in the same millisecond all count.
     const member = `${now}:${process.pid}:${(this.#sequence += 1)}:${Math.random()}`;
     const run = this.#redis as unknown as {
-      recordCall(key: string, now: number, retention: number, member: string): Promise<string[]>;
+      recordCall(key: string, now: number, retention: number, member: string, max: number): Promise<string[]>;
     };
-    const previous = await run.recordCall(this.#prefix + keyOf(identity), now, this.#retentionMs, member);
+    const key = this.#prefix + keyOf(identity);
+    const previous = await run.recordCall(key, now, this.#retentionMs, member, this.#maxCalls);
     return scoresOf(previous);
   }
 

@@ -169,7 +169,9 @@ export class PostgresEventBus implements EventBus {
     assertBusName('topic', topic);
     const name = temporarySubscriptionName(prefix);
     await this.#deleteExpiredTemporarySubscriptions();
-    const queueOptions: QueueOptions = {
+    // notify: a new event wakes the worker at once instead of at its next poll.
+    const queueOptions: QueueOptions & { notify: boolean } = {
+      notify: true,
       retentionSeconds: TEMPORARY_SUBSCRIPTION.retentionSeconds,
       deleteAfterSeconds: 60,
       retryLimit: 2,

@@ -16,21 +16,27 @@ export interface RateLimitRule {
   windowMs: number;
 }
 
-export interface RateLimitOptions {
+export interface RateLimitRules {
   /** `login`, per client IP and username. */
   login: RateLimitRule;
   /** Every other mutation field, per identity. */
   mutation: RateLimitRule;
   /** Every query (and subscription) field, per identity. */
   query: RateLimitRule;
-  store: RateLimitStore;
 }
 
-export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<RouterContext> {
-  const limiter = getGraphQLRateLimiter({
-    store: options.store,
-    identifyContext: (identity: string) => identity,
-  });
+export type RateLimitRuleName = keyof RateLimitRules;
+
+export interface RateLimitOptions {
+  rules: RateLimitRules;
+  /** The counters of each rule (rate-limit-store.ts: a store keeps one rule's window and budget). */
+  stores: Record<RateLimitRuleName, RateLimitStore>;
+}
+
+export function rateLimitPlugin({ rules, stores }: RateLimitOptions): ApolloServerPlugin<RouterContext> {
+  const limiterOf = (name: RateLimitRuleName) =>
+    getGraphQLRateLimiter({ store: stores[name], identifyContext: (identity: string) => identity });
+  const limiters = { login: limiterOf('login'), mutation: limiterOf('mutation'), query: limiterOf('query') };
 
   return {
     async requestDidStart() {
@@ -48,17 +54,18 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
             const definition = (rootType as GraphQLObjectType).getFields()[name];
             if (!definition) continue; // __typename, introspection
             const isLogin = operation.operation === 'mutation' && name === 'login';
-            const rule = isLogin
-              ? options.login
+            const ruleName: RateLimitRuleName = isLogin
+              ? 'login'
               : operation.operation === 'mutation'
-                ? options.mutation
-                : options.query;
+                ? 'mutation'
+                : 'query';
+            const rule = rules[ruleName];
             const identityArgs = isLogin ? ['username'] : [];
             const args = getArgumentValues(definition, field, request.variables ?? {});
             // login matches usernames regardless of case and spaces, so its budget must too.
             if (isLogin && typeof args.username === 'string')
               args.username = args.username.trim().toLowerCase();
-            const overLimit = await limiter(
+            const overLimit = await limiters[ruleName](
               // The limiter reads only the field name from `info`.
               { parent: undefined, args, context: identity, info: { fieldName: name } as GraphQLResolveInfo },
               { max: rule.max, window: `${rule.windowMs}ms`, identityArgs },
@@ -69,7 +76,7 @@ export function rateLimitPlugin(options: RateLimitOptions): ApolloServerPlugin<R
             });
             if (overLimit !== undefined) {
               const fieldIdentity = getFieldIdentity(name, identityArgs, args);
-              const calls = await options.store.recentCalls(
+              const calls = await stores[ruleName].recentCalls(
                 { contextIdentity: identity, fieldIdentity },
                 rule.windowMs,
               );
