@@ -3,11 +3,12 @@
  * request's EntityManager and its DataLoader).
  */
 import { raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import { createRowLoader, loadReference } from '../../lib/row-loader.ts';
-import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
+import { pageRequest, toPage, type Page, type PageRequest } from '../../lib/paging.ts';
 import { Product } from './product.entity.ts';
 import {
   containsPattern,
@@ -45,6 +46,33 @@ export function productListingQuery(filter: ProductFilter = {}): FilterQuery<Pro
   return { $and: conditions };
 }
 
+/**
+ * The statement of a search page, as ProductService.list runs it: the matches are found through the
+ * trigram indexes first (a materialised CTE), then sorted and counted in the same pass (the count as a
+ * window over all matches). Asked for a page in name order directly, Postgres walks the name index and
+ * filters it, expecting matches all along the alphabet, while the matches of a substance name sit together:
+ * it read 40,000 rows to find 20 on 100,000 products. `count` is for a page past the last match.
+ */
+export function productSearchQueries(em: EntityManager, listing: FilterQuery<Product>, request: PageRequest) {
+  // The listing's condition is always an object (`{ $and: [...] }`), never a bare primary key.
+  const where = listing as QBFilterQuery<Product>;
+  const matches = () =>
+    em
+      .createQueryBuilder(Product, 'm')
+      .with('matches', em.createQueryBuilder(Product, 'p').select('*').where(where), { materialized: true })
+      .from('matches', 'm');
+  return {
+    page: matches()
+      .select(['*', raw(`count(*) over () as ${TOTAL_COUNT}`)])
+      .orderBy({ name: 'asc', id: 'asc' })
+      .limit(request.pageSize)
+      .offset(request.offset),
+    count: matches().count(),
+  };
+}
+
+const TOTAL_COUNT = 'total_count';
+
 export class ProductService {
   readonly #em: EntityManager;
 
@@ -61,11 +89,22 @@ export class ProductService {
     pageSize?: number | null,
   ): Promise<Page<Product>> {
     const request = pageRequest(page, pageSize);
-    const [items, totalCount] = await this.#em.findAndCount(Product, productListingQuery(filter ?? {}), {
-      orderBy: { name: 'asc', id: 'asc' },
-      limit: request.pageSize,
-      offset: request.offset,
-    });
+    const listing = productListingQuery(filter ?? {});
+    if (!filter?.search?.trim()) {
+      const [items, totalCount] = await this.#em.findAndCount(Product, listing, {
+        orderBy: { name: 'asc', id: 'asc' },
+        limit: request.pageSize,
+        offset: request.offset,
+      });
+      return toPage(items, totalCount, request);
+    }
+    const search = productSearchQueries(this.#em, listing, request);
+    const rows = await search.page.execute<Record<string, unknown>[]>('all', false);
+    const items = rows.map(({ [TOTAL_COUNT]: _, ...row }) => this.#em.map(Product, row));
+    const totalCount =
+      rows.length > 0
+        ? Number(rows[0]?.[TOTAL_COUNT])
+        : Number((await search.count.execute<{ count: number | string }>('get')).count);
     return toPage(items, totalCount, request);
   }
 
