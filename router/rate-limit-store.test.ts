@@ -14,10 +14,19 @@ const RETENTION_MS = 60_000;
 /** A budget above anything these tests send, where the cap is not what they test. */
 const MAX_CALLS = 1_000;
 
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
 const identity = (contextIdentity: string, fieldIdentity = 'categories') => ({
   contextIdentity,
   fieldIdentity,
 });
+
+/**
+ * What `count` calls in a row see with a budget of `budget`: no earlier calls while the budget is not
+ * spent, then the `budget` most recent ones.
+ */
+const seenWithBudget = (count: number, budget: number) =>
+  range(count).map((call) => (call < budget ? 0 : budget));
 
 /** The lengths of what `count` concurrent calls saw, sorted. */
 async function concurrentPreviousCounts(stores: RateLimitStore[], key: string, count: number) {
@@ -50,8 +59,6 @@ async function admittedByLimiter(stores: RateLimitStore[], user: string, count: 
   return refusals.filter((refusal) => refusal === undefined).length;
 }
 
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
 /** Waits until the store answers ping (at most 5 s). */
 async function connected(store: RateLimitStore): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -71,22 +78,22 @@ afterEach(() => {
 });
 
 describe('MemoryRateLimitStore', () => {
-  it('records each call while returning the earlier ones: N concurrent calls see 0..N-1 earlier calls', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS);
-    expect(await concurrentPreviousCounts([store], 'user:1', 25)).toEqual(range(25));
+  it('records each call while returning the earlier ones once they spend the budget, atomically', async () => {
+    const store = new MemoryRateLimitStore(RETENTION_MS, 10);
+    expect(await concurrentPreviousCounts([store], 'user:1', 25)).toEqual(seenWithBudget(25, 10));
     // Another identity, or another field of the same identity, has its own record.
-    expect(await concurrentPreviousCounts([store], 'user:2', 3)).toEqual(range(3));
+    expect(await concurrentPreviousCounts([store], 'user:2', 3)).toEqual(seenWithBudget(3, 10));
     expect(store.getForIdentity(identity('user:1', 'products'))).toEqual([]);
   });
 
   it('lets the limiter admit exactly the budget of a concurrent burst', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS);
+    const store = new MemoryRateLimitStore(RETENTION_MS, 5);
     expect(await admittedByLimiter([store], 'user:1', 20, 5)).toBe(5);
     expect(await admittedByLimiter([store], 'user:2', 3, 5)).toBe(3);
   });
 
   it('returns earlier calls oldest first and forgets calls older than the retention', () => {
-    const store = new MemoryRateLimitStore(10_000, MAX_CALLS);
+    const store = new MemoryRateLimitStore(10_000, 2);
     let now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     store.getForIdentity(identity('ip:1'));
@@ -103,7 +110,7 @@ describe('MemoryRateLimitStore', () => {
     let now = 3_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => (now += 1_000));
     const seen = range(6).map(() => store.getForIdentity(identity('user:9')));
-    expect(seen.map((previous) => previous.length)).toEqual([0, 1, 2, 3, 3, 3]);
+    expect(seen.map((previous) => previous.length)).toEqual(seenWithBudget(6, 3));
     expect(seen[5]).toEqual([3_003_000, 3_004_000, 3_005_000]);
     jest.restoreAllMocks();
     expect(await admittedByLimiter([new MemoryRateLimitStore(RETENTION_MS, 3)], 'user:10', 10, 3)).toBe(3);
@@ -160,26 +167,26 @@ describe('RedisRateLimitStore', () => {
     await expect((await replica()).ping()).resolves.toBeUndefined();
   });
 
-  it('records each call atomically across replicas: N concurrent calls see 0..N-1 earlier calls', async () => {
-    const replicas = await Promise.all([replica(), replica(), replica()]);
-    expect(await concurrentPreviousCounts(replicas, 'user:1', 30)).toEqual(range(30));
-    expect(await admin.zcard(`${prefix}user:1|categories`)).toBe(30);
+  it('records each call atomically across replicas, returning the earlier ones once they spend the budget', async () => {
+    const replicas = await Promise.all([0, 1, 2].map(() => replica(RETENTION_MS, prefix, 10)));
+    expect(await concurrentPreviousCounts(replicas, 'user:1', 30)).toEqual(seenWithBudget(30, 10));
+    expect(await admin.zcard(`${prefix}user:1|categories`)).toBe(10);
   });
 
   it('lets limiters on two replicas admit exactly the budget of a concurrent burst', async () => {
-    const replicas = await Promise.all([replica(), replica()]);
+    const replicas = await Promise.all([replica(RETENTION_MS, prefix, 5), replica(RETENTION_MS, prefix, 5)]);
     expect(await admittedByLimiter(replicas, 'user:2', 20, 5)).toBe(5);
     expect(await admittedByLimiter(replicas, 'user:3', 4, 5)).toBe(4);
   });
 
   it('counts calls made in the same millisecond separately', async () => {
-    const store = await replica();
+    const store = await replica(RETENTION_MS, prefix, 3);
     jest.spyOn(Date, 'now').mockReturnValue(Date.now());
-    expect(await concurrentPreviousCounts([store], 'user:4', 5)).toEqual(range(5));
+    expect(await concurrentPreviousCounts([store], 'user:4', 5)).toEqual(seenWithBudget(5, 3));
   });
 
   it('returns earlier calls oldest first, forgets calls older than the retention, and expires the key', async () => {
-    const store = await replica(10_000);
+    const store = await replica(10_000, prefix, 2);
     const start = Date.now();
     let now = start - 9_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);

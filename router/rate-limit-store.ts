@@ -6,9 +6,11 @@
  * awaiting in one process) all read the same count and overspend the budget. These stores record the call
  * in the same atomic step that returns the earlier timestamps; the library's later write is a no-op.
  *
- * The library's work per call grows with the timestamps a store returns, so each store serves one rule
- * and keeps, per identity, only that rule's window and at most its budget of calls: enough to tell the
- * budget is spent (and when the oldest of them leaves the window), and no more.
+ * The library's work per call grows with the timestamps a store returns (it filters them one by one), so
+ * each store serves one rule and keeps, per identity, only that rule's window and at most its budget of
+ * calls: enough to tell the budget is spent (and when the oldest of them leaves the window). And it
+ * returns them only when they spend the budget: below it, no earlier call changes the library's decision,
+ * so it gets none to filter (NOT_SPENT).
  */
 import { Redis } from 'ioredis';
 import type { Identity, Store } from 'graphql-rate-limit';
@@ -21,15 +23,28 @@ export interface RateLimitStore extends Store {
   close(): Promise<void>;
 }
 
+/** What a store returns while an identity's earlier calls are fewer than the budget. */
+const NOT_SPENT: readonly number[] = Object.freeze([]);
+
 function keyOf(identity: Identity): string {
   return `${identity.contextIdentity}|${identity.fieldIdentity}`;
 }
 
+/** The calls of one identity within the window, oldest first, from `head` on. */
+interface CallLog {
+  times: number[];
+  head: number;
+}
+
+/** How often (in calls) the memory store forgets identities whose calls have all left the window. */
+const PRUNE_EVERY_CALLS = 10_000;
+
 /** One process's counters (the default): atomic because the read-and-record never awaits. */
 export class MemoryRateLimitStore implements RateLimitStore {
-  readonly #calls = new Map<string, number[]>();
+  readonly #calls = new Map<string, CallLog>();
   readonly #retentionMs: number;
   readonly #maxCalls: number;
+  #callsSincePrune = 0;
 
   /** `retentionMs`: the rule's window, older calls are forgotten; `maxCalls`: its budget, the most kept. */
   constructor(retentionMs: number, maxCalls: number) {
@@ -40,20 +55,40 @@ export class MemoryRateLimitStore implements RateLimitStore {
   getForIdentity(identity: Identity): readonly number[] {
     const now = Date.now();
     const key = keyOf(identity);
-    const calls = this.#calls.get(key) ?? [];
-    let first = Math.max(0, calls.length - this.#maxCalls);
-    while (first < calls.length && (calls[first] ?? 0) <= now - this.#retentionMs) first += 1;
-    const previous = calls.slice(first);
-    const kept = [...previous, now];
-    this.#calls.set(key, kept.length > this.#maxCalls ? kept.slice(-this.#maxCalls) : kept);
+    const log = this.#calls.get(key) ?? { times: [], head: 0 };
+    this.#calls.set(key, log);
+    this.#forgetExpired(log, now);
+    const earlier = log.times.length - log.head;
+    const previous = earlier >= this.#maxCalls ? log.times.slice(log.head) : NOT_SPENT;
+    log.times.push(now);
+    if (log.times.length - log.head > this.#maxCalls) log.head = log.times.length - this.#maxCalls;
+    // Compacted now and then, not on every call.
+    if (log.head > 1_000 && log.head > log.times.length / 2) {
+      log.times = log.times.slice(log.head);
+      log.head = 0;
+    }
+    if ((this.#callsSincePrune += 1) >= PRUNE_EVERY_CALLS) this.#prune(now);
     return previous;
+  }
+
+  #forgetExpired(log: CallLog, now: number): void {
+    while (log.head < log.times.length && (log.times[log.head] ?? 0) <= now - this.#retentionMs)
+      log.head += 1;
+  }
+
+  #prune(now: number): void {
+    this.#callsSincePrune = 0;
+    for (const [key, log] of this.#calls) {
+      if ((log.times.at(-1) ?? 0) <= now - this.#retentionMs) this.#calls.delete(key);
+    }
   }
 
   setForIdentity(): void {}
 
   async recentCalls(identity: Identity, windowMs: number): Promise<number[]> {
     const now = Date.now();
-    return (this.#calls.get(keyOf(identity)) ?? []).filter((t) => t > now - windowMs);
+    const log = this.#calls.get(keyOf(identity));
+    return (log?.times.slice(log.head) ?? []).filter((t) => t > now - windowMs);
   }
 
   async ping(): Promise<void> {}
@@ -62,12 +97,15 @@ export class MemoryRateLimitStore implements RateLimitStore {
 }
 
 /**
- * Trims calls older than the retention, returns the remaining ones, records this call and keeps the newest
- * `maxCalls` (ARGV[4]): one Redis step.
+ * Trims calls older than the retention; returns the remaining ones if they spend the budget (ARGV[4]) and
+ * none otherwise; records this call and keeps the newest `maxCalls`: one Redis step.
  */
 const RECORD_CALL = `
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-local previous = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local previous = {}
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then
+  previous = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+end
 redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -(tonumber(ARGV[4]) + 1))
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
