@@ -89,9 +89,9 @@ describe('an entity fetch', () => {
         ],
       }),
     };
-    const response = await source(url).process(queryFetch({ representations: [A, B, A, A] }));
+    const response = await source(url).process(queryFetch({ locale: 'en', representations: [A, B, A, A] }));
 
-    expect(received[0]?.body.variables?.representations).toEqual([A, B]);
+    expect(received[0]?.body.variables).toEqual({ locale: 'en', representations: [A, B] });
     expect(received[0]?.headers).toMatchObject({ 'x-request-id': 'request-1', 'x-viewer-id': '7' });
     expect(response.data?._entities).toEqual([null, { name: 'Plaster' }, null, null]);
     expect(response.errors?.map((error) => error.path)).toEqual([

@@ -58,11 +58,7 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
     const context = 'requestId' in options.context ? options.context : undefined;
     const viewer = context?.viewer ?? null;
     const entities = distinctRepresentations(request.variables);
-    const body = JSON.stringify({
-      query: request.query,
-      operationName: request.operationName,
-      variables: entities ? { ...request.variables, representations: entities.distinct } : request.variables,
-    });
+    const body = requestBody(request.query, request.operationName, request.variables, entities?.json);
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
@@ -85,7 +81,7 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
         extensions: { code: 'BAD_GATEWAY' },
       });
     }
-    return entities ? spreadEntities(response, entities.positions) : response;
+    return entities?.positions ? spreadEntities(response, entities.positions) : response;
   }
 
   async #send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
@@ -112,26 +108,47 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
 }
 
 /**
- * The distinct entity representations of an entity fetch, and for each representation the gateway sent
- * the position of its distinct one; undefined when there is nothing to merge.
+ * The distinct entity representations of an entity fetch as JSON text, and for each representation the
+ * gateway sent the position of its distinct one (undefined when all are distinct); undefined for a fetch
+ * without representations.
  */
 function distinctRepresentations(
   variables: Variables | undefined,
-): { distinct: unknown[]; positions: number[] } | undefined {
+): { json: string; positions: number[] | undefined } | undefined {
   const representations = variables?.representations;
-  if (!Array.isArray(representations) || representations.length < 2) return undefined;
+  if (!Array.isArray(representations)) return undefined;
   const indexByKey = new Map<string, number>();
-  const distinct: unknown[] = [];
+  const distinct: string[] = [];
   const positions = representations.map((representation: unknown) => {
+    // Serialised once: the text is both the key and what the request body carries.
     const key = JSON.stringify(representation);
     let index = indexByKey.get(key);
     if (index === undefined) {
-      index = distinct.push(representation) - 1;
+      index = distinct.push(key) - 1;
       indexByKey.set(key, index);
     }
     return index;
   });
-  return distinct.length < representations.length ? { distinct, positions } : undefined;
+  return {
+    json: `[${distinct.join(',')}]`,
+    positions: distinct.length < representations.length ? positions : undefined,
+  };
+}
+
+/** The GraphQL request body, with the representations already serialised when there are any. */
+function requestBody(
+  query: string | undefined,
+  operationName: string | undefined,
+  variables: Variables | undefined,
+  representationsJson: string | undefined,
+): string {
+  if (representationsJson === undefined) return JSON.stringify({ query, operationName, variables });
+  const others = Object.fromEntries(
+    Object.entries(variables ?? {}).filter(([name]) => name !== 'representations'),
+  );
+  const otherVariables = JSON.stringify(others).slice(1, -1);
+  const head = JSON.stringify({ query, operationName }).slice(0, -1);
+  return `${head},"variables":{${otherVariables}${otherVariables ? ',' : ''}"representations":${representationsJson}}}`;
 }
 
 /**
