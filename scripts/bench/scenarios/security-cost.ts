@@ -28,8 +28,8 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     2,
     'Cost of security',
     'The router (JWT verified against the users JWKS, rate limits, operation limits, request logging) against a ' +
-      'bare @apollo/gateway (Apollo Server + ApolloGateway, nothing else; it signs subgraph requests with the same ' +
-      'data source, since the subgraphs answer only signed requests) on the same supergraph, subgraphs and a ' +
+      'bare @apollo/gateway (Apollo Server + ApolloGateway and its own data source, nothing else; it signs subgraph ' +
+      'requests as the router does, since the subgraphs answer only signed ones) on the same supergraph, subgraphs and a ' +
       `two-subgraph query, ${profile.connections} connections for ${profile.throughputS} s each.`,
   );
   const port = await freePort();
