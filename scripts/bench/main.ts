@@ -98,6 +98,7 @@ try {
       bus: settings.bus,
       logDir: workDir,
       logLevel: settings.logLevel,
+      dbPoolMax: settings.profile.dbPoolMax,
     });
     for (const [id, scenario] of chosen) await run(id, scenario, { ...base, stack });
     log('stopping the stack');

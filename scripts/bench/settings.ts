@@ -17,6 +17,8 @@ export interface Profile {
   /** Seconds of each throughput run, and its connections. */
   throughputS: number;
   connections: number;
+  /** Each subgraph's database connections (the quick run shares the server with other test files). */
+  dbPoolMax: number;
   /** Requests of each one-at-a-time latency run. */
   sequentialRequests: number;
   fanOutS: number;
@@ -34,6 +36,7 @@ const FULL: Profile = {
   largeCatalogue: 100_000,
   throughputS: 8,
   connections: 16,
+  dbPoolMax: 10,
   sequentialRequests: 1_000,
   fanOutS: 5,
   sagaS: 10,
@@ -50,6 +53,7 @@ const QUICK: Profile = {
   largeCatalogue: 2_000,
   throughputS: 1,
   connections: 4,
+  dbPoolMax: 3,
   sequentialRequests: 50,
   fanOutS: 1,
   sagaS: 1.5,

@@ -55,6 +55,8 @@ export interface StackOptions {
   bus: BusKind;
   logDir: string;
   logLevel: string;
+  /** DB_POOL_MAX of each subgraph. */
+  dbPoolMax: number;
 }
 
 export interface PharmacyStack {
@@ -160,6 +162,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       ...common,
       PORT: String(ports[name]),
       DATABASE_URL: databaseUrls[name],
+      DB_POOL_MAX: String(options.dbPoolMax),
       ...(name === 'users' ? { JWT_KEYS_FILE: keysFile } : {}),
       ...(name === 'orders' ? { PRODUCTS_URL: subgraphUrls.products } : {}),
       ...(name === 'orders' || name === 'inventory' ? busEnv : {}),

@@ -54,6 +54,8 @@ export async function startTestSubgraph(
     HOST: '127.0.0.1',
     PORT: '0',
     DATABASE_URL: database.url,
+    // Two test files run at once, each with whole stacks, on a server with 100 connections.
+    DB_POOL_MAX: '4',
     ROUTER_SECRET: TEST_ROUTER_SECRET,
     // A subgraph of the saga alone keeps its bus in its own database; a stack shares one (startTestStack).
     ...(SAGA_SUBGRAPHS.includes(name) ? { EVENT_BUS_DATABASE_URL: database.url, ...FAST_REDELIVERY } : {}),
