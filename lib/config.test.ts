@@ -85,9 +85,12 @@ describe('event bus configuration', () => {
     expect(await readBus(BUS)).toEqual({
       kind: 'postgres',
       databaseUrl: BUS.EVENT_BUS_DATABASE_URL,
+      poolMax: 5,
       maxAttempts: 5,
       redelivery: { retryDelaySeconds: 1, maxRetryDelaySeconds: 60 },
     });
+    expect(await readBus({ ...BUS, EVENT_BUS_POOL_MAX: '2' })).toMatchObject({ poolMax: 2 });
+    await expect(readBus({ ...BUS, EVENT_BUS_POOL_MAX: '0' })).rejects.toThrow('EVENT_BUS_POOL_MAX');
   });
 
   it('takes Pub/Sub with a project, or the emulator with a default project', async () => {

@@ -2,7 +2,8 @@
  * Which event bus a service uses, read from the environment once at start-up:
  *
  * - `EVENT_BUS=postgres` (the default): queues in the database `EVENT_BUS_DATABASE_URL` names. Every
- *   service of the saga must name the same one, or their events never meet.
+ *   service of the saga must name the same one, or their events never meet. `EVENT_BUS_POOL_MAX` (5) is
+ *   the bus's own connections.
  * - `EVENT_BUS=pubsub`: Google Cloud Pub/Sub in project `PUBSUB_PROJECT_ID`, or the emulator at
  *   `PUBSUB_EMULATOR_HOST` (`host:port`, the variable Google's clients read).
  */
@@ -15,7 +16,7 @@ import { PubSubEventBus } from './pubsub-event-bus.ts';
 export const EVENT_BUS_KINDS = ['postgres', 'pubsub'] as const;
 
 export type EventBusConfig = (
-  | { kind: 'postgres'; databaseUrl: string }
+  | { kind: 'postgres'; databaseUrl: string; poolMax: number }
   | { kind: 'pubsub'; projectId: string; emulatorHost: string | undefined }
 ) & {
   redelivery: Required<RedeliveryOptions>;
@@ -43,6 +44,7 @@ export function readEventBusConfig(read: EnvReader): EventBusConfig {
     return {
       kind,
       databaseUrl: read.url('EVENT_BUS_DATABASE_URL', ['postgres:', 'postgresql:']),
+      poolMax: read.int('EVENT_BUS_POOL_MAX', 5, { min: 1, max: 100 }),
       ...common,
     };
   }
@@ -60,7 +62,12 @@ export function readEventBusConfig(read: EnvReader): EventBusConfig {
 /** Connects to the configured bus (the Postgres bus creates its schema here). */
 export async function openEventBus(config: EventBusConfig, logger: Logger): Promise<EventBus> {
   if (config.kind === 'postgres') {
-    return PostgresEventBus.start({ url: config.databaseUrl, logger, ...config.redelivery });
+    return PostgresEventBus.start({
+      url: config.databaseUrl,
+      poolMax: config.poolMax,
+      logger,
+      ...config.redelivery,
+    });
   }
   return new PubSubEventBus({
     projectId: config.projectId,

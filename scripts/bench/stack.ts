@@ -123,7 +123,11 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
     }
     const busEnv: Record<string, string> = emulator
       ? { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: emulator.host, PUBSUB_PROJECT_ID: emulator.projectId }
-      : { EVENT_BUS: 'postgres', EVENT_BUS_DATABASE_URL: databaseUrls.events };
+      : {
+          EVENT_BUS: 'postgres',
+          EVENT_BUS_DATABASE_URL: databaseUrls.events,
+          EVENT_BUS_POOL_MAX: String(Math.min(options.dbPoolMax, 5)),
+        };
 
     const routerSecret = randomBytes(32).toString('base64url');
     const common = {

@@ -31,13 +31,24 @@ export interface ServiceProcess {
 const running = new Set<ServiceProcess>();
 
 /**
- * Runs `node <script>` from the repository root with exactly `env` (plus PATH and HOME), so a variable set
- * for the test run (DATABASE_URL, …) never leaks into a service by accident.
+ * Database connections per service in tests (its own pool and its Postgres bus's): two test files run at once, each with whole stacks (several
+ * processes), on a server that allows 100 connections.
+ */
+export const TEST_POOLS = { DB_POOL_MAX: '4', EVENT_BUS_POOL_MAX: '3' };
+
+/**
+ * Runs `node <script>` from the repository root with exactly `env` (plus PATH, HOME and the tests' pool
+ * sizes), so a variable set for the test run (DATABASE_URL, …) never leaks into a service by accident.
  */
 export function spawnService(script: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [script], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      ...TEST_POOLS,
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

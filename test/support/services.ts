@@ -14,6 +14,7 @@ import { readRouterConfig } from '../../router/config.ts';
 import { createRouter } from '../../router/create-router.ts';
 import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/index.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { TEST_POOLS } from './processes.ts';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
 
@@ -54,8 +55,7 @@ export async function startTestSubgraph(
     HOST: '127.0.0.1',
     PORT: '0',
     DATABASE_URL: database.url,
-    // Two test files run at once, each with whole stacks, on a server with 100 connections.
-    DB_POOL_MAX: '4',
+    ...TEST_POOLS,
     ROUTER_SECRET: TEST_ROUTER_SECRET,
     // A subgraph of the saga alone keeps its bus in its own database; a stack shares one (startTestStack).
     ...(SAGA_SUBGRAPHS.includes(name) ? { EVENT_BUS_DATABASE_URL: database.url, ...FAST_REDELIVERY } : {}),
@@ -128,6 +128,7 @@ export function testRouterEnv(
     JWKS_COOLDOWN_MS: '0',
     // A router whose test does not subscribe needs no bus: its alert feed retries this one quietly.
     EVENT_BUS_DATABASE_URL: NO_BUS,
+    EVENT_BUS_POOL_MAX: TEST_POOLS.EVENT_BUS_POOL_MAX,
     ...RELAXED_RATE_LIMITS,
     ...urls,
     ...overrides,
