@@ -18,6 +18,11 @@ export function calendarDayOf(at: Date): string {
   return at.toISOString().slice(0, 10);
 }
 
+/** Today in UTC: the day against which expiry and issue dates are judged. */
+export function today(): string {
+  return calendarDayOf(new Date());
+}
+
 /** The day `days` after `day` (before, when negative). */
 export function addDays(day: string, days: number): string {
   const date = new Date(`${day}T00:00:00.000Z`);

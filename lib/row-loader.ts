@@ -1,4 +1,4 @@
-import type { EntityClass, FilterQuery } from '@mikro-orm/core';
+import type { EntityClass, FilterQuery, FindOptions } from '@mikro-orm/core';
 import DataLoader from 'dataloader';
 import type { EntityManager } from './database.ts';
 import { isRowId } from './ids.ts';
@@ -29,17 +29,21 @@ export async function loadReference<T>(loader: DataLoader<number, T | null>, id:
 
 /**
  * A per-request DataLoader of the rows that share an integer key column (an order's lines, a line's lots),
- * oldest first: every group one request needs, in one `where key in (…)` query.
+ * oldest first unless `orderBy` says otherwise, only those matching `where` if given: every group one
+ * request needs, in one `where key in (…)` query.
  */
 export function createGroupLoader<T extends object>(
   em: EntityManager,
   entity: EntityClass<T>,
   key: keyof T & string,
+  options: { where?: FilterQuery<T>; orderBy?: FindOptions<T>['orderBy'] } = {},
 ): DataLoader<number, T[]> {
   return new DataLoader(async (keys) => {
     // As in createRowLoader: `key` is a column of T, which a generic filter type cannot express.
-    const where: FilterQuery<T> = { [key]: { $in: [...keys] } } as FilterQuery<T>;
-    const found: T[] = await em.find(entity, where as never, { orderBy: { id: 'asc' } as never });
+    const inKeys: FilterQuery<T> = { [key]: { $in: [...keys] } } as FilterQuery<T>;
+    const where = options.where ? { $and: [inKeys, options.where] } : inKeys;
+    const orderBy = options.orderBy ?? ({ id: 'asc' } as FindOptions<T>['orderBy']);
+    const found: T[] = await em.find(entity, where as never, { orderBy });
     const byKey = Map.groupBy(found, (row) => row[key] as number);
     return keys.map((value) => byKey.get(value) ?? []);
   });

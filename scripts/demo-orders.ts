@@ -6,7 +6,7 @@
  * the pharmacist's review, one prescription order left waiting for it. Idempotent: stock is added only to
  * an empty inventory, and the orders carry idempotency keys, so a restart adds nothing.
  */
-import { addDays, calendarDayOf } from '../lib/calendar-day.ts';
+import { addDays, today as todayUtc } from '../lib/calendar-day.ts';
 import type { Logger } from '../lib/logger.ts';
 import {
   createPharmacyClient,
@@ -151,7 +151,7 @@ async function receiveDemoStock(
   admin: PharmacyClient,
   catalogue: ReadonlyMap<string, { id: string }>,
 ): Promise<void> {
-  const today = calendarDayOf(new Date());
+  const today = todayUtc();
   for (const [sku, lots] of Object.entries(DEMO_LOTS)) {
     const product = catalogue.get(sku);
     if (!product) continue;

@@ -14,7 +14,7 @@
  * One stack per bus serves every test of that bus; each test has products (SKUs) and customers of its own.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addDays, calendarDayOf } from '../lib/calendar-day.ts';
+import { addDays, today } from '../lib/calendar-day.ts';
 import type { PharmacyClient, PrescriptionInput } from '../sdk/index.ts';
 import { apiErrorOf, asViewer, clientFor, onlyErrorOf } from './support/client.ts';
 import {
@@ -44,7 +44,7 @@ const PRESCRIPTION: PrescriptionInput = {
 };
 
 /** The day `days` from today (UTC), as receiveStock takes expiry days. */
-const inDays = (days: number): string => addDays(calendarDayOf(new Date()), days);
+const inDays = (days: number): string => addDays(today(), days);
 
 /** A lot as `lots` lists it under its product. */
 const withoutProduct = <TLot extends { product: unknown }>({ product: _product, ...lot }: TLot) => lot;

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { addDays, calendarDayOf } from '../lib/calendar-day.ts';
+import { addDays, today as todayUtc } from '../lib/calendar-day.ts';
 import { dropDatabase } from '../lib/database.ts';
 import { createPharmacyClient } from '../sdk/index.ts';
 import { DEMO_LOTS, DEMO_PRESCRIPTION, UNLOTTED_DEMO_STOCK } from '../scripts/demo-orders.ts';
@@ -234,7 +234,7 @@ function demoSeedDay(lots: readonly LotSeen[]): string {
   const [lotNumber = '', expiresInDays = 0] = DEMO_LOTS['AMX-500-CAP-30']?.[0] ?? [];
   const expiresOn = lots.find((lot) => lot.lotNumber === lotNumber)?.expiresOn ?? '';
   const seedDay = addDays(expiresOn, -expiresInDays);
-  const today = calendarDayOf(new Date());
+  const today = todayUtc();
   expect([today, addDays(today, -1)]).toContain(seedDay);
   return seedDay;
 }

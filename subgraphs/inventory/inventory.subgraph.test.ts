@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Viewer } from '../../lib/viewer.ts';
 import { postAsRouter, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { emptyInventory } from './inventory.test-support.ts';
 
 const PHARMACIST: Viewer = { userId: 7, role: 'PHARMACIST' };
 const ADMIN: Viewer = { userId: 1, role: 'ADMIN' };
@@ -84,7 +85,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sql('truncate inventory_item, lot, stock_movement, outbox_event restart identity cascade');
+  await emptyInventory(service);
 });
 
 async function gql<TData>(

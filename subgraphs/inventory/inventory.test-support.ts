@@ -27,6 +27,16 @@ export function sql<T = Record<string, unknown>>(
   return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
 }
 
+/** Empties every table of the inventory database, so each test starts from no stock and no events. */
+export async function emptyInventory(service: TestSubgraph): Promise<void> {
+  await sql(
+    service,
+    `truncate inventory_item, lot, stock_movement, reservation, reservation_line, reservation_lot, outbox_event,
+       processed_event, low_stock_alert
+     restart identity`,
+  );
+}
+
 /** One delivery of `event` to inventory's consumer of `order-events`, as the bus hands it over. */
 export function deliver(service: TestSubgraph, event: EventEnvelope, attempt = 1): Promise<void> {
   return processDelivery(

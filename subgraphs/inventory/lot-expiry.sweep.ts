@@ -10,13 +10,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { addDays } from '../../lib/calendar-day.ts';
+import { addDays, today } from '../../lib/calendar-day.ts';
 import type { EnvReader } from '../../lib/config.ts';
 import type { EntityManager } from '../../lib/database.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LotExpiry } from './inventory-events.ts';
-import { today } from './lot.rules.ts';
 import { ReservationService } from './reservation.service.ts';
 import { announceLowStock, applyLotChange, lockItems, type ChangeCause } from './stock-levels.ts';
 

@@ -10,7 +10,6 @@
  *
  * Only RELEASED, unexpired lots can be reserved, shipped from by a new reservation or drawn by a removal.
  */
-import { calendarDayOf } from '../../lib/calendar-day.ts';
 import { ConflictError } from '../../lib/errors.ts';
 import type { LotStatus, StoredLotStatus } from './lot.entity.ts';
 
@@ -20,11 +19,6 @@ export interface LotState {
   quantity: number;
   reserved: number;
   status: StoredLotStatus;
-}
-
-/** Today (UTC), the day against which expiry is judged. */
-export function today(): string {
-  return calendarDayOf(new Date());
 }
 
 /** A lot is usable through its expiry day and expired from the next (UTC). */

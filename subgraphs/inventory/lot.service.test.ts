@@ -7,7 +7,7 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
-import { addDays } from '../../lib/calendar-day.ts';
+import { addDays, today } from '../../lib/calendar-day.ts';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { postAsRouter, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
@@ -16,12 +16,12 @@ import { orderEvent } from '../orders/order-events.ts';
 import {
   announced as announcedBy,
   deliver as deliverTo,
+  emptyInventory,
   placed,
   sql as sqlOn,
   type Announcement,
 } from './inventory.test-support.ts';
 import { scheduleLotExpirySweep, sweepLotExpiry } from './lot-expiry.sweep.ts';
-import { today } from './lot.rules.ts';
 
 const PHARMACIST: Viewer = { userId: 7, role: 'PHARMACIST' };
 const ADMIN: Viewer = { userId: 1, role: 'ADMIN' };
@@ -103,11 +103,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sql(
-    `truncate inventory_item, lot, stock_movement, reservation, reservation_line, reservation_lot, outbox_event,
-       processed_event, low_stock_alert
-     restart identity`,
-  );
+  await emptyInventory(service);
 });
 
 const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> =>

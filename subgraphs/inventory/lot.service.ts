@@ -3,12 +3,13 @@
  * product's item first (stock-levels.ts) and writes the lot, the item's sums, the ledger and the events it
  * causes in one transaction.
  */
-import DataLoader from 'dataloader';
-import { addDays } from '../../lib/calendar-day.ts';
+import type DataLoader from 'dataloader';
+import { addDays, today } from '../../lib/calendar-day.ts';
 import type { EntityManager } from '../../lib/database.ts';
 import { BadUserInputError, ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
 import type { EntityReference } from '../../lib/federation.ts';
 import { parseRowId } from '../../lib/ids.ts';
+import { createGroupLoader } from '../../lib/row-loader.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import {
@@ -20,7 +21,7 @@ import {
   validateWithinDays,
 } from './inventory.rules.ts';
 import { Lot, UNLOTTED, type StoredLotStatus } from './lot.entity.ts';
-import { statusAfter, today, type LotAction } from './lot.rules.ts';
+import { statusAfter, type LotAction } from './lot.rules.ts';
 import { ReservationService } from './reservation.service.ts';
 import {
   announceLowStock,
@@ -58,13 +59,9 @@ export class LotService {
     this.#em = em;
     this.#requestId = requestId;
     this.#logger = logger;
-    this.#byProduct = new DataLoader(async (productIds) => {
-      const lots = await em.find(
-        Lot,
-        { productId: { $in: [...productIds] }, quantity: { $gt: 0 } },
-        { orderBy: [{ expiresOn: 'asc nulls last' }, { id: 'asc' }] },
-      );
-      return productIds.map((productId) => lots.filter((lot) => lot.productId === productId));
+    this.#byProduct = createGroupLoader(em, Lot, 'productId', {
+      where: { quantity: { $gt: 0 } },
+      orderBy: [{ expiresOn: 'asc nulls last' }, { id: 'asc' }],
     });
   }
 

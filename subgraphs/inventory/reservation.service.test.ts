@@ -24,6 +24,7 @@ import {
   announced as announcedBy,
   CUSTOMER_ID,
   deliver as deliverTo,
+  emptyInventory,
   placed,
   sql as sqlOn,
   type Announcement,
@@ -81,11 +82,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await sql(
-    `truncate inventory_item, lot, stock_movement, reservation, reservation_line, reservation_lot, outbox_event,
-       processed_event, low_stock_alert
-     restart identity`,
-  );
+  await emptyInventory(service);
 });
 
 const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> =>

@@ -2,7 +2,8 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import { DateScalar, DateTimeScalar } from '../../lib/scalars.ts';
 import type { Resolvers } from './__generated__/resolvers-types.ts';
 import type { InventoryContext } from './inventory.subgraph.ts';
-import { lotAvailableOn, lotStatusOn, today } from './lot.rules.ts';
+import { today } from '../../lib/calendar-day.ts';
+import { lotAvailableOn, lotStatusOn } from './lot.rules.ts';
 import { isLowStock } from './stock-levels.ts';
 
 export const inventoryResolvers: Resolvers = {
