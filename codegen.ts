@@ -9,7 +9,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
-import { apiSchemaSdl } from './router/supergraph.ts';
+import { apiSchemaSdl } from './scripts/supergraph.ts';
 
 interface SubgraphTypes {
   context: string;

@@ -20,6 +20,7 @@ const config: Config = {
   },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testSequencer: '<rootDir>/test/support/slow-first-sequencer.ts',
   testTimeout: 60_000,
   // Two cores: two workers keep the machine responsive while each file has its own database.
   maxWorkers: 2,

@@ -21,7 +21,7 @@ import {
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
 import { isRole, type Role, type Viewer } from './viewer.ts';
 
-export const ACCESS_DIRECTIVE = 'requiresRole';
+const ACCESS_DIRECTIVE = 'requiresRole';
 
 function rolesOf(field: FieldDefinitionNode | undefined | null, where: string): Role[] | undefined {
   const directive = field?.directives?.find((node) => node.name.value === ACCESS_DIRECTIVE);

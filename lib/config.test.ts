@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, readConfig, redactUrl } from './config.ts';
 import { readSubgraphConfig } from './subgraph.ts';
@@ -52,25 +53,47 @@ describe('router configuration', () => {
       max: 3,
       windowMs: 30_000,
     });
+    const perMinute = (max: number) => ({ max, windowMs: 60_000 });
+    // Development: generous enough for demos and suites that register and log in dozens of users a minute.
     expect(readRouterConfig(BUS).rateLimits).toEqual({
-      login: { max: 5, windowMs: 60_000 },
-      mutation: { max: 60, windowMs: 60_000 },
-      query: { max: 600, windowMs: 60_000 },
+      login: perMinute(5),
+      loginPerAddress: perMinute(300),
+      loginPerAccount: perMinute(100),
+      registration: perMinute(100),
+      mutation: perMinute(60),
+      query: perMinute(600),
+    });
+    // Production: strict.
+    const strong = { ROUTER_SECRET: randomBytes(32).toString('base64url') };
+    expect(readRouterConfig({ ...BUS, ...strong, NODE_ENV: 'production' }).rateLimits).toEqual({
+      login: perMinute(5),
+      loginPerAddress: perMinute(20),
+      loginPerAccount: perMinute(10),
+      registration: { max: 5, windowMs: 3_600_000 },
+      mutation: perMinute(60),
+      query: perMinute(600),
     });
     expect(() => readRouterConfig({ ...BUS, RATE_LIMIT_QUERIES: 'lots' })).toThrow(
       'RATE_LIMIT_QUERIES must be "<calls>/<seconds>" such as "600/60", got "lots"',
     );
   });
 
-  it('requires a real ROUTER_SECRET in production', async () => {
+  it('requires a strong ROUTER_SECRET of its own in production', async () => {
     const { readRouterConfig } = await import('../router/config.ts');
-    expect(() => readRouterConfig({ ...BUS, NODE_ENV: 'production' })).toThrow('ROUTER_SECRET is required');
-    expect(() => readRouterConfig({ ...BUS, NODE_ENV: 'production', ROUTER_SECRET: 'short' })).toThrow(
-      'ROUTER_SECRET must be at least 32 characters',
+    const production = (secret?: string) => ({
+      ...BUS,
+      NODE_ENV: 'production',
+      ...(secret === undefined ? {} : { ROUTER_SECRET: secret }),
+    });
+    expect(() => readRouterConfig(production())).toThrow('ROUTER_SECRET is required');
+    expect(() => readRouterConfig(production('x'.repeat(40)))).toThrow(
+      'ROUTER_SECRET must be at least 32 random bytes written as hex or base64 (openssl rand -base64 48)',
     );
-    expect(
-      readRouterConfig({ ...BUS, NODE_ENV: 'production', ROUTER_SECRET: 'x'.repeat(32) }).routerSecret,
-    ).toBe('x'.repeat(32));
+    expect(() => readRouterConfig(production('compose-dev-only-router-secret-not-for-production'))).toThrow(
+      'ROUTER_SECRET is a value committed to this repository, public to anyone',
+    );
+    const strong = randomBytes(32).toString('base64url');
+    expect(readRouterConfig(production(strong)).routerSecret).toBe(strong);
   });
 });
 

@@ -110,6 +110,8 @@ export function redactUrl(value: string): string {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
 
 /** What every service (router or subgraph) reads. */
 export interface ServiceConfig {
@@ -117,6 +119,8 @@ export interface ServiceConfig {
   port: number;
   production: boolean;
   logLevel: LogLevel;
+  /** `json` (LOG_FORMAT, the default) or `pretty` for a terminal. */
+  logFormat: LogFormat;
   /** How long a graceful shutdown waits for in-flight requests before closing connections. */
   shutdownTimeoutMs: number;
 }
@@ -127,6 +131,7 @@ export function readServiceConfig(read: EnvReader, defaultPort: number): Service
     port: read.int('PORT', defaultPort, { min: 0, max: 65535 }),
     production: read.oneOf('NODE_ENV', ['development', 'test', 'production'], 'development') === 'production',
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 600_000 }),
   };
 }
@@ -140,4 +145,20 @@ export function exitOnConfigError<T>(read: () => T): T {
     process.stderr.write(`${error.message}\n`);
     process.exit(78); // EX_CONFIG
   }
+}
+
+/**
+ * Whether to load the demo data (public accounts and passwords): only when asked (`DEMO_DATA`, `fallback`
+ * when unset), and never in production unless ALLOW_DEMO_DATA_IN_PRODUCTION=true says it is meant.
+ */
+export function readDemoData(read: EnvReader, fallback: boolean): boolean {
+  const demoData = read.boolean('DEMO_DATA', fallback);
+  const production =
+    read.oneOf('NODE_ENV', ['development', 'test', 'production'], 'development') === 'production';
+  if (demoData && production && !read.boolean('ALLOW_DEMO_DATA_IN_PRODUCTION', false)) {
+    read.problem(
+      'DEMO_DATA=true in production would create accounts whose passwords are public: set ALLOW_DEMO_DATA_IN_PRODUCTION=true if that is meant',
+    );
+  }
+  return demoData;
 }

@@ -1,7 +1,7 @@
 /** Migrations on a real database: replicas that start together migrate it once, without a crash. */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { inventoryModule } from '../subgraphs/inventory/inventory.subgraph.ts';
+import { inventorySubgraph } from '../subgraphs/inventory/inventory.subgraph.ts';
 import { createTestDatabase, type TestDatabase } from '../test/support/database.ts';
 import { silentLogger } from '../test/support/services.ts';
 import { migrateDatabase, openDatabase } from './database.ts';
@@ -24,8 +24,8 @@ describe('migrateDatabase', () => {
       orms.push(
         await openDatabase({
           url: database.url,
-          entities: inventoryModule.entities,
-          migrations: inventoryModule.migrations,
+          entities: inventorySubgraph.entities,
+          migrations: inventorySubgraph.migrations,
           poolMax: 2,
           logger: silentLogger,
         }),
@@ -39,7 +39,7 @@ describe('migrateDatabase', () => {
       .fork()
       .execute<{ name: string }[]>('select name from mikro_orm_migrations order by id');
     const names = applied.map(({ name }) => name);
-    expect(names).toHaveLength(inventoryModule.migrations.length);
+    expect(names).toHaveLength(inventorySubgraph.migrations.length);
     expect(new Set(names).size).toBe(names.length);
   });
 });

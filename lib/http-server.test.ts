@@ -66,9 +66,16 @@ describe('service HTTP server', () => {
   it('refuses a body over the limit with 413 and malformed JSON with 400', async () => {
     const big = await post(JSON.stringify({ query: `{ hello } # ${'x'.repeat(3_000)}` }));
     expect(big.status).toBe(413);
+    expect(await big.json()).toEqual({
+      errors: [
+        { message: 'request body is larger than 2000 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+      ],
+    });
     const malformed = await post('{"query": ');
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toEqual({ errors: [{ message: 'request body is not valid JSON' }] });
+    expect(await malformed.json()).toEqual({
+      errors: [{ message: 'request body is not valid JSON', extensions: { code: 'BAD_REQUEST' } }],
+    });
   });
 
   it('serves /health always and /ready only while dependencies answer', async () => {
@@ -79,7 +86,11 @@ describe('service HTTP server', () => {
     expect(notReady.status).toBe(503);
     expect(await notReady.json()).toEqual({ status: 'unavailable', reason: 'database unreachable' });
     ready = true;
-    expect((await fetch(`${origin}/nowhere`)).status).toBe(404);
+    const nowhere = await fetch(`${origin}/nowhere`);
+    expect(nowhere.status).toBe(404);
+    expect(await nowhere.json()).toEqual({
+      errors: [{ message: 'nothing at /nowhere', extensions: { code: 'NOT_FOUND' } }],
+    });
   });
 
   it('drains an in-flight request on close before stopping', async () => {

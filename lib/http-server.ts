@@ -1,7 +1,9 @@
 /**
- * The HTTP server every service runs: `/graphql` served by Apollo Server, `/health` (the process is alive)
- * and `/ready` (its dependencies answer), a request id on every request and response, a body size limit,
- * and a graceful close that drains in-flight requests.
+ * The HTTP server every service runs: `/graphql` served by Apollo Server, `/health` (the process is alive),
+ * `/ready` (this process can serve: listening, not draining, and what it cannot serve without, such as a
+ * subgraph's own database) and `/health/dependencies` (how each dependency answers, never part of
+ * readiness), a request id on every request and response, a body size limit, and a graceful close that
+ * drains in-flight requests.
  */
 import {
   createServer,
@@ -12,6 +14,7 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { ErrorCode } from './errors.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from './logger.ts';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -27,15 +30,20 @@ export interface IncomingRequest {
   remoteAddress: string | undefined;
 }
 
-/** An extra endpoint, e.g. the users subgraph's JWKS. */
-export type Route = (res: ServerResponse) => Promise<void>;
+/** An extra endpoint, e.g. the users subgraph's JWKS; a POST's body is read (within the size limit) first. */
+export type Route = (res: ServerResponse, request: IncomingRequest) => Promise<void>;
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
   logger: Logger;
   apollo: ApolloServer<TContext>;
   context: (request: IncomingRequest) => Promise<TContext>;
-  /** Resolves when every dependency answers; rejects with the reason otherwise. */
-  checkReadiness: () => Promise<void>;
+  /**
+   * Resolves while this process can serve, rejects with the reason otherwise: only what it cannot serve a
+   * single request without (a subgraph's own database), never a dependency that some requests need.
+   */
+  checkReadiness?: () => Promise<void>;
+  /** How each dependency answers, reported at /health/dependencies; it never makes the process unready. */
+  reportDependencies?: () => Promise<Readonly<Record<string, DependencyReport>>>;
   maxBodyBytes: number;
   /** Operations allowed in one batched HTTP request; 1 (the default) refuses batches. */
   maxBatchSize?: number;
@@ -57,6 +65,15 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   attach?: (server: Server) => { close(): Promise<void> };
 }
 
+/** A dependency as /health/dependencies reports it. */
+export interface DependencyReport {
+  ok: boolean;
+  /** Why not, when it is not. */
+  reason?: string;
+  /** A subgraph's circuit breaker: closed, open (calls fail at once) or half-open (one probe goes). */
+  circuit?: string;
+}
+
 export interface RunningServer {
   url: string;
   port: number;
@@ -66,12 +83,20 @@ export interface RunningServer {
 
 const READY_TIMEOUT_MS = 2_000;
 
+/** A request refused before GraphQL, with its HTTP status and the `extensions.code` clients see. */
 class HttpError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  readonly code: ErrorCode;
+  constructor(status: number, code: ErrorCode, message: string) {
     super(message);
     this.status = status;
+    this.code = code;
   }
+}
+
+/** A refusal before GraphQL in the shape of a GraphQL response, so every client reads it the same way. */
+function sendRefusal(res: ServerResponse, status: number, code: ErrorCode, message: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
 export async function listenGraphQL<TContext extends BaseContext>(
@@ -91,31 +116,62 @@ export async function listenGraphQL<TContext extends BaseContext>(
         ? Promise.resolve(sendJson(res, 200, { status: 'ok' }))
         : path === '/ready'
           ? answerReadiness(res)
-          : path === GRAPHQL_PATH
-            ? serveGraphQL(req, res, requestId)
-            : (options.routes?.[path ?? '']?.(res) ??
-              Promise.resolve(sendJson(res, 404, { error: 'not found' })));
+          : path === '/health/dependencies'
+            ? answerDependencies(res)
+            : path === GRAPHQL_PATH
+              ? serveGraphQL(req, res, requestId)
+              : serveRoute(req, res, requestId, options.routes?.[path ?? '']);
     reply.catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      if (status === 500) logger.error({ err: error, requestId }, 'request failed');
-      if (!res.headersSent)
-        sendJson(res, status, {
-          errors: [{ message: status === 500 ? 'Internal server error' : (error as Error).message }],
-        });
-      else res.destroy();
+      if (res.headersSent) {
+        res.destroy();
+      } else if (error instanceof HttpError) {
+        sendRefusal(res, error.status, error.code, error.message);
+      } else {
+        logger.error({ err: error, requestId }, 'request failed');
+        sendRefusal(res, 500, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+      }
     });
   });
-  server.keepAliveTimeout = 65_000; // longer than typical load-balancer idle timeouts
+  // Longer than Google's load balancers keep an idle backend connection (600 s): the balancer, not the server,
+  // closes it, so a request never meets a connection being closed (a sporadic 502). Headers within it too.
+  server.keepAliveTimeout = 620_000;
+  server.headersTimeout = 625_000;
 
   async function answerReadiness(res: ServerResponse): Promise<void> {
     if (draining) return sendJson(res, 503, { status: 'draining' });
     try {
-      await withTimeout(options.checkReadiness(), READY_TIMEOUT_MS);
+      await withTimeout(options.checkReadiness?.() ?? Promise.resolve(), READY_TIMEOUT_MS);
       sendJson(res, 200, { status: 'ready' });
     } catch (error) {
       logger.warn({ err: error }, 'not ready');
       sendJson(res, 503, { status: 'unavailable', reason: (error as Error).message });
     }
+  }
+
+  /** Always 200: the answer is in the body, for people and monitors, not for a load balancer. */
+  async function answerDependencies(res: ServerResponse): Promise<void> {
+    const dependencies = await withTimeout(
+      options.reportDependencies?.() ?? Promise.resolve({}),
+      READY_TIMEOUT_MS,
+    ).catch((error: unknown) => ({ report: { ok: false, reason: (error as Error).message } }));
+    sendJson(res, 200, { dependencies });
+  }
+
+  async function serveRoute(
+    req: IncomingMessage,
+    res: ServerResponse,
+    requestId: string,
+    route: Route | undefined,
+  ): Promise<void> {
+    if (!route) return sendRefusal(res, 404, ErrorCode.NOT_FOUND, `nothing at ${req.url?.split('?', 1)[0]}`);
+    await route(res, {
+      requestId,
+      logger: logger.child({ requestId }),
+      method: req.method ?? 'GET',
+      headers: req.headers,
+      rawBody: req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : '',
+      remoteAddress: req.socket.remoteAddress,
+    });
   }
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
@@ -129,6 +185,7 @@ export async function listenGraphQL<TContext extends BaseContext>(
     if (Array.isArray(body) && body.length > maxBatchSize) {
       throw new HttpError(
         400,
+        ErrorCode.BAD_REQUEST,
         maxBatchSize === 1
           ? 'batched requests are not accepted: send one operation per request'
           : `a batch of ${body.length} operations is over the limit of ${maxBatchSize}`,
@@ -202,14 +259,18 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(JSON.stringify(body));
 }
 
+function bodyTooLarge(maxBytes: number): HttpError {
+  return new HttpError(413, ErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${maxBytes} bytes`);
+}
+
 async function readBody(req: IncomingMessage, maxBytes: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
+  if (declared > maxBytes) throw bodyTooLarge(maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
+    if (size > maxBytes) throw bodyTooLarge(maxBytes);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -221,7 +282,7 @@ function parseJsonBody(raw: string, contentType: string | undefined): unknown {
   try {
     return JSON.parse(raw);
   } catch {
-    throw new HttpError(400, 'request body is not valid JSON');
+    throw new HttpError(400, ErrorCode.BAD_REQUEST, 'request body is not valid JSON');
   }
 }
 

@@ -1,33 +1,75 @@
 import { randomUUID } from 'node:crypto';
-import { pino, type Logger } from 'pino';
-import type { LogLevel } from './config.ts';
+import { createRequire } from 'node:module';
+import { pino, type DestinationStream, type Logger } from 'pino';
+import type { LogFormat, LogLevel } from './config.ts';
 
 export type { Logger };
 
 /** The header that carries one request's id from the client through the router to every subgraph. */
 export const REQUEST_ID_HEADER = 'x-request-id';
 
+export interface LogOptions {
+  level: LogLevel;
+  /** `json` (one object a line, the default) or `pretty` (for a person at a terminal: `npm start`). */
+  format?: LogFormat;
+  /** stdout unless a command's stdout is its result (it then logs to stderr). */
+  stream?: 'stdout' | 'stderr';
+}
+
+/** Error properties that are kept in a log line; a driver's error may hold its client, socket or pool. */
+interface SerialisedError {
+  type: string;
+  message: string;
+  code?: unknown;
+  stack?: string;
+  cause?: SerialisedError;
+}
+
+/** An error as a log line shows it: its type, message, code and stack (and its cause's), nothing else. */
+export function serialiseError(error: unknown, depth = 0): SerialisedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error) };
+  const { code } = error as { code?: unknown };
+  return {
+    type: error.constructor.name,
+    message: error.message,
+    ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}),
+    ...(error.stack === undefined ? {} : { stack: error.stack }),
+    ...(error.cause !== undefined && depth < 3 ? { cause: serialiseError(error.cause, depth + 1) } : {}),
+  };
+}
+
 /**
- * JSON logs (one object a line) tagged with the service name; secrets never reach them. On stdout, unless
- * `stream` says otherwise (a command whose stdout is its result logs to stderr).
+ * Logs tagged with the service name; secrets never reach them. JSON for machines (one object a line);
+ * `pretty` colours and shortens them for a terminal (pino-pretty, a development dependency, loaded only
+ * then).
  */
-export function createLogger(
-  service: string,
-  level: LogLevel,
-  stream: 'stdout' | 'stderr' = 'stdout',
-): Logger {
+export function createLogger(service: string, options: LogOptions): Logger {
+  const fd = options.stream === 'stderr' ? 2 : 1;
   return pino(
     {
-      level,
+      level: options.level,
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
+      serializers: { err: serialiseError, error: serialiseError },
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.databaseUrl'],
         censor: '[redacted]',
       },
     },
-    pino.destination(stream === 'stdout' ? 1 : 2),
+    options.format === 'pretty' ? prettyStream(fd) : pino.destination(fd),
   );
+}
+
+function prettyStream(fd: 1 | 2): DestinationStream {
+  const pretty = createRequire(import.meta.url)('pino-pretty') as (options: object) => DestinationStream;
+  return pretty({
+    destination: fd,
+    sync: true,
+    translateTime: 'HH:MM:ss',
+    ignore: 'pid,hostname',
+    messageFormat: '{service} {msg}',
+    singleLine: true,
+  });
 }
 
 const ACCEPTABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;

@@ -5,6 +5,7 @@ import {
   signRouterRequest,
   verifyRouterRequest,
   VIEWER_ROLE_HEADER,
+  VIEWER_SESSION_HEADER,
 } from './router-proof.ts';
 
 const secret = 'a-secret-shared-by-router-and-subgraphs';
@@ -45,6 +46,25 @@ describe('router proof', () => {
       verifyRouterRequest(secret, body, { ...headers, [VIEWER_ROLE_HEADER]: 'ADMIN' }, now),
     ).toMatchObject({ valid: false });
     expect(verifyRouterRequest(secret, body, { ...headers, [VIEWER_ROLE_HEADER]: 'ROOT' }, now)).toEqual({
+      valid: false,
+      reason: 'malformed viewer headers',
+    });
+  });
+
+  it("carries the viewer's session, covered by the proof, and refuses a changed or malformed one", () => {
+    const sessionId = '0f8fad5b-d9cb-469f-a165-70867728950e';
+    const headers = signRouterRequest(secret, body, { userId: 7, role: 'ADMIN', sessionId }, now);
+    expect(verifyRouterRequest(secret, body, headers, now)).toEqual({
+      valid: true,
+      viewer: { userId: 7, role: 'ADMIN', sessionId },
+    });
+    const otherSession = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
+    expect(
+      verifyRouterRequest(secret, body, { ...headers, [VIEWER_SESSION_HEADER]: otherSession }, now),
+    ).toMatchObject({ valid: false, reason: 'router proof does not match' });
+    expect(
+      verifyRouterRequest(secret, body, { ...headers, [VIEWER_SESSION_HEADER]: 'not-a-uuid' }, now),
+    ).toEqual({
       valid: false,
       reason: 'malformed viewer headers',
     });

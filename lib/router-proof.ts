@@ -8,32 +8,32 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EnvReader } from './config.ts';
+import { readSecret } from './secrets.ts';
 import { isRole, type Viewer } from './viewer.ts';
 
 export const ROUTER_PROOF_HEADER = 'x-router-proof';
 export const VIEWER_ID_HEADER = 'x-viewer-id';
 export const VIEWER_ROLE_HEADER = 'x-viewer-role';
+export const VIEWER_SESSION_HEADER = 'x-viewer-session';
 
 /** How far a proof's timestamp may be from the subgraph's clock. */
 export const PROOF_WINDOW_MS = 30_000;
 
 function signature(secret: string, timestamp: string, viewer: Viewer | null, body: string): Buffer {
   return createHmac('sha256', secret)
-    .update(`${timestamp}\n${viewer?.userId ?? ''}\n${viewer?.role ?? ''}\n`)
+    .update(`${timestamp}\n${viewer?.userId ?? ''}\n${viewer?.role ?? ''}\n${viewer?.sessionId ?? ''}\n`)
     .update(body)
     .digest();
 }
 
 /** The headers that carry a viewer to a subgraph (none for an anonymous caller). */
-export function viewerHeaders(viewer: Viewer | null): Record<string, string> {
-  return viewer ? { [VIEWER_ID_HEADER]: String(viewer.userId), [VIEWER_ROLE_HEADER]: viewer.role } : {};
-}
-
-/** The viewer named by outgoing headers, which the proof must then cover. */
-export function viewerFromHeaders(headers: Readonly<Record<string, string>>): Viewer | null {
-  const id = headers[VIEWER_ID_HEADER];
-  const role = headers[VIEWER_ROLE_HEADER];
-  return id !== undefined && isRole(role) ? { userId: Number(id), role } : null;
+function viewerHeaders(viewer: Viewer | null): Record<string, string> {
+  if (!viewer) return {};
+  return {
+    [VIEWER_ID_HEADER]: String(viewer.userId),
+    [VIEWER_ROLE_HEADER]: viewer.role,
+    ...(viewer.sessionId === undefined ? {} : { [VIEWER_SESSION_HEADER]: viewer.sessionId }),
+  };
 }
 
 /** The headers the router adds to a subgraph request: the viewer's and the proof over them and the body. */
@@ -53,6 +53,7 @@ export function signRouterRequest(
 export type ProofCheck = { valid: true; viewer: Viewer | null } | { valid: false; reason: string };
 
 const PROOF = /^t=(\d{1,16}),sig=([\w-]{43})$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? undefined : value;
@@ -72,11 +73,17 @@ export function verifyRouterRequest(
 
   const id = single(headers[VIEWER_ID_HEADER]);
   const role = single(headers[VIEWER_ROLE_HEADER]);
+  const sessionId = single(headers[VIEWER_SESSION_HEADER]);
   let viewer: Viewer | null = null;
-  if (id !== undefined || role !== undefined) {
-    if (!id || !/^[1-9]\d{0,9}$/.test(id) || !isRole(role))
+  if (id !== undefined || role !== undefined || sessionId !== undefined) {
+    if (
+      !id ||
+      !/^[1-9]\d{0,9}$/.test(id) ||
+      !isRole(role) ||
+      (sessionId !== undefined && !UUID.test(sessionId))
+    )
       return { valid: false, reason: 'malformed viewer headers' };
-    viewer = { userId: Number(id), role };
+    viewer = { userId: Number(id), role, ...(sessionId === undefined ? {} : { sessionId }) };
   }
   const expected = signature(secret, timestamp, viewer, body);
   const given = Buffer.from(sent, 'base64url');
@@ -88,15 +95,8 @@ export function verifyRouterRequest(
 
 /** For development only, so `npm start` and single services run without setup; production must set its own. */
 const DEVELOPMENT_SECRET = 'development-router-secret-do-not-use-in-production';
-const MIN_SECRET_LENGTH = 32;
 
-/** `ROUTER_SECRET`: shared by the router and every subgraph; required (32+ characters) in production. */
+/** `ROUTER_SECRET`: shared by the router and every subgraph; in production strong and never a committed value. */
 export function readRouterSecret(read: EnvReader, production: boolean): string {
-  const secret = read.string('ROUTER_SECRET', production ? undefined : DEVELOPMENT_SECRET);
-  if (production && secret === DEVELOPMENT_SECRET)
-    read.problem('ROUTER_SECRET must not be the development secret');
-  if (secret !== '' && secret.length < MIN_SECRET_LENGTH) {
-    read.problem(`ROUTER_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-  }
-  return secret;
+  return readSecret(read, 'ROUTER_SECRET', production, DEVELOPMENT_SECRET);
 }

@@ -1,6 +1,6 @@
 /**
  * What every subgraph shares: its config, its database, its Apollo Server and HTTP server. A subgraph
- * module supplies only its schema, resolvers, entities, migrations and per-request context.
+ * definition supplies only its schema, resolvers, entities, migrations, events and per-request context.
  */
 import { readFileSync } from 'node:fs';
 import { ApolloServer } from '@apollo/server';
@@ -12,7 +12,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { Constructor } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { parse, type DocumentNode } from 'graphql';
+import { parse } from 'graphql';
 import { enforceAccessDirectives } from './access.ts';
 import {
   exitOnConfigError,
@@ -28,7 +28,6 @@ import {
   migrateDatabase,
   openDatabase,
   type DatabaseOptions,
-  type EntityManager,
   type Migration,
 } from './database.ts';
 import { createErrorFormatter, refusal, UnauthenticatedError } from './errors.ts';
@@ -43,7 +42,9 @@ import { createLogger, type Logger } from './logger.ts';
 import { rejectNulCharactersPlugin } from './nul-characters.plugin.ts';
 import { requestLoggingPlugin } from './request-logging.plugin.ts';
 import { readRouterSecret, verifyRouterRequest } from './router-proof.ts';
+import { checkUrlPassword } from './secrets.ts';
 import { stopOnSignals } from './shutdown.ts';
+import type { RequestScope } from './request-scope.ts';
 import type { Viewer } from './viewer.ts';
 
 export interface SubgraphConfig extends ServiceConfig {
@@ -60,9 +61,11 @@ export interface SubgraphConfig extends ServiceConfig {
 /** The variables every subgraph reads; a subgraph with more settings adds its own to these. */
 export function readSubgraphSettings(read: EnvReader, defaultPort: number): SubgraphConfig {
   const service = readServiceConfig(read, defaultPort);
+  const databaseUrl = read.url('DATABASE_URL', ['postgres:', 'postgresql:']);
+  checkUrlPassword(read, 'DATABASE_URL', databaseUrl, service.production);
   return {
     ...service,
-    databaseUrl: read.url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl,
     dbPoolMax: read.int('DB_POOL_MAX', 10, { min: 1, max: 200 }),
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     maxBodyBytes: read.int('MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
@@ -80,35 +83,36 @@ export interface EventSubgraphConfig extends SubgraphConfig {
 }
 
 export function readEventSubgraphSettings(read: EnvReader, defaultPort: number): EventSubgraphConfig {
-  return { ...readSubgraphSettings(read, defaultPort), eventBus: readEventBusConfig(read) };
+  const settings = readSubgraphSettings(read, defaultPort);
+  return { ...settings, eventBus: readEventBusConfig(read, settings.production) };
 }
 
-export function readEventSubgraphConfig(env: Env, defaultPort: number): EventSubgraphConfig {
-  return readConfig(env, (read) => readEventSubgraphSettings(read, defaultPort));
-}
-
-/** The context every resolver gets; a subgraph extends it with its services. */
-export interface SubgraphContext {
-  /** A fresh EntityManager per request: its own identity map and unit of work. */
-  em: EntityManager;
-  requestId: string;
-  logger: Logger;
-  /** The caller the router vouched for; null when anonymous. */
-  viewer: Viewer | null;
-}
-
-export interface SubgraphModule<TContext extends SubgraphContext> {
-  /** The subgraph's name in the supergraph (`products`), also its database's suffix. */
-  name: string;
-  typeDefs: DocumentNode;
+/**
+ * What every `subgraphs/<name>/<name>.subgraph.ts` exports: one subgraph as data (its registration,
+ * resolvers, entities, migrations, events) and two functions, reading its config and assembling what it
+ * builds from that config when it starts.
+ */
+export interface SubgraphDefinition<TConfig extends SubgraphConfig, TContext extends RequestScope> {
+  /** Its name, default port and SDL file, from subgraphs/registry.ts. */
+  registration: { name: string; defaultPort: number; schemaUrl: URL };
   resolvers: GraphQLResolverMap<TContext>;
   entities: DatabaseOptions['entities'];
   migrations: Constructor<Migration>[];
-  createContext(base: SubgraphContext): TContext;
+  /** Its part in the saga; such a subgraph's config has an `eventBus`. */
+  events?: SubgraphEvents;
+  /** Its config from the environment (throws ConfigError listing every problem). */
+  readConfig(env: Env): TConfig;
+  /** What it builds from its config when it starts, once its database is open. */
+  assemble(config: TConfig, started: { orm: MikroORM; logger: Logger }): Promise<SubgraphParts<TContext>>;
+}
+
+export interface SubgraphParts<TContext extends RequestScope> {
+  /** One request's context: its scope and the services that work in it. */
+  createContext(scope: RequestScope): TContext;
   /** Extra GET endpoints (the users subgraph's JWKS). */
   routes?: Readonly<Record<string, Route>>;
-  /** Its part in the saga; such a subgraph needs an EventSubgraphConfig. */
-  events?: SubgraphEvents;
+  /** Stops what runs beside the server (the inventory expiry sweep), before the database closes. */
+  stop?(): Promise<void>;
 }
 
 export interface SubgraphEvents {
@@ -130,35 +134,49 @@ export interface Subgraph {
   close(): Promise<void>;
 }
 
-export function loadTypeDefs(url: URL): DocumentNode {
-  return parse(readFileSync(url, 'utf8'));
-}
-
-export async function createSubgraph<TContext extends SubgraphContext>(
-  module: SubgraphModule<TContext>,
-  config: SubgraphConfig & { eventBus?: EventBusConfig },
-  logger: Logger = createLogger(module.name, config.logLevel),
+/**
+ * Opens the subgraph's database (migrating it when configured), assembles it from its config and builds
+ * its Apollo Server; `listen` serves it. `logger` replaces the JSON logger (tests capture logs with it).
+ */
+export async function createSubgraph<TConfig extends SubgraphConfig, TContext extends RequestScope>(
+  definition: SubgraphDefinition<TConfig, TContext>,
+  config: TConfig & { eventBus?: EventBusConfig },
+  logger: Logger = createLogger(definition.registration.name, {
+    level: config.logLevel,
+    format: config.logFormat,
+  }),
 ): Promise<Subgraph> {
-  if (module.events && !config.eventBus) {
-    throw new Error(`the ${module.name} subgraph publishes or consumes events: its config needs an eventBus`);
+  const { name, schemaUrl } = definition.registration;
+  if (definition.events && !config.eventBus) {
+    throw new Error(`the ${name} subgraph publishes or consumes events: its config needs an eventBus`);
   }
   const orm = await openDatabase({
     url: config.databaseUrl,
-    entities: module.entities,
-    migrations: module.migrations,
+    entities: definition.entities,
+    migrations: definition.migrations,
     poolMax: config.dbPoolMax,
     logger,
   });
-  if (config.migrateOnStart) await migrateDatabase(orm, logger);
+  let parts: SubgraphParts<TContext>;
+  try {
+    if (config.migrateOnStart) await migrateDatabase(orm, logger);
+    parts = await definition.assemble(config, { orm, logger });
+  } catch (error) {
+    await orm.close();
+    throw error;
+  }
 
   const apollo = new ApolloServer<TContext>({
     schema: enforceAccessDirectives(
       buildSubgraphSchema([
-        { typeDefs: module.typeDefs, resolvers: module.resolvers as GraphQLResolverMap<unknown> },
+        {
+          typeDefs: parse(readFileSync(schemaUrl, 'utf8')),
+          resolvers: definition.resolvers as GraphQLResolverMap<unknown>,
+        },
       ]),
     ),
     formatError: createErrorFormatter(logger, (error) =>
-      isDatabaseUnreachable(error) ? `the ${module.name} database` : undefined,
+      isDatabaseUnreachable(error) ? `the ${name} database` : undefined,
     ),
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
@@ -173,9 +191,9 @@ export async function createSubgraph<TContext extends SubgraphContext>(
   });
 
   const events =
-    module.events && config.eventBus
+    definition.events && config.eventBus
       ? EventProcessing.start({
-          ...module.events,
+          ...definition.events,
           bus: config.eventBus,
           orm,
           databaseUrl: config.databaseUrl,
@@ -196,9 +214,9 @@ export async function createSubgraph<TContext extends SubgraphContext>(
           maxBodyBytes: config.maxBodyBytes,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           checkReadiness: () => checkDatabase(orm),
-          routes: module.routes,
+          routes: parts.routes,
           context: async (request: IncomingRequest) =>
-            module.createContext({
+            parts.createContext({
               em: orm.em.fork(),
               requestId: request.requestId,
               logger: request.logger,
@@ -208,13 +226,14 @@ export async function createSubgraph<TContext extends SubgraphContext>(
         config.host,
         config.port,
       );
-      logger.info({ url: server.url }, `${module.name} subgraph listening`);
+      logger.info({ url: server.url }, `${name} subgraph listening`);
       return server;
     },
     async close() {
       // Requests first (they write outbox rows), then the relay and the consumers, then the database.
       await server?.close();
       await events?.stop();
+      await parts.stop?.();
       await orm.close();
     },
   };
@@ -235,13 +254,12 @@ function viewerVouchedByRouter(secret: string, request: IncomingRequest): Viewer
 }
 
 /** A subgraph's `main.ts`: configure from the environment, listen, and drain on SIGTERM/SIGINT. */
-export async function runSubgraph<TConfig extends SubgraphConfig>(entry: {
-  defaultPort: number;
-  readConfig(env: Env, defaultPort: number): TConfig;
-  create(config: TConfig): Promise<Subgraph>;
-}): Promise<void> {
-  const subgraph = await entry.create(
-    exitOnConfigError(() => entry.readConfig(process.env, entry.defaultPort)),
+export async function runSubgraph<TConfig extends SubgraphConfig, TContext extends RequestScope>(
+  definition: SubgraphDefinition<TConfig, TContext>,
+): Promise<void> {
+  const subgraph = await createSubgraph(
+    definition,
+    exitOnConfigError(() => definition.readConfig(process.env)),
   );
   await subgraph.listen();
   stopOnSignals(subgraph.logger, () => subgraph.close());

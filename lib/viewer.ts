@@ -10,6 +10,8 @@ export function isRole(value: unknown): value is Role {
 export interface Viewer {
   userId: number;
   role: Role;
+  /** The login session the access token belongs to (its `sid`), which `logout` ends. */
+  sessionId?: string;
 }
 
 /** Pharmacists and administrators: the pharmacy's staff. */

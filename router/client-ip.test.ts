@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { clientIp } from './client-ip.ts';
+import { addressKey, clientIp } from './client-ip.ts';
 
 const SOCKET = '10.0.0.9';
 
@@ -32,9 +32,35 @@ describe('clientIp', () => {
     expect(clientIp({ 'x-forwarded-for': '2001:db8::1' }, SOCKET, 1)).toBe('2001:db8::1');
   });
 
-  it('falls back to the first entry with fewer entries than trusted hops, and to the socket without any', () => {
-    expect(clientIp({ 'x-forwarded-for': '203.0.113.7' }, SOCKET, 3)).toBe('203.0.113.7');
+  it('falls back to the socket address, never to a client-written entry, with fewer entries than trusted hops', () => {
+    // Two trusted proxies add two entries: one entry alone was written by the client (or a single proxy).
+    expect(clientIp({ 'x-forwarded-for': '203.0.113.7' }, SOCKET, 3)).toBe(SOCKET);
+    expect(clientIp({ 'x-forwarded-for': '6.6.6.6' }, SOCKET, 2)).toBe(SOCKET);
     expect(clientIp({}, SOCKET, 1)).toBe(SOCKET);
     expect(clientIp({ 'x-forwarded-for': ' , ' }, SOCKET, 1)).toBe(SOCKET);
+  });
+});
+
+describe('addressKey', () => {
+  it('keeps an IPv4 address whole, and an IPv4 client on a dual-stack socket is that IPv4 address', () => {
+    expect(addressKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(clientIp({}, '::ffff:203.0.113.7', 0)).toBe('203.0.113.7');
+    expect(clientIp({ 'x-forwarded-for': '::ffff:198.51.100.2' }, SOCKET, 1)).toBe('198.51.100.2');
+  });
+
+  it('counts an IPv6 client by its /64, however the address is written', () => {
+    const key = '2001:db8:85a3:8d3::/64';
+    expect(addressKey('2001:db8:85a3:8d3:1319:8a2e:370:7348')).toBe(key);
+    expect(addressKey('2001:0DB8:85A3:08D3:ffff:ffff:ffff:ffff')).toBe(key);
+    expect(addressKey('2001:db8:85a3:8d3::1')).toBe(key);
+    expect(addressKey('2001:db8:85a3:8d4::1')).toBe('2001:db8:85a3:8d4::/64');
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('::1')).toBe('0:0:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey('64:ff9b::192.0.2.33')).toBe('64:ff9b:0:0::/64');
+  });
+
+  it('keeps what is not an address as it is', () => {
+    expect(addressKey('unknown')).toBe('unknown');
   });
 });

@@ -13,6 +13,8 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RETENTION_MS = 60_000;
 /** A budget above anything these tests send, where the cap is not what they test. */
 const MAX_CALLS = 1_000;
+/** Identities a memory store remembers, above what these tests use unless they test the bound. */
+const IDENTITIES = 10_000;
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
@@ -79,7 +81,7 @@ afterEach(() => {
 
 describe('MemoryRateLimitStore', () => {
   it('records each call while returning the earlier ones once they spend the budget, atomically', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS, 10);
+    const store = new MemoryRateLimitStore(RETENTION_MS, 10, IDENTITIES);
     expect(await concurrentPreviousCounts([store], 'user:1', 25)).toEqual(seenWithBudget(25, 10));
     // Another identity, or another field of the same identity, has its own record.
     expect(await concurrentPreviousCounts([store], 'user:2', 3)).toEqual(seenWithBudget(3, 10));
@@ -87,13 +89,13 @@ describe('MemoryRateLimitStore', () => {
   });
 
   it('lets the limiter admit exactly the budget of a concurrent burst', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS, 5);
+    const store = new MemoryRateLimitStore(RETENTION_MS, 5, IDENTITIES);
     expect(await admittedByLimiter([store], 'user:1', 20, 5)).toBe(5);
     expect(await admittedByLimiter([store], 'user:2', 3, 5)).toBe(3);
   });
 
   it('returns earlier calls oldest first and forgets calls older than the retention', () => {
-    const store = new MemoryRateLimitStore(10_000, 2);
+    const store = new MemoryRateLimitStore(10_000, 2, IDENTITIES);
     let now = 1_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     store.getForIdentity(identity('ip:1'));
@@ -106,18 +108,34 @@ describe('MemoryRateLimitStore', () => {
   });
 
   it('keeps at most its budget of calls per identity, which is all the limiter needs to refuse', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS, 3);
+    const store = new MemoryRateLimitStore(RETENTION_MS, 3, IDENTITIES);
     let now = 3_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => (now += 1_000));
     const seen = range(6).map(() => store.getForIdentity(identity('user:9')));
     expect(seen.map((previous) => previous.length)).toEqual(seenWithBudget(6, 3));
     expect(seen[5]).toEqual([3_003_000, 3_004_000, 3_005_000]);
     jest.restoreAllMocks();
-    expect(await admittedByLimiter([new MemoryRateLimitStore(RETENTION_MS, 3)], 'user:10', 10, 3)).toBe(3);
+    expect(
+      await admittedByLimiter([new MemoryRateLimitStore(RETENTION_MS, 3, IDENTITIES)], 'user:10', 10, 3),
+    ).toBe(3);
+  });
+
+  it('remembers at most its number of identities, forgetting the least recently seen first', () => {
+    const store = new MemoryRateLimitStore(RETENTION_MS, 2, 100);
+    const caller = identity('ip:198.51.100.1', 'login');
+    store.getForIdentity(caller);
+    // 10,000 distinct usernames from elsewhere; the caller keeps calling in between and is never forgotten.
+    for (let n = 0; n < 10_000; n++) {
+      store.getForIdentity(identity('ip:203.0.113.9', `login:${n}`));
+      if (n % 50 === 0) store.getForIdentity(caller);
+    }
+    expect(store.identities).toBe(100);
+    expect(store.getForIdentity(caller)).toHaveLength(2);
+    expect(store.getForIdentity(identity('ip:203.0.113.9', 'login:0'))).toEqual([]);
   });
 
   it('recentCalls lists the calls within a window without recording one; setForIdentity changes nothing', async () => {
-    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS);
+    const store = new MemoryRateLimitStore(RETENTION_MS, MAX_CALLS, IDENTITIES);
     let now = 2_000_000;
     jest.spyOn(Date, 'now').mockImplementation(() => now);
     for (const step of [0, 10_000, 10_000]) {

@@ -14,6 +14,8 @@
  */
 import { Redis } from 'ioredis';
 import type { Identity, Store } from 'graphql-rate-limit';
+import { LruMap } from '../lib/lru-map.ts';
+import type { Failover } from './failover.ts';
 
 export interface RateLimitStore extends Store {
   /** Timestamps of the calls recorded for `identity` within the last `windowMs`, oldest first. */
@@ -39,17 +41,27 @@ interface CallLog {
 /** How often (in calls) the memory store forgets identities whose calls have all left the window. */
 const PRUNE_EVERY_CALLS = 10_000;
 
-/** One process's counters (the default): atomic because the read-and-record never awaits. */
+/**
+ * One process's counters (the default): atomic because the read-and-record never awaits. It remembers at
+ * most `maxIdentities` identities, the least recently seen forgotten first, so no number of distinct
+ * callers or usernames grows it without bound (an identity that keeps calling is never the one forgotten).
+ */
 export class MemoryRateLimitStore implements RateLimitStore {
-  readonly #calls = new Map<string, CallLog>();
+  readonly #calls: LruMap<string, CallLog>;
   readonly #retentionMs: number;
   readonly #maxCalls: number;
   #callsSincePrune = 0;
 
   /** `retentionMs`: the rule's window, older calls are forgotten; `maxCalls`: its budget, the most kept. */
-  constructor(retentionMs: number, maxCalls: number) {
+  constructor(retentionMs: number, maxCalls: number, maxIdentities: number) {
     this.#retentionMs = retentionMs;
     this.#maxCalls = maxCalls;
+    this.#calls = new LruMap(maxIdentities);
+  }
+
+  /** How many identities it remembers. */
+  get identities(): number {
+    return this.#calls.size;
   }
 
   getForIdentity(identity: Identity): readonly number[] {
@@ -78,7 +90,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
 
   #prune(now: number): void {
     this.#callsSincePrune = 0;
-    for (const [key, log] of this.#calls) {
+    for (const [key, log] of this.#calls.entries()) {
       if ((log.times.at(-1) ?? 0) <= now - this.#retentionMs) this.#calls.delete(key);
     }
   }
@@ -158,5 +170,46 @@ export class RedisRateLimitStore implements RateLimitStore {
 
   async close(): Promise<void> {
     await this.#redis.quit();
+  }
+}
+
+/**
+ * A shared store (Redis) with this replica's own counters as its fallback while it cannot be reached: the
+ * limits keep holding, each replica counting for itself against its share of the budget (the fallback's
+ * budget, the rule's divided by the replicas), until the shared store answers again.
+ */
+export class FailoverRateLimitStore implements RateLimitStore {
+  readonly #primary: RateLimitStore;
+  readonly #fallback: RateLimitStore;
+  readonly #failover: Failover;
+
+  constructor(primary: RateLimitStore, fallback: RateLimitStore, failover: Failover) {
+    this.#primary = primary;
+    this.#fallback = fallback;
+    this.#failover = failover;
+  }
+
+  getForIdentity(identity: Identity): Promise<readonly number[]> {
+    return this.#failover.run(
+      async () => this.#primary.getForIdentity(identity),
+      () => this.#fallback.getForIdentity(identity),
+    );
+  }
+
+  setForIdentity(): void {}
+
+  recentCalls(identity: Identity, windowMs: number): Promise<number[]> {
+    return this.#failover.run(
+      () => this.#primary.recentCalls(identity, windowMs),
+      () => this.#fallback.recentCalls(identity, windowMs),
+    );
+  }
+
+  ping(): Promise<void> {
+    return this.#primary.ping();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#primary.close(), this.#fallback.close()]);
   }
 }

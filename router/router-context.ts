@@ -1,5 +1,5 @@
 import type { Logger } from '../lib/logger.ts';
-import type { VerifiedViewer } from './plugins/auth.plugin.ts';
+import type { VerifiedViewer } from './token-verifier.ts';
 
 /** The router's per-request context. */
 export interface RouterContext {
@@ -17,7 +17,7 @@ export interface RouterContext {
   /**
    * Stands for the HTTP request that a `request` context belongs to. Apollo Server gives plugins a shallow
    * copy of the context, so this object (not the context) is how the HTTP server and a plugin find the
-   * same request (router/plugins/request-deduplication.plugin.ts).
+   * same request (router/features/request-deduplication.feature.ts).
    */
   exchange?: object;
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { GraphQLError } from 'graphql';
 import pino from 'pino';
 import type { RouterContext } from './router-context.ts';
+import { CircuitBreaker } from './circuit-breaker.ts';
 import { SubgraphDataSource, SubgraphUnavailableError } from './subgraph-data-source.ts';
 
 /** What the stand-in subgraph answers next, and what it received. */
@@ -41,7 +42,12 @@ afterAll(async () => {
 const context: RouterContext = {
   requestId: 'request-1',
   logger: pino({ level: 'silent' }),
-  viewer: { userId: 7, role: 'PHARMACIST', expiresAt: Date.now() + 60_000 },
+  viewer: {
+    userId: 7,
+    role: 'PHARMACIST',
+    sessionId: '0f8fad5b-d9cb-469f-a165-70867728950e',
+    acceptedUntil: Date.now() + 60_000,
+  },
   clientIp: '127.0.0.1',
   purpose: 'request',
 };
@@ -53,6 +59,7 @@ function source(url: string): SubgraphDataSource {
     timeoutMs: 2_000,
     routerSecret: 'secret',
     shareInFlightFetches: true,
+    breaker: new CircuitBreaker({ failuresToOpen: 1_000, openMs: 1_000, maxOpenMs: 1_000 }),
   });
 }
 

@@ -19,6 +19,7 @@ import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../lib/logger.ts';
 import { signRouterRequest } from '../lib/router-proof.ts';
+import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { RouterContext } from './router-context.ts';
 
 export class SubgraphUnavailableError extends Error {
@@ -36,7 +37,12 @@ export interface SubgraphDataSourceOptions {
   routerSecret: string;
   /** Share the answer of an identical query fetch in flight (same subgraph, bytes and viewer). */
   shareInFlightFetches: boolean;
+  /** Fails calls at once while the subgraph is known to be down (circuit-breaker.ts). */
+  breaker: CircuitBreaker;
 }
+
+/** Answers that mean the subgraph (or what is in front of it) cannot serve now. */
+const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
 /** A subgraph's HTTP answer, read whole so that fetches sharing it can each parse their own copy. */
 interface SubgraphAnswer {
@@ -90,11 +96,18 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
   }
 
   async #send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
+    const { breaker, name } = this.#options;
+    if (!breaker.allow()) throw new SubgraphUnavailableError(name, new Error('circuit open: failing fast'));
+    let answer: SubgraphAnswer;
     try {
-      return await post(this.#target, headers, body, this.#options.timeoutMs);
+      answer = await post(this.#target, headers, body, this.#options.timeoutMs);
     } catch (error) {
-      throw new SubgraphUnavailableError(this.#options.name, error);
+      breaker.failed();
+      throw new SubgraphUnavailableError(name, error);
     }
+    if (UNAVAILABLE_STATUSES.has(answer.status)) breaker.failed();
+    else breaker.succeeded();
+    return answer;
   }
 
   #shared(key: string, send: () => Promise<SubgraphAnswer>): Promise<SubgraphAnswer> {

@@ -23,7 +23,7 @@ const config = exitOnConfigError(() =>
     fullName: read.optionalString('ADMIN_FULL_NAME') ?? null,
   })),
 );
-const logger = createLogger('create-admin', 'warn');
+const logger = createLogger('create-admin', { level: 'warn' });
 const orm = await openDatabase({
   url: config.databaseUrl,
   entities: [User],

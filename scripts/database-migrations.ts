@@ -10,7 +10,7 @@
  * - `SUBGRAPH` unset or `all`: all four, each from `USERS_DATABASE_URL`, `PRODUCTS_DATABASE_URL`,
  *   `ORDERS_DATABASE_URL` and `INVENTORY_DATABASE_URL`, in that order.
  *
- * The entities and migrations are each subgraph module's own (the lists its service runs at start-up), so
+ * The entities and migrations are each subgraph definition's own (the lists its service runs at start-up), so
  * this can never migrate differently from the services.
  */
 import type { Constructor } from '@mikro-orm/core';
@@ -23,44 +23,16 @@ import {
   type Migration,
 } from '../lib/database.ts';
 import type { Logger } from '../lib/logger.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
-import { inventoryModule } from '../subgraphs/inventory/inventory.subgraph.ts';
-import { Catalogue } from '../subgraphs/orders/catalogue.ts';
-import { ordersModule } from '../subgraphs/orders/orders.subgraph.ts';
-import { productsModule } from '../subgraphs/products/products.subgraph.ts';
-import { signingKeysFromFile } from '../subgraphs/users/signing-keys.ts';
-import { usersModule } from '../subgraphs/users/users.subgraph.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/registry.ts';
+import { SUBGRAPH_DEFINITIONS } from '../subgraphs/index.ts';
 
 export interface SubgraphDatabase {
   entities: DatabaseOptions['entities'];
   migrations: Constructor<Migration>[];
 }
 
-/**
- * Each subgraph's entities and migrations, read from its module. The users and orders modules are built
- * from their runtime collaborators (signing keys, the catalogue client); these are never called here, only
- * the lists are read, so placeholders stand in for them (the key file is never opened).
- */
-export const SUBGRAPH_DATABASES: Record<SubgraphName, SubgraphDatabase> = (() => {
-  const users = usersModule(signingKeysFromFile('/nonexistent/jwt-keys.json'), {
-    issuer: 'migrations',
-    audience: 'migrations',
-    ttlSeconds: 60,
-  });
-  const orders = ordersModule(
-    new Catalogue({ url: 'http://127.0.0.1:1/graphql', timeoutMs: 100, routerSecret: 'unused' }),
-  );
-  const tables = (module: SubgraphDatabase): SubgraphDatabase => ({
-    entities: module.entities,
-    migrations: module.migrations,
-  });
-  return {
-    users: tables(users),
-    products: tables(productsModule),
-    orders: tables(orders),
-    inventory: tables(inventoryModule),
-  };
-})();
+/** Each subgraph's entities and migrations, from its definition. */
+export const SUBGRAPH_DATABASES: Record<SubgraphName, SubgraphDatabase> = SUBGRAPH_DEFINITIONS;
 
 export interface MigrationTarget {
   subgraph: SubgraphName;
@@ -103,32 +75,48 @@ export interface MigrationResult {
 export async function migrateSubgraphs(
   targets: readonly MigrationTarget[],
   logger: Logger,
+  /** How long to keep trying a database that cannot be reached yet (a server still starting). */
+  waitMs = 0,
 ): Promise<MigrationResult[]> {
   const results: MigrationResult[] = [];
-  for (const { subgraph, databaseUrl } of targets) {
-    const log = logger.child({ subgraph });
-    const orm = await openDatabase({
-      url: databaseUrl,
-      ...SUBGRAPH_DATABASES[subgraph],
-      poolMax: 1,
-      logger: log,
-    }).catch((error: unknown) => {
-      throw new Error(`${subgraph}: cannot open ${redactUrl(databaseUrl)}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    });
-    try {
-      const pending = (await orm.migrator.getPending()).map((migration) => migration.name);
-      await migrateDatabase(orm, log);
-      results.push({ subgraph, applied: pending });
-    } catch (error) {
-      const what = isDatabaseUnreachable(error)
-        ? `cannot reach ${redactUrl(databaseUrl)}`
-        : 'migration failed';
-      throw new Error(`${subgraph}: ${what}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      await orm.close();
+  const deadline = Date.now() + waitMs;
+  for (const target of targets) {
+    for (;;) {
+      try {
+        results.push(await migrateSubgraph(target, logger));
+        break;
+      } catch (error) {
+        if (!isDatabaseUnreachable(error) || Date.now() >= deadline) throw describe(target, error);
+        logger.warn({ subgraph: target.subgraph, err: error }, 'database unreachable: trying again in 1 s');
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
     }
   }
   return results;
+}
+
+async function migrateSubgraph(
+  { subgraph, databaseUrl }: MigrationTarget,
+  logger: Logger,
+): Promise<MigrationResult> {
+  const log = logger.child({ subgraph });
+  const orm = await openDatabase({
+    url: databaseUrl,
+    ...SUBGRAPH_DATABASES[subgraph],
+    poolMax: 1,
+    logger: log,
+  });
+  try {
+    const pending = (await orm.migrator.getPending()).map((migration) => migration.name);
+    await migrateDatabase(orm, log);
+    return { subgraph, applied: pending };
+  } finally {
+    await orm.close();
+  }
+}
+
+/** The error of a subgraph's migration, saying which database and whether it could be reached. */
+function describe({ subgraph, databaseUrl }: MigrationTarget, error: unknown): Error {
+  const what = isDatabaseUnreachable(error) ? `cannot reach ${redactUrl(databaseUrl)}` : 'migration failed';
+  return new Error(`${subgraph}: ${what}: ${(error as Error).message}`, { cause: error });
 }

@@ -10,11 +10,11 @@
 import { exitOnConfigError, readConfig } from '../lib/config.ts';
 import { openEventBus, readEventBusConfig } from '../lib/event-bus/bus-config.ts';
 import { createLogger } from '../lib/logger.ts';
-import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/saga.ts';
+import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/contracts/saga-subscriptions.ts';
 
 const config = exitOnConfigError(() => readConfig(process.env, (read) => readEventBusConfig(read)));
 // Logs go to stderr: stdout is the listing.
-const bus = await openEventBus(config, createLogger('dead-letters', 'warn', 'stderr'));
+const bus = await openEventBus(config, createLogger('dead-letters', { level: 'warn', stream: 'stderr' }));
 try {
   let total = 0;
   for (const { subscription } of SAGA_SUBSCRIPTION_LIST) {

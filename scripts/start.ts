@@ -2,10 +2,21 @@
  * `npm start`: the whole supergraph on this machine. Uses the Postgres server that DATABASE_URL (or PG*)
  * points at, else starts an embedded one with its data under .data/postgres. Creates and migrates one
  * database per subgraph, loads the demo data, starts the four subgraphs and the router, and stops
- * everything cleanly on Ctrl-C.
+ * everything cleanly on Ctrl-C: the services drain first, the embedded database stops last.
+ *
+ * At a terminal the logs are pretty-printed and quiet (warnings and errors of the services, the stack's
+ * own progress, unless LOG_LEVEL says otherwise); elsewhere, or with LOG_FORMAT=json, one JSON object a line at
+ * LOG_LEVEL (info).
  */
 import { fileURLToPath } from 'node:url';
-import { exitOnConfigError, LOG_LEVELS, readConfig } from '../lib/config.ts';
+import {
+  exitOnConfigError,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  readConfig,
+  readDemoData,
+  type Env,
+} from '../lib/config.ts';
 import { databaseUrl, ensureDatabase } from '../lib/database.ts';
 import { createLogger } from '../lib/logger.ts';
 import { postgresServerFromEnv } from '../lib/postgres-server.ts';
@@ -13,26 +24,36 @@ import { stopOnSignals } from '../lib/shutdown.ts';
 import { readRouterConfig } from '../router/config.ts';
 import { createRouter } from '../router/create-router.ts';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
+import { createSubgraphFromEnv } from '../subgraphs/index.ts';
+import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/registry.ts';
 import { seedDemoProducts } from '../subgraphs/products/demo-products.ts';
 import { seedDemoStockAndOrders } from './demo-orders.ts';
 import { seedDemoUsers } from '../subgraphs/users/demo-users.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgresServer } from './embedded-postgres.ts';
+import { startEmbeddedPostgresApart, type EmbeddedPostgresServer } from './embedded-postgres.ts';
 
-const env = process.env;
+const atTerminal = process.stdout.isTTY === true;
 const stackConfig = exitOnConfigError(() =>
-  readConfig(env, (read) => ({
+  readConfig(process.env, (read) => ({
     embeddedPostgresPort: read.int('EMBEDDED_PG_PORT', 54329, { min: 1, max: 65535 }),
     embeddedPostgresDir: read.string(
       'EMBEDDED_PG_DIR',
       fileURLToPath(new URL('../.data/postgres', import.meta.url)),
     ),
     databasePrefix: read.string('DATABASE_PREFIX', 'pharmacy_'),
-    demoData: read.boolean('DEMO_DATA', true),
-    logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    demoData: readDemoData(read, true),
+    logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, atTerminal ? 'pretty' : 'json'),
+    logLevel: process.env.LOG_LEVEL === undefined ? undefined : read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
   })),
 );
-const logger = createLogger('stack', stackConfig.logLevel);
+/** Pretty logs are quiet (the services' warnings and errors) unless LOG_LEVEL says otherwise. */
+const servicesLogLevel = stackConfig.logLevel ?? (stackConfig.logFormat === 'pretty' ? 'warn' : 'info');
+const logger = createLogger('stack', { level: 'info', format: stackConfig.logFormat });
+/** What every service reads, the log settings first so that the caller's variables still win. */
+const env: Env = {
+  LOG_FORMAT: stackConfig.logFormat,
+  LOG_LEVEL: servicesLogLevel,
+  ...process.env,
+};
 
 let embedded: EmbeddedPostgresServer | undefined;
 let serverUrl = postgresServerFromEnv(env);
@@ -41,7 +62,7 @@ if (serverUrl === undefined) {
     { dataDir: stackConfig.embeddedPostgresDir },
     'no DATABASE_URL or PGHOST: starting embedded Postgres',
   );
-  embedded = await startEmbeddedPostgres({
+  embedded = await startEmbeddedPostgresApart({
     dataDir: stackConfig.embeddedPostgresDir,
     port: stackConfig.embeddedPostgresPort,
     persistent: true,
@@ -75,11 +96,11 @@ try {
   const subgraphUrls: Record<string, string> = {};
   // In this order: orders prices its lines from the products subgraph, started before it.
   for (const name of SUBGRAPH_NAMES) {
-    const { fromEnv, defaultPort } = SUBGRAPHS[name];
+    const { defaultPort } = SUBGRAPHS[name];
     const database = `${stackConfig.databasePrefix}${name}`;
     await ensureDatabase(server, database);
     const subgraph = await exitOnConfigError(() =>
-      fromEnv({
+      createSubgraphFromEnv(name, {
         ...busEnv,
         ...subgraphUrls,
         ...env,

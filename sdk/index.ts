@@ -4,16 +4,19 @@
  * `lowStockAlerts` subscription over WebSocket (graphql-ws):
  *
  *   const pharmacy = createPharmacyClient({ url: 'http://localhost:4000/graphql' });
- *   const { login } = await pharmacy.login({ username: 'customer', password: 'customer123' });
- *   pharmacy.setToken(login.accessToken);
+ *   await pharmacy.login({ username: 'customer', password: 'customer123' });
  *   const { products } = await pharmacy.products({ filter: { search: 'ibu' } });
+ *
+ * A login (or a refreshSession) hands the client its tokens. When the access token has expired, the
+ * client trades the refresh token for a new pair and retries the call once; a subscription reconnects with
+ * the new token. `onTokens` hears of every new pair, to keep it across restarts.
  *
  * A GraphQL error is thrown as a PharmacyApiError carrying the errors and the first one's
  * `extensions.code` (BAD_USER_INPUT, FORBIDDEN, …).
  */
 import { createClient, type Client } from 'graphql-ws';
 import { getOperationAST, print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
-import { getSdk, type Requester, type Sdk } from './__generated__/sdk.ts';
+import { getSdk, RefreshSessionDocument, type Requester, type Sdk } from './__generated__/sdk.ts';
 
 export type * from './__generated__/sdk.ts';
 
@@ -22,6 +25,10 @@ export interface PharmacyClientOptions {
   url: string;
   /** An access token from `login`; it can be set later with `setToken`. */
   token?: string;
+  /** The refresh token that goes with it, to renew it when it expires. */
+  refreshToken?: string;
+  /** Hears of every new pair (a login, a refresh), e.g. to keep the refresh token across restarts. */
+  onTokens?: (tokens: { accessToken: string; refreshToken: string }) => void;
   /** Extra headers for every HTTP request (e.g. `x-request-id`). */
   headers?: Record<string, string>;
   /** A WebSocket implementation where there is no global one (Node before 22, or `ws`). */
@@ -32,8 +39,11 @@ export interface PharmacyClientOptions {
 export type PharmacyOperations = { [K in keyof Sdk as Uncapitalize<K & string>]: Sdk[K] };
 
 export interface PharmacyClient extends PharmacyOperations {
-  /** Sends `token` (or none) from the next request and the next WebSocket connection on. */
-  setToken(token: string | undefined): void;
+  /**
+   * Sends `token` (or none) from the next request and the next WebSocket connection on, and renews it with
+   * `refreshToken` when given (none: the client no longer renews).
+   */
+  setToken(token: string | undefined, refreshToken?: string): void;
   /** Closes the WebSocket connection, ending its subscriptions. */
   close(): Promise<void>;
 }
@@ -55,6 +65,30 @@ export class PharmacyApiError extends Error {
   }
 }
 
+/** What the router's close codes mean, as the `extensions.code` an HTTP request would get. */
+const CLOSE_CODES: Readonly<Record<number, string>> = {
+  4401: 'UNAUTHENTICATED',
+  4403: 'FORBIDDEN',
+  1013: 'SERVICE_UNAVAILABLE',
+};
+
+function isRefusal(event: unknown): boolean {
+  const { code } = (event ?? {}) as { code?: unknown };
+  return code === 4401 || code === 4403;
+}
+
+/** The router closing the socket (a bad token, a role that cannot subscribe, …) as a PharmacyApiError. */
+function closeError(error: unknown): PharmacyApiError | undefined {
+  const { code, reason } = (error ?? {}) as { code?: unknown; reason?: unknown };
+  if (typeof code !== 'number' || !(code in CLOSE_CODES)) return undefined;
+  return new PharmacyApiError([
+    {
+      message: typeof reason === 'string' && reason !== '' ? reason : `closed with ${code}`,
+      extensions: { code: CLOSE_CODES[code] },
+    },
+  ]);
+}
+
 interface GraphQLReply {
   data?: unknown;
   errors?: GraphQLFormattedError[];
@@ -73,40 +107,110 @@ function queryText(document: DocumentNode): string {
 
 export function createPharmacyClient(options: PharmacyClientOptions): PharmacyClient {
   let token = options.token;
+  let refreshToken = options.refreshToken;
+  /** The refresh in flight: concurrent calls that find their token expired share it. */
+  let refreshing: Promise<boolean> | undefined;
   let sockets: Client | undefined;
   const authorization = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
-  async function request<R>(query: string, variables: unknown): Promise<R> {
+  function setTokens(accessToken: string | undefined, nextRefreshToken: string | undefined): void {
+    token = accessToken;
+    refreshToken = nextRefreshToken;
+    // The token is sent when a connection opens: a new one is needed for the new token.
+    void sockets?.dispose();
+    sockets = undefined;
+  }
+
+  /** Keeps the pair a login or a refresh answered with (if the selection asked for it); forgets it at logout. */
+  function keepTokens(data: unknown): void {
+    if ((data as { logout?: unknown }).logout === true) setTokens(undefined, undefined);
+    for (const field of ['login', 'refreshSession']) {
+      const payload = (data as Record<string, { accessToken?: unknown; refreshToken?: unknown } | undefined>)[
+        field
+      ];
+      if (typeof payload?.accessToken === 'string' && typeof payload.refreshToken === 'string') {
+        setTokens(payload.accessToken, payload.refreshToken);
+        options.onTokens?.({ accessToken: payload.accessToken, refreshToken: payload.refreshToken });
+      }
+    }
+  }
+
+  async function send<R>(query: string, variables: unknown, anonymous = false): Promise<R> {
     const response = await fetch(options.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...options.headers, ...authorization() },
+      headers: {
+        'content-type': 'application/json',
+        ...options.headers,
+        ...(anonymous ? {} : authorization()),
+      },
       body: JSON.stringify({ query, variables }),
     });
     const reply = (await response.json().catch(() => ({}))) as GraphQLReply;
     if (reply.errors?.length || reply.data === undefined || reply.data === null) {
       throw new PharmacyApiError(reply.errors ?? [], response.status);
     }
+    keepTokens(reply.data);
     return reply.data as R;
   }
 
-  async function* subscribe<R>(query: string, variables: unknown): AsyncIterable<R> {
-    sockets ??= createClient({
-      url: options.url.replace(/^http/, 'ws'),
-      connectionParams: authorization,
-      ...(options.webSocketImpl === undefined ? {} : { webSocketImpl: options.webSocketImpl }),
-    });
-    try {
-      for await (const result of sockets.iterate({
-        query,
-        variables: variables as Record<string, unknown>,
-      })) {
-        if (result.errors?.length) throw new PharmacyApiError(result.errors);
-        yield result.data as R;
+  /** Trades the refresh token for a new pair; false when there is none or the router refuses it. */
+  function refresh(): Promise<boolean> {
+    refreshing ??= (async () => {
+      const held = refreshToken;
+      if (held === undefined) return false;
+      try {
+        // Without the expired access token: the router refuses a request that sends a bad one.
+        await send(queryText(RefreshSessionDocument), { refreshToken: held }, true);
+        return true;
+      } catch {
+        // Refused (ended, reused, expired): the client holds no session any more.
+        if (refreshToken === held) setTokens(undefined, undefined);
+        return false;
       }
+    })().finally(() => {
+      refreshing = undefined;
+    });
+    return refreshing;
+  }
+
+  /** A call, retried once with a new pair when the access token was refused and a refresh token is held. */
+  async function request<R>(query: string, variables: unknown): Promise<R> {
+    try {
+      return await send<R>(query, variables);
     } catch (error) {
-      // graphql-ws rejects with the errors of an `error` message, or with the close event.
-      if (Array.isArray(error)) throw new PharmacyApiError(error as GraphQLFormattedError[]);
-      throw error;
+      const refreshable = error instanceof PharmacyApiError && error.code === 'UNAUTHENTICATED' && token;
+      if (!refreshable || query === queryText(RefreshSessionDocument) || !(await refresh())) throw error;
+      return send<R>(query, variables);
+    }
+  }
+
+  async function* subscribe<R>(query: string, variables: unknown): AsyncIterable<R> {
+    for (let renewed = false; ; renewed = true) {
+      sockets ??= createClient({
+        url: options.url.replace(/^http/, 'ws'),
+        connectionParams: authorization,
+        // The router's refusals (4401, 4403) are decisions, not outages: answered, not retried.
+        shouldRetry: (event) => !isRefusal(event),
+        ...(options.webSocketImpl === undefined ? {} : { webSocketImpl: options.webSocketImpl }),
+      });
+      try {
+        for await (const result of sockets.iterate({
+          query,
+          variables: variables as Record<string, unknown>,
+        })) {
+          if (result.errors?.length) throw new PharmacyApiError(result.errors);
+          yield result.data as R;
+        }
+        return;
+      } catch (error) {
+        // graphql-ws rejects with the errors of an `error` message, or with the close event.
+        if (Array.isArray(error)) throw new PharmacyApiError(error as GraphQLFormattedError[]);
+        const closed = closeError(error);
+        if (!closed) throw error;
+        // The router closes a subscription when its token expires: renew it once and subscribe again.
+        const expired = /expired/.test(closed.message);
+        if (renewed || !expired || !(await refresh())) throw closed;
+      }
     }
   }
 
@@ -121,11 +225,8 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
 
   return {
     ...operations,
-    setToken(next) {
-      token = next;
-      // The token is sent when a connection opens: a new one is needed for the new token.
-      void sockets?.dispose();
-      sockets = undefined;
+    setToken(next, nextRefreshToken) {
+      setTokens(next, nextRefreshToken);
     },
     async close() {
       await sockets?.dispose();

@@ -1,60 +1,46 @@
-/** The four subgraphs, their default ports, SDL, config readers and factories: the one list every tool reads. */
-import type { DocumentNode } from 'graphql';
+/**
+ * Every subgraph's definition, for what runs all four (the dev stack, the tests). A service's own
+ * `main.ts` imports its own definition only; the router and the tooling read subgraphs/registry.ts.
+ */
 import type { Env } from '../lib/config.ts';
-import { readSubgraphConfig, type Subgraph, type SubgraphConfig } from '../lib/subgraph.ts';
+import type { Logger } from '../lib/logger.ts';
+import type { RequestScope } from '../lib/request-scope.ts';
 import {
-  createInventorySubgraph,
-  inventoryModule,
-  readInventoryConfig,
-} from './inventory/inventory.subgraph.ts';
-import { createOrdersSubgraph, ordersTypeDefs, readOrdersConfig } from './orders/orders.subgraph.ts';
-import { createProductsSubgraph, productsModule } from './products/products.subgraph.ts';
-import { createUsersSubgraph, readUsersConfig, usersTypeDefs } from './users/users.subgraph.ts';
+  createSubgraph,
+  type Subgraph,
+  type SubgraphConfig,
+  type SubgraphDefinition,
+} from '../lib/subgraph.ts';
+import { inventorySubgraph } from './inventory/inventory.subgraph.ts';
+import { ordersSubgraph } from './orders/orders.subgraph.ts';
+import { productsSubgraph } from './products/products.subgraph.ts';
+import type { SubgraphName } from './registry.ts';
+import { usersSubgraph } from './users/users.subgraph.ts';
 
-export interface SubgraphEntry<TConfig extends SubgraphConfig = SubgraphConfig> {
-  defaultPort: number;
-  typeDefs: DocumentNode;
-  readConfig(env: Env, defaultPort: number): TConfig;
-  create(config: TConfig): Promise<Subgraph>;
-}
+export const SUBGRAPH_DEFINITIONS = {
+  users: usersSubgraph,
+  products: productsSubgraph,
+  orders: ordersSubgraph,
+  inventory: inventorySubgraph,
+} as const satisfies Record<SubgraphName, unknown>;
 
-/** An entry plus `fromEnv`, which reads its config (throwing ConfigError) and creates it. */
-function entry<TConfig extends SubgraphConfig>(definition: SubgraphEntry<TConfig>) {
-  return {
-    ...definition,
-    fromEnv: (env: Env): Promise<Subgraph> =>
-      definition.create(definition.readConfig(env, definition.defaultPort)),
-  };
-}
+type CreateFromEnv = (env: Env, logger?: Logger) => Promise<Subgraph>;
 
-export const SUBGRAPHS = {
-  users: entry({
-    defaultPort: 4001,
-    typeDefs: usersTypeDefs,
-    readConfig: readUsersConfig,
-    create: createUsersSubgraph,
-  }),
-  products: entry({
-    defaultPort: 4002,
-    typeDefs: productsModule.typeDefs,
-    readConfig: readSubgraphConfig,
-    create: createProductsSubgraph,
-  }),
-  orders: entry({
-    defaultPort: 4003,
-    typeDefs: ordersTypeDefs,
-    readConfig: readOrdersConfig,
-    create: createOrdersSubgraph,
-  }),
-  inventory: entry({
-    defaultPort: 4004,
-    typeDefs: inventoryModule.typeDefs,
-    readConfig: readInventoryConfig,
-    create: createInventorySubgraph,
-  }),
+const fromEnv =
+  <TConfig extends SubgraphConfig, TContext extends RequestScope>(
+    definition: SubgraphDefinition<TConfig, TContext>,
+  ): CreateFromEnv =>
+  (env, logger) =>
+    createSubgraph(definition, definition.readConfig(env), logger);
+
+const FROM_ENV: Record<SubgraphName, CreateFromEnv> = {
+  users: fromEnv(usersSubgraph),
+  products: fromEnv(productsSubgraph),
+  orders: fromEnv(ordersSubgraph),
+  inventory: fromEnv(inventorySubgraph),
 };
 
-export type SubgraphName = keyof typeof SUBGRAPHS;
-export const SUBGRAPH_NAMES = Object.keys(SUBGRAPHS) as SubgraphName[];
-
-export const ROUTER_DEFAULT_PORT = 4000;
+/** Subgraph `name` configured from `env` (throws ConfigError listing every problem), not yet listening. */
+export function createSubgraphFromEnv(name: SubgraphName, env: Env, logger?: Logger): Promise<Subgraph> {
+  return FROM_ENV[name](env, logger);
+}

@@ -12,13 +12,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PubSub } from '@google-cloud/pubsub';
 import { createClient, type Client } from 'graphql-ws';
-import pg from 'pg';
 import WebSocket from 'ws';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { dataOf } from './support/graphql.ts';
-import { freePort } from './support/network.ts';
+import { createMigratedDatabase, createTestDatabase, sqlAt, type TestDatabase } from './support/database.ts';
+import { dataOf, postGraphQL } from './support/graphql.ts';
+import { freePort } from '../scripts/support/ports.ts';
 import { killAllServices, spawnService, waitForStatus, type ServiceProcess } from './support/processes.ts';
-import { pubSubTestsEnabled, startPubSubEmulator, type PubSubEmulator } from './support/pubsub-emulator.ts';
+import type { PubSubEmulator } from '../scripts/support/pubsub-emulator.ts';
+import { pubSubTestsEnabled, testPubSubEmulator } from './support/pubsub-emulator.ts';
 import { asViewer } from './support/client.ts';
 import { createStockedProduct, placeOrder, waitUntilDecided } from './support/saga.ts';
 
@@ -27,7 +27,6 @@ import {
   bearer,
   FAST_REDELIVERY,
   mintAccessToken,
-  postGraphQL,
   removeKeysFile,
   startTestSubgraph,
   temporaryKeysFile,
@@ -122,21 +121,16 @@ interface BusKind {
 const postgres: BusKind = {
   name: 'postgres',
   async start() {
-    const database = await createTestDatabase('events');
+    const database = await createMigratedDatabase('events');
     return {
       env: { EVENT_BUS_DATABASE_URL: database.url },
       async temporarySubscriptions() {
-        const client = new pg.Client({ connectionString: database.url });
-        await client.connect();
-        try {
-          const { rows } = await client.query<{ name: string }>(
-            `select name from event_bus.queue where name like $1 order by name`,
-            [`${TEMPORARY_PREFIX}%`],
-          );
-          return rows.map((row) => row.name);
-        } finally {
-          await client.end();
-        }
+        const rows = await sqlAt<{ name: string }>(
+          database.url,
+          `select name from event_bus.queue where name like $1 order by name`,
+          [`${TEMPORARY_PREFIX}%`],
+        );
+        return rows.map((row) => row.name);
       },
       stop: () => database.drop(),
     };
@@ -148,7 +142,7 @@ const postgres: BusKind = {
  * in the last afterAll.
  */
 const emulatorStarting: Promise<PubSubEmulator> | undefined = pubSubTestsEnabled()
-  ? startPubSubEmulator({ startTimeoutMs: 60_000 })
+  ? testPubSubEmulator()
   : undefined;
 // A failed start fails the scenario that awaits it; until then it is not an unhandled rejection.
 emulatorStarting?.catch(() => undefined);
@@ -289,14 +283,17 @@ describe.each(BUSES)(
         STARTUP_MS,
       );
 
-      const pharmacist = await mintAccessToken(keysFile, { userId: 2, role: 'PHARMACIST' });
+      const pharmacist = await mintAccessToken(keysFile, users.database.url, {
+        userId: 2,
+        role: 'PHARMACIST',
+      });
       staff1 = bearer(pharmacist);
-      staff2 = bearer(await mintAccessToken(keysFile, { userId: 4, role: 'PHARMACIST' }));
-      customer = bearer(await mintAccessToken(keysFile, { userId: 3, role: 'CUSTOMER' }));
+      staff2 = bearer(await mintAccessToken(keysFile, users.database.url, { userId: 4, role: 'PHARMACIST' }));
+      customer = bearer(await mintAccessToken(keysFile, users.database.url, { userId: 3, role: 'CUSTOMER' }));
       client1 = subscribeToAlerts(router1.url, pharmacist);
       client2 = subscribeToAlerts(
         router2.url,
-        await mintAccessToken(keysFile, { userId: 5, role: 'PHARMACIST' }),
+        await mintAccessToken(keysFile, users.database.url, { userId: 5, role: 'PHARMACIST' }),
       );
       await Promise.all(
         [router1, router2].map(({ process }) =>

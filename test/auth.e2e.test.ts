@@ -24,18 +24,12 @@ import {
 import { signRouterRequest, VIEWER_ID_HEADER, VIEWER_ROLE_HEADER } from '../lib/router-proof.ts';
 import type { Viewer } from '../lib/viewer.ts';
 import type { UserFieldsFragment } from '../sdk/index.ts';
+import { seedSession } from '../subgraphs/users/session-seed.ts';
 import { rotateSigningKeys, type StoredKey } from '../subgraphs/users/signing-keys.ts';
 import { asViewer } from './support/client.ts';
-import { dataOf, singleError } from './support/graphql.ts';
+import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import { startTestRouter, subgraphUrlEnv, type TestRouter } from './support/routers.ts';
-import {
-  bearer,
-  postGraphQL,
-  startTestStack,
-  TEST_ROUTER_SECRET,
-  type GraphQLResponse,
-  type TestStack,
-} from './support/services.ts';
+import { bearer, startTestStack, TEST_ROUTER_SECRET, type TestStack } from './support/services.ts';
 
 const AUTHENTICATION_REQUIRED =
   'authentication required: send a valid access token as "Authorization: Bearer <token>"';
@@ -98,7 +92,9 @@ describe('who needs a token', () => {
     expect(login).toEqual({
       accessToken: expect.any(String),
       tokenType: 'Bearer',
-      expiresIn: 3600,
+      expiresIn: 600,
+      refreshToken: expect.stringMatching(/^rt_[\w-]{43}$/),
+      refreshExpiresIn: 14 * 86_400,
       user: carla,
     });
     customerToken = login.accessToken;
@@ -222,11 +218,13 @@ describe('forged, expired and broken tokens', () => {
   let publicJwk: JWK;
 
   /** Claims like the users subgraph's for an administrator, valid for 10 minutes. */
+  let sessionId: string;
   const claims = (overrides: JWTPayload = {}): JWTPayload => {
     const now = Math.floor(Date.now() / 1000);
     return {
       sub: '1',
       role: 'ADMIN',
+      sid: sessionId,
       iss: 'pharmacy-users',
       aud: 'pharmacy-api',
       iat: now,
@@ -245,6 +243,8 @@ describe('forged, expired and broken tokens', () => {
   const probe = (headers: Record<string, string>) => postGraphQL(stack.routerUrl, PROBE, undefined, headers);
 
   beforeAll(async () => {
+    // The forged tokens belong to a real session: only what each test changes is wrong.
+    sessionId = await seedSession(stack.subgraphs.users.database.url, { userId: 1, role: 'ADMIN' });
     const { keys } = JSON.parse(await readFile(stack.keysFile, 'utf8')) as { keys: StoredKey[] };
     signingKey = keys[0] as StoredKey;
     privateKey = (await importJWK(signingKey, 'EdDSA')) as CryptoKey;

@@ -9,9 +9,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
 import type { BenchReport } from '../scripts/bench/report.ts';
-import { testPostgresServer } from './support/database.ts';
+import { sqlAt, testPostgresServer } from './support/database.ts';
 import { killAllServices, REPO_ROOT, spawnService } from './support/processes.ts';
 
 const QUICK_RUN_MS = 240_000;
@@ -75,12 +74,12 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
         expect(markdown).toContain('## 7. Federation gateway benchmark');
         expect(committedReport()).toEqual(committedBefore);
 
-        const client = new pg.Client({ connectionString: testPostgresServer() });
-        await client.connect();
-        const { rows } = await client
-          .query('select datname from pg_database where datname like $1', [`bench\\_${bench.child.pid}\\_%`])
-          .finally(() => client.end());
-        expect(rows).toEqual([]);
+        const left = await sqlAt(
+          testPostgresServer(),
+          'select datname from pg_database where datname like $1',
+          [`bench\\_${bench.child.pid}\\_%`],
+        );
+        expect(left).toEqual([]);
       } finally {
         await rm(outputDir, { recursive: true, force: true });
       }

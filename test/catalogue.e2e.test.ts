@@ -10,17 +10,9 @@ import { readRouterConfig } from '../router/config.ts';
 import { createRouter } from '../router/create-router.ts';
 import type { PharmacyClient, ProductsQueryVariables } from '../sdk/index.ts';
 import { clientFor, onlyErrorOf } from './support/client.ts';
-import { dataOf, singleError } from './support/graphql.ts';
+import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import { startRecordingProxy } from './support/network.ts';
-import {
-  bearer,
-  postGraphQL,
-  silentLogger,
-  startTestStack,
-  testRouterEnv,
-  type GraphQLResponse,
-  type TestStack,
-} from './support/services.ts';
+import { bearer, silentLogger, startTestStack, testRouterEnv, type TestStack } from './support/services.ts';
 
 interface ProductPage {
   items: { name: string }[];
@@ -98,15 +90,6 @@ let pharmacist: PharmacyClient;
 let asPharmacist: Record<string, string>;
 /** Product ids by SKU, as created. */
 const ids = new Map<string, string>();
-
-/** A raw request as the pharmacist (and `headers`). */
-function gql<TData = Record<string, unknown>>(
-  query: string,
-  variables?: Record<string, unknown>,
-  headers?: Record<string, string>,
-): Promise<GraphQLResponse<TData>> {
-  return postGraphQL<TData>(stack.routerUrl, query, variables, { ...asPharmacist, ...headers });
-}
 
 function idOf(sku: string): string {
   const id = ids.get(sku);
@@ -401,7 +384,12 @@ describe('errors through the router', () => {
 
   it('answers NOT_FOUND for an unknown id or SKU, BAD_USER_INPUT for a malformed id', async () => {
     // Raw: the body's null product next to the error (the SDK throws the error without the data).
-    const unknown = await gql('query { product(id: "999999") { id } }');
+    const unknown = await postGraphQL(
+      stack.routerUrl,
+      'query { product(id: "999999") { id } }',
+      undefined,
+      asPharmacist,
+    );
     expect(unknown.body.data).toEqual({ product: null });
     expect(onlyError(unknown)).toMatchObject({
       message: 'Product 999999 was not found',
@@ -420,7 +408,12 @@ describe('errors through the router', () => {
   });
 
   it('reports a malformed query without internals', async () => {
-    const response = await gql('query { products { nope } }');
+    const response = await postGraphQL(
+      stack.routerUrl,
+      'query { products { nope } }',
+      undefined,
+      asPharmacist,
+    );
     expect(response.status).toBe(400);
     expect(onlyError(response).extensions).toEqual({ code: 'GRAPHQL_VALIDATION_FAILED' });
   });
@@ -431,7 +424,8 @@ describe('authentication and roles through the router', () => {
     const customerViewer = { userId: 2, role: 'CUSTOMER' } as const;
     const customer = await clientFor(stack, customerViewer);
     // Raw: no data next to the error in the body (the SDK throws the error without the data).
-    const created = await gql(
+    const created = await postGraphQL(
+      stack.routerUrl,
       'mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }',
       { input: { sku: 'CUS-1', name: 'By a customer', price: '1.00', category: 'Misc' } },
       bearer(await stack.tokenFor(customerViewer)),
@@ -467,13 +461,19 @@ describe('authentication and roles through the router', () => {
 
 describe('request ids', () => {
   it('gives every response a request id and keeps a well-formed one from the client', async () => {
-    const generated = await gql('query { categories }');
+    const generated = await postGraphQL(stack.routerUrl, 'query { categories }', undefined, asPharmacist);
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
 
-    const kept = await gql('query { categories }', undefined, { 'x-request-id': 'client-42.a:b_c' });
+    const kept = await postGraphQL(stack.routerUrl, 'query { categories }', undefined, {
+      ...asPharmacist,
+      'x-request-id': 'client-42.a:b_c',
+    });
     expect(kept.headers.get('x-request-id')).toBe('client-42.a:b_c');
 
-    const replaced = await gql('query { categories }', undefined, { 'x-request-id': 'not ok; <script>' });
+    const replaced = await postGraphQL(stack.routerUrl, 'query { categories }', undefined, {
+      ...asPharmacist,
+      'x-request-id': 'not ok; <script>',
+    });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

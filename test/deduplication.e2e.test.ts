@@ -8,17 +8,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPharmacyClient, type PharmacyClient } from '../sdk/index.ts';
-import { dataOf, singleError } from './support/graphql.ts';
+import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import { startRecordingProxy, type RecordedRequest } from './support/network.ts';
 import { startTestRouter, subgraphUrlEnv, type TestRouter } from './support/routers.ts';
 import { placeOrder } from './support/saga.ts';
-import {
-  bearer,
-  postGraphQL,
-  startTestStack,
-  type GraphQLResponse,
-  type TestStack,
-} from './support/services.ts';
+import { bearer, startTestStack, type TestStack } from './support/services.ts';
 import { sleep, waitFor } from './support/waiting.ts';
 
 let stack: TestStack;

@@ -1,26 +1,19 @@
 /**
- * The deployment layer, checked without a Docker engine or a cluster:
- *
- * - static: both kustomize overlays render, every object validates against the Kubernetes (and GKE) schemas,
- *   every Deployment is probed, limited, locked down and drains within its grace period, every variable
- *   the services require is provided by the cluster config and by docker-compose.yml (checked by the
- *   services' own config readers), compose and Kubernetes run the same services on the same ports, the
- *   NetworkPolicies let exactly router -> subgraphs and orders -> products through, only the router is
- *   exposed, and nothing the image runs imports a dev dependency;
- * - running: the image's file set (the Dockerfile's COPY lines minus .dockerignore, with production
- *   dependencies only) started through its entry point with the compose environment, against this
- *   machine's Postgres, Redis and the real Pub/Sub emulator: the one-shot steps, every service, the demo
- *   data and `npm run smoke`, then a SIGTERM drain.
+ * The deployment layer, checked without a Docker engine or a cluster (the image is run by
+ * image.e2e.test.ts): both kustomize overlays render, every object validates against the Kubernetes (and
+ * GKE) schemas, every Deployment is probed, limited, locked down and drains within its grace period, every
+ * variable the services require is provided by the cluster config and by docker-compose.yml (checked by
+ * the services' own config readers), compose and Kubernetes run the same services on the same ports, the
+ * NetworkPolicies let exactly router -> subgraphs and orders -> products through, only the router is
+ * exposed, and nothing the image runs imports a dev dependency.
  */
-import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { execFile, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join, posix, relative } from 'node:path';
+import { join, posix } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import * as gkeCloudV1 from '@kubernetes-models/gke/cloud.google.com/v1';
 import * as gkeNetworkingV1 from '@kubernetes-models/gke/networking.gke.io/v1';
 import * as gkeNetworkingV1beta1 from '@kubernetes-models/gke/networking.gke.io/v1beta1';
@@ -30,27 +23,31 @@ import * as batchV1 from 'kubernetes-models/batch/v1';
 import * as networkingV1 from 'kubernetes-models/networking.k8s.io/v1';
 import * as policyV1 from 'kubernetes-models/policy/v1';
 import * as coreV1 from 'kubernetes-models/v1';
-import { parse as parseYaml, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { ConfigError } from '../lib/config.ts';
 import { readRouterConfig } from '../router/config.ts';
 import { readMigrationTargets } from '../scripts/database-migrations.ts';
-import { ROUTER_DEFAULT_PORT, SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/index.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { freePort } from './support/network.ts';
+import { ROUTER_DEFAULT_PORT, SUBGRAPHS, SUBGRAPH_NAMES } from '../subgraphs/registry.ts';
+import { SUBGRAPH_DEFINITIONS } from '../subgraphs/index.ts';
 import {
-  killAllServices,
-  REPO_ROOT,
-  spawnService,
-  waitForStatus,
-  type ServiceProcess,
-} from './support/processes.ts';
-import { pubSubTestsEnabled, startPubSubEmulator, type PubSubEmulator } from './support/pubsub-emulator.ts';
+  at,
+  composeEnv,
+  composeServices,
+  DOCKERFILE,
+  dockerIgnored,
+  list,
+  nameOf,
+  obj,
+  runtimeCopies,
+  SERVICES,
+  text,
+  type Json,
+  type ServiceName,
+} from './support/deployment-files.ts';
+import { REPO_ROOT } from './support/processes.ts';
 
 const run = promisify(execFile);
 
-type Json = Record<string, unknown>;
-type ServiceName = 'router' | SubgraphName;
-const SERVICES: readonly ServiceName[] = ['router', ...SUBGRAPH_NAMES];
 const PORTS: Record<ServiceName, number> = {
   router: ROUTER_DEFAULT_PORT,
   users: SUBGRAPHS.users.defaultPort,
@@ -60,24 +57,6 @@ const PORTS: Record<ServiceName, number> = {
 };
 const OVERLAYS = ['local', 'gke'] as const;
 type Overlay = (typeof OVERLAYS)[number];
-
-// --- small helpers over untyped manifests ------------------------------------------------------------------
-
-function obj(value: unknown): Json {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Json) : {};
-}
-function list(value: unknown): Json[] {
-  return Array.isArray(value) ? value.map(obj) : [];
-}
-function at(value: unknown, ...path: string[]): unknown {
-  return path.reduce<unknown>((current, key) => obj(current)[key], value);
-}
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : String(value ?? '');
-}
-function nameOf(object: Json): string {
-  return text(at(object, 'metadata', 'name'));
-}
 
 function kubectlAvailable(): boolean {
   // Bounded: a blocking call that hung would stop the whole worker, jest's timeouts included.
@@ -168,9 +147,7 @@ function configProblems(read: () => unknown): 'ok' | readonly string[] {
 }
 
 function readServiceConfig(service: ServiceName, env: Record<string, string>) {
-  return service === 'router'
-    ? readRouterConfig(env)
-    : SUBGRAPHS[service].readConfig(env, SUBGRAPHS[service].defaultPort);
+  return service === 'router' ? readRouterConfig(env) : SUBGRAPH_DEFINITIONS[service].readConfig(env);
 }
 
 function secretData(secret: Json): Record<string, string> {
@@ -188,6 +165,23 @@ const TEMPLATE_SECRETS = new Map(
     .map((document) => obj(document.toJS()))
     .map((secret) => [nameOf(secret), secretData(secret)] as const),
 );
+
+/** The template's Secrets as an operator fills them in: a generated ROUTER_SECRET and passwords of their own. */
+function filledTemplateSecrets(): Map<string, Record<string, string>> {
+  return new Map(
+    [...TEMPLATE_SECRETS].map(([name, data]) => [
+      name,
+      Object.fromEntries(
+        Object.entries(data).map(([key, value]) => [
+          key,
+          key === 'ROUTER_SECRET'
+            ? randomBytes(32).toString('base64')
+            : value.replaceAll('REPLACE-ME', randomBytes(12).toString('hex')),
+        ]),
+      ),
+    ]),
+  );
+}
 
 function labelsMatch(selector: Json, labels: Record<string, string>): boolean {
   const matchLabels = obj(selector.matchLabels);
@@ -335,16 +329,38 @@ function mainContainer(workload: Json): Json {
         for (const bound of ['requests', 'limits']) {
           expect(Object.keys(obj(at(container, 'resources', bound))).sort()).toEqual(['cpu', 'memory']);
         }
-        expect(preStopSeconds).toBeGreaterThan(0);
-        expect(Number(pod.terminationGracePeriodSeconds)).toBeGreaterThan(preStopSeconds + shutdownSeconds);
+        // A CPU limit below a core would throttle Node's main thread in a burst.
+        expect(at(container, 'resources', 'limits', 'cpu')).toBe('1');
+        // The router waits for the load balancer's NEG to stop sending it requests (15–20 s).
+        expect(preStopSeconds).toBeGreaterThanOrEqual(service === 'router' ? 15 : 5);
+        // preStop, the drain, and (orders, inventory, router) the Pub/Sub subscriber's close of at most 20 s.
+        const busClose = ['orders', 'inventory', 'router'].includes(service) ? 20 : 0;
+        expect(Number(pod.terminationGracePeriodSeconds)).toBeGreaterThanOrEqual(
+          preStopSeconds + shutdownSeconds + busClose,
+        );
       }
     },
   );
 
+  it('refuses the template’s placeholders in production: every gke service names what is still to be set', () => {
+    const { deployments, configMaps } = overlay('gke');
+    const secrets = new Map(TEMPLATE_SECRETS);
+    for (const service of SERVICES) {
+      const env = containerEnv(mainContainer(deployments.get(service) ?? {}), configMaps, secrets);
+      expect(configProblems(() => readServiceConfig(service, env))).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^ROUTER_SECRET is a value committed to this repository/),
+        ]),
+      );
+    }
+  });
+
   it.each(OVERLAYS)(
     'gives every service in the %s overlay the variables its own config reader requires',
     (name) => {
-      const { deployments, configMaps, secrets } = overlay(name);
+      const { deployments, configMaps } = overlay(name);
+      // The gke overlay runs with the Secrets an operator made from the template, with secrets of their own.
+      const secrets = name === 'gke' ? filledTemplateSecrets() : overlay(name).secrets;
       for (const service of SERVICES) {
         const container = mainContainer(deployments.get(service) ?? {});
         const env = containerEnv(container, configMaps, secrets);
@@ -353,9 +369,10 @@ function mainContainer(workload: Json): Json {
           problems: 'ok',
         });
         const config = readServiceConfig(service, env);
+        // The local cluster's secrets are committed, hence public: it runs in development mode.
         expect({ service, production: config.production, port: config.port }).toEqual({
           service,
-          production: true,
+          production: name === 'gke',
           port: PORTS[service],
         });
       }
@@ -369,9 +386,8 @@ function mainContainer(workload: Json): Json {
       );
       expect(router.eventBus.kind).toBe('pubsub');
       expect(router.redisUrl).toMatch(/^redis:\/\//);
-      const orders = SUBGRAPHS.orders.readConfig(
+      const orders = SUBGRAPH_DEFINITIONS.orders.readConfig(
         containerEnv(mainContainer(deployments.get('orders') ?? {}), configMaps, secrets),
-        PORTS.orders,
       );
       expect({ catalogue: orders.catalogue.url, migrateOnStart: orders.migrateOnStart }).toEqual({
         catalogue: 'http://products:4002/graphql',
@@ -398,7 +414,7 @@ function mainContainer(workload: Json): Json {
   );
 
   it.each(OVERLAYS)(
-    'scales every service of the %s overlay from 2 to 10 on CPU and keeps one up through disruptions',
+    'scales every service of the %s overlay from 2 to 10 on CPU and takes one down at most in a disruption',
     (name) => {
       const { objects } = overlay(name);
       const autoscalers = ofKind(objects, 'HorizontalPodAutoscaler').map((hpa) => ({
@@ -412,10 +428,10 @@ function mainContainer(workload: Json): Json {
       );
       const budgets = ofKind(objects, 'PodDisruptionBudget').map((pdb) => ({
         selects: at(pdb, 'spec', 'selector', 'matchLabels', 'app.kubernetes.io/name'),
-        minAvailable: at(pdb, 'spec', 'minAvailable'),
+        maxUnavailable: at(pdb, 'spec', 'maxUnavailable'),
       }));
       expect(budgets.sort((a, b) => text(a.selects).localeCompare(text(b.selects)))).toEqual(
-        [...SERVICES].sort().map((selects) => ({ selects, minAvailable: 1 })),
+        [...SERVICES].sort().map((selects) => ({ selects, maxUnavailable: 1 })),
       );
     },
   );
@@ -567,18 +583,6 @@ function mainContainer(workload: Json): Json {
 
 // --- docker compose --------------------------------------------------------------------------------------------
 
-const compose = obj(parseYaml(readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }));
-const composeServices = obj(compose.services);
-
-function composeEnv(service: string): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(obj(at(composeServices, service, 'environment'))).map(([key, value]) => [
-      key,
-      text(value),
-    ]),
-  );
-}
-
 describe('docker-compose.yml', () => {
   it('runs the same services on the same ports as the k8s Deployments, publishing only the router', () => {
     const ours = Object.keys(composeServices).filter((service) => SERVICES.includes(service as ServiceName));
@@ -597,7 +601,13 @@ describe('docker-compose.yml', () => {
     const published = Object.entries(composeServices)
       .filter(([, definition]) => obj(definition).ports !== undefined)
       .map(([service, definition]) => [service, obj(definition).ports]);
-    expect(published).toEqual([['router', ['4000:4000']]]);
+    // Postgres counts as healthy only once it answers over TCP (not the init server on its socket).
+    expect(at(composeServices, 'postgres', 'healthcheck', 'test')).toEqual([
+      'CMD-SHELL',
+      'pg_isready -h 127.0.0.1 -U pharmacy -d pharmacy_inventory',
+    ]);
+    // This machine only: the compose file's secrets and demo passwords are public.
+    expect(published).toEqual([['router', ['127.0.0.1:4000:4000']]]);
     expect(Object.keys(composeServices).sort()).toEqual(
       [
         ...SERVICES,
@@ -612,15 +622,22 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('gives every service the variables its own config reader requires, in production mode', () => {
+  it('gives every service the variables its own config reader requires, in development mode: its secrets are public', () => {
     for (const service of SERVICES) {
       const env = composeEnv(service);
       expect({ service, problems: configProblems(() => readServiceConfig(service, env)) }).toEqual({
         service,
         problems: 'ok',
       });
-      expect(readServiceConfig(service, env).production).toBe(true);
+      expect(readServiceConfig(service, env).production).toBe(false);
+      // The same settings in production are refused: the secret is one committed here.
+      expect(configProblems(() => readServiceConfig(service, { ...env, NODE_ENV: 'production' }))).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^ROUTER_SECRET is a value committed to this repository/),
+        ]),
+      );
     }
+    expect(composeEnv('demo-data').DEMO_DATA).toBe('true');
     expect(readMigrationTargets(composeEnv('migrate')).map((target) => target.subgraph)).toEqual(
       SUBGRAPH_NAMES,
     );
@@ -662,39 +679,6 @@ describe('docker-compose.yml', () => {
 });
 
 // --- the image ----------------------------------------------------------------------------------------------------
-
-const DOCKERFILE = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
-const DOCKERIGNORE = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
-  .split('\n')
-  .map((line) => line.trim())
-  .filter((line) => line !== '' && !line.startsWith('#'));
-
-/** Whether .dockerignore keeps `path` (relative, with slashes) out of the build context. */
-function dockerIgnored(path: string): boolean {
-  const segments = path.split('/');
-  const candidates = segments.map((_, index) => segments.slice(0, index + 1).join('/'));
-  return DOCKERIGNORE.some((pattern) => {
-    const regex = new RegExp(
-      `^${pattern
-        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-        .replace(/\*\*\//g, '\u0000')
-        .replace(/\*/g, '[^/]*')
-        .replace(/\?/g, '[^/]')
-        .replaceAll('\u0000', '(?:.*/)?')}$`,
-    );
-    return candidates.some((candidate) => regex.test(candidate));
-  });
-}
-
-/** The sources the runtime stage copies (COPY without --from), as repository paths. */
-function runtimeCopies(): string[] {
-  const runtime = DOCKERFILE.slice(DOCKERFILE.indexOf(' AS runtime'));
-  return [...runtime.matchAll(/^COPY\s+(.+)$/gm)]
-    .map((match) => match[1] ?? '')
-    .filter((args) => !args.includes('--from='))
-    .map((args) => args.split(/\s+/).filter((word) => !word.startsWith('--')))
-    .flatMap((words) => words.slice(0, -1));
-}
 
 const PACKAGE = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;
@@ -765,166 +749,13 @@ describe('Dockerfile', () => {
     const notProduction = [...packages].filter((name) => PACKAGE.dependencies[name] === undefined).sort();
     expect(notProduction).toEqual([]);
     // Tests and local tooling stay out of the image.
-    expect(['lib/config.test.ts', 'test/support/services.ts', 'scripts/start.ts'].map(dockerIgnored)).toEqual(
-      [true, true, true],
-    );
+    expect(
+      [
+        'lib/config.test.ts',
+        'subgraphs/orders/orders.test-support.ts',
+        'test/support/services.ts',
+        'scripts/start.ts',
+      ].map(dockerIgnored),
+    ).toEqual([true, true, true, true]);
   });
-});
-
-// --- the image's entry point, run -----------------------------------------------------------------------------
-
-/**
- * The image's /app: the runtime stage's COPY sources minus .dockerignore, and a node_modules of the
- * production packages only (links to this checkout's copies), as `npm ci --omit=dev` leaves it.
- */
-async function assembleImage(): Promise<string> {
-  const root = await mkdtemp(join(tmpdir(), 'pharmacy-image-'));
-  for (const source of runtimeCopies()) {
-    await cp(join(REPO_ROOT, source), join(root, source), {
-      recursive: true,
-      filter: (path) => {
-        const relativePath = relative(REPO_ROOT, path).split('\\').join('/');
-        return relativePath === '' || !dockerIgnored(relativePath);
-      },
-    });
-  }
-  const lock = JSON.parse(readFileSync(join(REPO_ROOT, 'package-lock.json'), 'utf8')) as {
-    packages: Record<string, { dev?: boolean }>;
-  };
-  for (const [path, entry] of Object.entries(lock.packages)) {
-    if (!path.startsWith('node_modules/') || path.lastIndexOf('node_modules/') !== 0 || entry.dev) continue;
-    if (!existsSync(join(REPO_ROOT, path))) continue; // another platform's optional binary
-    await mkdir(dirname(join(root, path)), { recursive: true });
-    await symlink(join(REPO_ROOT, path), join(root, path));
-  }
-  return root;
-}
-
-const runtimeEnabled = pubSubTestsEnabled();
-if (!runtimeEnabled)
-  console.warn('gcloud is missing: the entry-point run of test/deployment.test.ts is skipped');
-
-(runtimeEnabled ? describe : describe.skip)('the image entry point with the compose environment', () => {
-  const STARTUP_MS = 60_000;
-  let image: string;
-  let emulator: PubSubEmulator;
-  const databases = new Map<string, TestDatabase>();
-  const ports = new Map<ServiceName, number>();
-  let keysDirectory: string;
-  const redisPrefix = `test-deployment-${randomBytes(4).toString('hex')}:`;
-
-  beforeAll(async () => {
-    [image, emulator, keysDirectory] = await Promise.all([
-      assembleImage(),
-      startPubSubEmulator(),
-      mkdtemp(join(tmpdir(), 'pharmacy-keys-')),
-    ]);
-    for (const subgraph of SUBGRAPH_NAMES)
-      databases.set(`pharmacy_${subgraph}`, await createTestDatabase(subgraph));
-    for (const service of SERVICES) ports.set(service, await freePort());
-  }, 60_000);
-
-  afterAll(async () => {
-    await killAllServices();
-    await emulator?.stop();
-    await Promise.all([...databases.values()].map((database) => database.drop()));
-    if (image) await rm(image, { recursive: true, force: true });
-    if (keysDirectory) await rm(keysDirectory, { recursive: true, force: true });
-  });
-
-  /** A compose service's environment, its hosts (postgres, pubsub, redis, the services) pointed at this machine. */
-  function adapted(service: string): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const [key, value] of Object.entries(composeEnv(service))) {
-      let result = value;
-      if (/^postgres(ql)?:/.test(value)) {
-        const database = databases.get(new URL(value).pathname.slice(1));
-        if (!database) throw new Error(`${service}: ${key} names an unknown database`);
-        result = database.url;
-      } else if (key === 'PUBSUB_EMULATOR_HOST') result = emulator.host;
-      else if (key === 'REDIS_URL') result = 'redis://127.0.0.1:6379';
-      else if (key === 'JWT_KEYS_FILE') result = join(keysDirectory, posix.basename(value));
-      else if (/^https?:/.test(value)) {
-        const url = new URL(value);
-        const port = ports.get(url.hostname as ServiceName);
-        if (port === undefined) throw new Error(`${service}: ${key} names an unknown host`);
-        result = `http://127.0.0.1:${port}${url.pathname}`;
-      }
-      env[key] = result;
-    }
-    if (SERVICES.includes(service as ServiceName)) {
-      env.PORT = String(ports.get(service as ServiceName));
-      env.HOST = '127.0.0.1';
-    }
-    if (service === 'router') env.REDIS_KEY_PREFIX = redisPrefix;
-    return env;
-  }
-
-  /** `node <image>/scripts/serve.ts` with SERVICE=<service> (the compose `command`), from the image's root. */
-  function entryPoint(service: string, env: Record<string, string> = adapted(service)): ServiceProcess {
-    return spawnService(join(image, 'scripts/serve.ts'), { ...env, SERVICE: service });
-  }
-
-  async function oneShot(service: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const task = entryPoint(service);
-    const { code } = await task.waitForExit(STARTUP_MS);
-    return { code, stdout: task.stdout(), stderr: task.stderr() };
-  }
-
-  it('refuses an unknown service with exit code 64 and the list of services', async () => {
-    expect(await oneShot('nonsense')).toEqual({
-      code: 64,
-      stdout: '',
-      stderr:
-        'unknown service "nonsense": pass one of router, users, products, orders, inventory, migrate, pubsub-setup, ' +
-        'ensure-keys, demo-data, rotate-keys, create-admin, dead-letters, smoke as the argument or in SERVICE\n',
-    });
-  });
-
-  it('runs the one-shot steps, starts every service healthy and ready, loads the demo data, passes the smoke test and drains on SIGTERM', async () => {
-    const keysFile = adapted('ensure-keys').JWT_KEYS_FILE ?? '';
-    expect(await oneShot('ensure-keys')).toEqual({
-      code: 0,
-      stdout: `${keysFile} created with one signing key\n`,
-      stderr: '',
-    });
-    const migrated = await oneShot('migrate');
-    expect({ code: migrated.code, stderr: migrated.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(migrated.stdout.split('\n').map((line) => line.split(':')[0])).toEqual([...SUBGRAPH_NAMES, '']);
-    const setup = await oneShot('pubsub-setup');
-    expect({ code: setup.code, stderr: setup.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(setup.stdout).toContain('subscription inventory.order-events of order-events');
-    expect(setup.stdout).toContain('subscription orders.inventory-events of inventory-events');
-
-    const running = new Map(SERVICES.map((service) => [service, entryPoint(service)]));
-    for (const service of SERVICES) {
-      const base = `http://127.0.0.1:${ports.get(service)}`;
-      await waitForStatus(`${base}/health`, 200, STARTUP_MS);
-      await waitForStatus(`${base}/ready`, 200, STARTUP_MS);
-    }
-
-    const routerUrl = `http://127.0.0.1:${ports.get('router')}/graphql`;
-    const demo = await oneShot('demo-data');
-    expect(demo).toEqual({
-      code: 0,
-      stdout: 'demo data ready: 3 account(s) and 10 product(s) added, stock and orders in place\n',
-      stderr: '',
-    });
-    const smoke = spawnService(join(image, 'scripts/serve.ts'), { SERVICE: 'smoke', SMOKE_URL: routerUrl });
-    expect({ exit: await smoke.waitForExit(STARTUP_MS), stderr: smoke.stderr() }).toEqual({
-      exit: { code: 0, signal: null },
-      stderr: '',
-    });
-    expect(smoke.stdout()).toMatch(/smoke test passed\n$/);
-
-    const exits = await Promise.all(
-      [...running.entries()].map(async ([service, process]) => {
-        const { code, signal } = await process.stop('SIGTERM', 30_000);
-        return [service, { code, signal }];
-      }),
-    );
-    expect(Object.fromEntries(exits)).toEqual(
-      Object.fromEntries(SERVICES.map((service) => [service, { code: 0, signal: null }])),
-    );
-  }, 240_000);
 });

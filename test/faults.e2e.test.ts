@@ -8,22 +8,21 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readRouterConfig } from '../router/config.ts';
 import { createRouter, type Router } from '../router/create-router.ts';
-import { closedPortUrl, freePort, startHangingServer, type TestHttpServer } from './support/network.ts';
-import { singleError } from './support/graphql.ts';
+import { freePort } from '../scripts/support/ports.ts';
+import { closedPortUrl, startHangingServer, type TestHttpServer } from './support/network.ts';
+import { singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import { killAllServices, spawnService, waitForStatus, type ServiceProcess } from './support/processes.ts';
 import {
   bearer,
   mintAccessToken,
-  postAsRouter,
-  postGraphQL,
   silentLogger,
   startTestSubgraph,
   temporaryKeysFile,
   testRouterEnv,
   TEST_ROUTER_SECRET,
-  type GraphQLResponse,
   type TestSubgraph,
 } from './support/services.ts';
+import { subgraphClient } from './support/subgraph-client.ts';
 
 const PRODUCTS_QUERY = 'query { products { totalCount items { id name } } }';
 const PHARMACIST = { userId: 1, role: 'PHARMACIST' } as const;
@@ -43,7 +42,7 @@ beforeAll(async () => {
     startTestSubgraph('inventory'),
   ]);
   others = { users, orders, inventory };
-  asPharmacist = bearer(await mintAccessToken(keysFile, PHARMACIST));
+  asPharmacist = bearer(await mintAccessToken(keysFile, users.database.url, PHARMACIST));
 });
 
 afterAll(async () => {
@@ -145,7 +144,7 @@ describe('a subgraph whose database is unreachable', () => {
     expect(elapsedMs).toBeLessThan(4_000);
     unavailableError(result, [String(databasePort), 's3cret']);
 
-    const direct = await postAsRouter(subgraphUrl, 'query { categories }', undefined, PHARMACIST);
+    const direct = await subgraphClient(subgraphUrl).post('query { categories }', undefined, PHARMACIST);
     expect(unavailableError(direct, [String(databasePort), 's3cret']).message).toMatch(
       /products database is unavailable/,
     );
@@ -175,12 +174,17 @@ describe('a subgraph that is down', () => {
     expect(error.message).toMatch(/products service is unavailable/);
   });
 
-  it('makes the router not ready (/ready 503) while staying alive (/health 200)', async () => {
+  it('leaves the router ready (/ready 200): it still serves what needs no products; /health/dependencies names the one down', async () => {
     expect((await fetch(new URL('/health', routerUrl))).status).toBe(200);
-    const { result: ready, elapsedMs } = await timed(fetch(new URL('/ready', routerUrl)));
-    expect(ready.status).toBe(503);
+    const ready = await fetch(new URL('/ready', routerUrl));
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    const { result, elapsedMs } = await timed(fetch(new URL('/health/dependencies', routerUrl)));
+    expect(result.status).toBe(200);
     expect(elapsedMs).toBeLessThan(3_000);
-    expect(await ready.json()).toMatchObject({ status: 'unavailable' });
+    const { dependencies } = (await result.json()) as { dependencies: Record<string, { ok: boolean }> };
+    expect(dependencies['subgraph products']).toMatchObject({ ok: false });
+    expect(dependencies['subgraph users']).toMatchObject({ ok: true, circuit: 'closed' });
   });
 });
 
@@ -205,9 +209,11 @@ describe('a subgraph that hangs', () => {
     expect(error.message).toMatch(/products service is unavailable/);
   });
 
-  it('is not ready while the subgraph hangs', async () => {
-    const { result: ready, elapsedMs } = await timed(fetch(new URL('/ready', routerUrl)));
-    expect(ready.status).toBe(503);
+  it('stays ready while the subgraph hangs, and reports it as not answering within 3 s', async () => {
+    expect((await fetch(new URL('/ready', routerUrl))).status).toBe(200);
+    const { result, elapsedMs } = await timed(fetch(new URL('/health/dependencies', routerUrl)));
     expect(elapsedMs).toBeLessThan(3_000);
+    const { dependencies } = (await result.json()) as { dependencies: Record<string, { ok: boolean }> };
+    expect(dependencies['subgraph products']).toMatchObject({ ok: false });
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { generate } from '@graphql-codegen/cli';
 import codegenConfig from '../codegen.ts';
 import { DEFAULT_SUPERGRAPH_PATH } from '../router/config.ts';
-import { composeSupergraph } from '../router/supergraph.ts';
+import { composeSupergraph } from '../scripts/supergraph.ts';
 
 describe('generated files are current (run `npm run compose` and `npm run codegen` after a schema change)', () => {
   it('schema/supergraph.graphql is the composition of the subgraph SDL files', () => {
@@ -22,9 +22,9 @@ describe('generated files are current (run `npm run compose` and `npm run codege
     }
   });
 
-  it("the README's SDK example is sdk/examples/place-an-order.ts, which the typecheck compiles", () => {
+  it("docs/sdk.md's SDK example is sdk/examples/place-an-order.ts, which the typecheck compiles", () => {
     const example = readFileSync(new URL('../sdk/examples/place-an-order.ts', import.meta.url), 'utf8');
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    expect(readme).toContain(`\`\`\`ts\n${example}\`\`\``);
+    const page = readFileSync(new URL('../docs/sdk.md', import.meta.url), 'utf8');
+    expect(page).toContain(`\`\`\`ts\n${example}\`\`\``);
   });
 });

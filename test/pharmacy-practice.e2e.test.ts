@@ -26,8 +26,8 @@ import {
   type StockLevels,
 } from './support/saga.ts';
 import { reportSkippedPubSub, SAGA_BUSES, type RunningBus } from './support/saga-buses.ts';
-import { dataOf } from './support/graphql.ts';
-import { bearer, postGraphQL, type TestStack } from './support/services.ts';
+import { dataOf, postGraphQL } from './support/graphql.ts';
+import { bearer, type TestStack } from './support/services.ts';
 import { waitFor } from './support/waiting.ts';
 
 /** Generous: other test files share the machine's two cores. */

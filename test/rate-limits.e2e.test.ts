@@ -7,20 +7,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { dataOf, singleError } from './support/graphql.ts';
+import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import {
   recordSubgraphs,
   startTestRouter,
   type RecordedSubgraphs,
   type TestRouter,
 } from './support/routers.ts';
-import {
-  bearer,
-  postGraphQL,
-  startTestStack,
-  type GraphQLResponse,
-  type TestStack,
-} from './support/services.ts';
+import { bearer, startTestStack, type TestStack } from './support/services.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Every Redis key this file writes starts with this. */
@@ -374,7 +368,12 @@ describe('operation limits (depth 6, aliases 15, tokens 1000, no batches, body s
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({
-      errors: [{ message: 'batched requests are not accepted: send one operation per request' }],
+      errors: [
+        {
+          message: 'batched requests are not accepted: send one operation per request',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ],
     });
     expect(subgraphs.graphqlRequests().length).toBe(before);
   });
@@ -389,7 +388,9 @@ describe('operation limits (depth 6, aliases 15, tokens 1000, no batches, body s
     });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({
-      errors: [{ message: 'request body is larger than 100000 bytes' }],
+      errors: [
+        { message: 'request body is larger than 100000 bytes', extensions: { code: 'PAYLOAD_TOO_LARGE' } },
+      ],
     });
     expect(subgraphs.graphqlRequests().length).toBe(before);
   });

@@ -7,10 +7,11 @@
  *
  * What every scenario proves: an order accepted is never lost (its event waits in the outbox), it is
  * decided once the bus is back, and its stock is reserved exactly once.
+ *
+ * Each scenario has its services, databases, bus and proxy of its own, so they run concurrently: most of
+ * their time is waiting for a bus to come back.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { MikroORM } from '@mikro-orm/postgresql';
-import pg from 'pg';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { createEvent } from '../lib/event-bus/event.ts';
 import type { EventBus } from '../lib/event-bus/event-bus.ts';
 import { PostgresEventBus } from '../lib/event-bus/postgres-event-bus.ts';
@@ -18,12 +19,14 @@ import { PubSubEventBus } from '../lib/event-bus/pubsub-event-bus.ts';
 import { readRouterConfig } from '../router/config.ts';
 import { createRouter } from '../router/create-router.ts';
 import type { PharmacyClient } from '../sdk/index.ts';
-import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/saga.ts';
+import { SAGA_SUBSCRIPTION_LIST } from '../subgraphs/contracts/saga-subscriptions.ts';
 import { asViewer, clientFor } from './support/client.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
-import { freePort, startTcpProxy, type TcpProxy } from './support/network.ts';
+import { createMigratedDatabase, sql, sqlAt, type TestDatabase } from './support/database.ts';
+import type { TemplateKind } from './support/database-templates.ts';
+import { freePort } from '../scripts/support/ports.ts';
+import { startTcpProxy, type TcpProxy } from './support/network.ts';
 import { killAllServices, spawnService, waitForStatus, type ServiceProcess } from './support/processes.ts';
-import { pubSubTestsEnabled, startPubSubEmulator, type PubSubEmulator } from './support/pubsub-emulator.ts';
+import { pubSubTestsEnabled, testPubSubEmulator } from './support/pubsub-emulator.ts';
 import {
   createStockedProduct,
   placeOrder,
@@ -43,6 +46,7 @@ import {
   testRouterEnv,
   TEST_ROUTER_SECRET,
   type TestStack,
+  type TestSubgraph,
 } from './support/services.ts';
 import { sleep, waitFor } from './support/waiting.ts';
 
@@ -61,24 +65,16 @@ afterAll(async () => {
 });
 
 type Rows = Record<string, unknown>[];
-type Query = (sql: string, params?: unknown[]) => Promise<Rows>;
+type Query = (query: string, params?: unknown[]) => Promise<Rows>;
 
-/** Queries through a subgraph's own ORM (in this process). */
-function ormQuery(orm: MikroORM): Query {
-  return (sql, params = []) => orm.em.fork().execute<Rows>(sql, params);
+/** Queries (`?` placeholders) through a subgraph's own ORM (in this process). */
+function subgraphQuery(subgraph: TestSubgraph): Query {
+  return (query, params) => sql(subgraph, query, params);
 }
 
-/** Queries a database by URL (a service in another process), one connection per call. */
+/** Queries (`$1` placeholders) a database by URL (a service in another process), one connection per call. */
 function urlQuery(url: string): Query {
-  return async (sql, params = []) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      return (await client.query<Record<string, unknown>>(sql, params)).rows;
-    } finally {
-      await client.end();
-    }
-  };
+  return (query, params) => sqlAt(url, query, params);
 }
 
 /** A TCP proxy in front of the Postgres server of `url`, closed after the file. */
@@ -96,9 +92,9 @@ function throughProxy(url: string, proxy: TcpProxy): string {
   return proxied.toString();
 }
 
-/** A fresh database, dropped after the file. */
-async function freshDatabase(label: string): Promise<TestDatabase> {
-  const database = await createTestDatabase(label);
+/** A fresh copy of the `kind` template, dropped after the file. */
+async function freshDatabase(kind: TemplateKind, label: string): Promise<TestDatabase> {
+  const database = await createMigratedDatabase(kind, label);
   cleanups.push(() => database.drop());
   return database;
 }
@@ -163,8 +159,8 @@ async function ordersSurviveBusOutage(
   },
 ): Promise<void> {
   const { staff, customer } = await viewersOf(stack);
-  const outbox = ormQuery(stack.subgraphs.orders.subgraph.orm);
-  const inventory = ormQuery(stack.subgraphs.inventory.subgraph.orm);
+  const outbox = subgraphQuery(stack.subgraphs.orders);
+  const inventory = subgraphQuery(stack.subgraphs.inventory);
   const productId = await createStockedProduct(staff, {
     sku: options.sku,
     price: '2.50',
@@ -262,21 +258,16 @@ async function sagaDeadLetters(bus: EventBus): Promise<Record<string, string[]>>
   }
 }
 
-describe('the Postgres event bus cut off while orders are placed', () => {
-  let stack: TestStack;
-  let proxy: TcpProxy;
-  let busDatabase: TestDatabase;
-
-  beforeAll(async () => {
-    busDatabase = await freshDatabase('events_outage');
-    proxy = await proxyFor(busDatabase.url);
-    stack = await startTestStack({
+it.concurrent(
+  'the Postgres event bus cut off while orders are placed accepts the orders PENDING with their events kept in the outbox, then confirms each and reserves its stock once when the bus is back',
+  async () => {
+    const busDatabase = await freshDatabase('events', 'events_outage');
+    const proxy = await proxyFor(busDatabase.url);
+    const stack = await startTestStack({
       busEnv: { EVENT_BUS_DATABASE_URL: throughProxy(busDatabase.url, proxy) },
     });
     cleanups.push(() => stack.stop());
-  }, 60_000);
 
-  it('accepts the orders PENDING with their events kept in the outbox, then confirms each and reserves its stock once when the bus is back', async () => {
     await ordersSurviveBusOutage(stack, proxy, {
       sku: 'OUT-PG-1',
       outageMs: 3_000,
@@ -284,33 +275,20 @@ describe('the Postgres event bus cut off while orders are placed', () => {
       deadLetters: async () =>
         sagaDeadLetters(await PostgresEventBus.start({ url: busDatabase.url, logger: silentLogger })),
     });
-  }, 60_000);
-});
+  },
+  120_000,
+);
 
-describe('the orders process killed between the commit of an order and the publish of its event', () => {
-  let ordersDatabase: TestDatabase;
-  let busDatabase: TestDatabase;
-  let proxy: TcpProxy;
-  let ordersEnv: Record<string, string>;
-  let ordersPort: number;
-  let viewers: Viewers;
-  let inventoryQuery: Query;
-
-  /** Starts the orders subgraph as a process of its own and waits until it serves and reached the bus. */
-  async function startOrdersProcess(): Promise<ServiceProcess> {
-    const orders = spawnService('subgraphs/orders/main.ts', ordersEnv);
-    await waitForStatus(`http://127.0.0.1:${ordersPort}/ready`, 200, 30_000);
-    return orders;
-  }
-
-  beforeAll(async () => {
+it.concurrent(
+  'the orders process killed between the commit of an order and the publish of its event leaves the order PENDING in the outbox, and a new process on the same database publishes it: the order is confirmed and its stock reserved once',
+  async () => {
     const keysFile = await temporaryKeysFile();
     cleanups.push(() => removeKeysFile(keysFile));
-    [ordersDatabase, busDatabase] = await Promise.all([
-      freshDatabase('orders'),
-      freshDatabase('events_crash'),
+    const [ordersDatabase, busDatabase] = await Promise.all([
+      freshDatabase('orders', 'orders'),
+      freshDatabase('events', 'events_crash'),
     ]);
-    proxy = await proxyFor(busDatabase.url);
+    const proxy = await proxyFor(busDatabase.url);
     const [users, products, inventory] = await Promise.all([
       startTestSubgraph('users', { JWT_KEYS_FILE: keysFile }),
       startTestSubgraph('products'),
@@ -319,10 +297,10 @@ describe('the orders process killed between the commit of an order and the publi
     ]);
     for (const subgraph of [users, products, inventory]) cleanups.push(() => subgraph.stop());
     await inventory.subgraph.events?.whenConnected();
-    inventoryQuery = ormQuery(inventory.subgraph.orm);
+    const inventoryQuery = subgraphQuery(inventory);
 
-    ordersPort = await freePort();
-    ordersEnv = {
+    const ordersPort = await freePort();
+    const ordersEnv = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
@@ -332,6 +310,12 @@ describe('the orders process killed between the commit of an order and the publi
       PRODUCTS_URL: products.server.url,
       EVENT_BUS_DATABASE_URL: throughProxy(busDatabase.url, proxy),
       ...FAST_REDELIVERY,
+    };
+    /** Starts the orders subgraph as a process of its own and waits until it serves and reached the bus. */
+    const startOrdersProcess = async (): Promise<ServiceProcess> => {
+      const orders = spawnService('subgraphs/orders/main.ts', ordersEnv);
+      await waitForStatus(`http://127.0.0.1:${ordersPort}/ready`, 200, 30_000);
+      return orders;
     };
     const router = createRouter(
       readRouterConfig(
@@ -346,14 +330,9 @@ describe('the orders process killed between the commit of an order and the publi
     );
     const routerUrl = (await router.listen()).url;
     cleanups.push(() => router.close());
-    viewers = {
-      staff: asViewer(routerUrl, await mintAccessToken(keysFile, PHARMACIST)),
-      customer: asViewer(routerUrl, await mintAccessToken(keysFile, CUSTOMER)),
-    };
-  }, 60_000);
+    const staff = asViewer(routerUrl, await mintAccessToken(keysFile, users.database.url, PHARMACIST));
+    const customer = asViewer(routerUrl, await mintAccessToken(keysFile, users.database.url, CUSTOMER));
 
-  it('leaves the order PENDING in the outbox, and a new process on the same database publishes it: the order is confirmed and its stock reserved once', async () => {
-    const { staff, customer } = viewers;
     const outbox = urlQuery(ordersDatabase.url);
     const productId = await createStockedProduct(staff, {
       sku: 'CRASH-1',
@@ -402,25 +381,22 @@ describe('the orders process killed between the commit of an order and the publi
     expect(
       published.map(({ type, orderId, published: done }) => ({ type, orderId, published: done })),
     ).toEqual(outboxOf([Number(order.id)], true));
-  }, 90_000);
-});
+  },
+  150_000,
+);
 
-describe('a malformed order.placed on the bus', () => {
-  let stack: TestStack;
-  let busUrl: string;
-
-  beforeAll(async () => {
-    const busDatabase = await freshDatabase('events_poison');
-    busUrl = busDatabase.url;
-    stack = await startTestStack({
+it.concurrent(
+  'a malformed order.placed on the bus is dead-lettered by inventory (EVENT_MAX_ATTEMPTS 2) without touching stock, and orders placed later are still confirmed',
+  async () => {
+    const busDatabase = await freshDatabase('events', 'events_poison');
+    const busUrl = busDatabase.url;
+    const stack = await startTestStack({
       busEnv: { EVENT_BUS_DATABASE_URL: busUrl, EVENT_MAX_ATTEMPTS: '2', ...FAST_REDELIVERY },
     });
     cleanups.push(() => stack.stop());
-  }, 60_000);
 
-  it('is dead-lettered by inventory (EVENT_MAX_ATTEMPTS 2) without touching stock, and orders placed later are still confirmed', async () => {
     const { staff, customer } = await viewersOf(stack);
-    const inventory = ormQuery(stack.subgraphs.inventory.subgraph.orm);
+    const inventory = subgraphQuery(stack.subgraphs.inventory);
     const productId = await createStockedProduct(staff, {
       sku: 'POISON-1',
       price: '1.00',
@@ -473,34 +449,23 @@ describe('a malformed order.placed on the bus', () => {
         .map((line) => JSON.parse(line) as unknown),
     ).toEqual([{ subscription: 'inventory.order-events', event: poison }]);
     expect(listing.stderr()).toBe('1 dead letter(s) in 2 subscriptions\n');
-  }, 60_000);
-});
+  },
+  120_000,
+);
 
-/**
- * Started with the file, so that it is up by the time its scenario runs (it takes seconds to start);
- * awaited there, stopped in afterAll.
- */
-const emulatorStarting: Promise<PubSubEmulator> | undefined = pubSubTestsEnabled()
-  ? startPubSubEmulator({ startTimeoutMs: 60_000 })
-  : undefined;
-if (emulatorStarting !== undefined) {
-  // A failed start fails the scenario that awaits it; until then it is not an unhandled rejection.
-  emulatorStarting.catch(() => undefined);
-  cleanups.push(() => emulatorStarting.then((emulator) => emulator.stop()));
-}
-
-if (emulatorStarting !== undefined) {
-  describe('the Pub/Sub emulator cut off while orders are placed', () => {
-    let stack: TestStack;
-    let proxy: TcpProxy;
-    let emulator: PubSubEmulator;
-
-    beforeAll(async () => {
-      emulator = await emulatorStarting;
+if (pubSubTestsEnabled()) {
+  // The client reconnects by itself. The emulator, though, goes on handing some messages to the
+  // streaming pulls of the connections that the cut killed; they come again when their ack deadline
+  // (10 s) has passed, sometimes more than once: recovery takes tens of seconds, hence the long wait.
+  it.concurrent(
+    'the Pub/Sub emulator cut off while orders are placed accepts the orders PENDING with their events kept in the outbox, then confirms each and reserves its stock once when Pub/Sub is back',
+    async () => {
+      const emulator = await testPubSubEmulator();
+      cleanups.push(() => emulator.stop());
       const [host = '', port = ''] = emulator.host.split(':');
-      proxy = await startTcpProxy(host, Number(port));
+      const proxy = await startTcpProxy(host, Number(port));
       cleanups.push(() => proxy.close());
-      stack = await startTestStack({
+      const stack = await startTestStack({
         busEnv: {
           EVENT_BUS: 'pubsub',
           PUBSUB_EMULATOR_HOST: `${proxy.host}:${proxy.port}`,
@@ -511,12 +476,7 @@ if (emulatorStarting !== undefined) {
         },
       });
       cleanups.push(() => stack.stop());
-    }, 90_000);
 
-    // The client reconnects by itself. The emulator, though, goes on handing some messages to the
-    // streaming pulls of the connections that the cut killed; they come again when their ack deadline
-    // (10 s) has passed, sometimes more than once: recovery takes tens of seconds, hence the long wait.
-    it('accepts the orders PENDING with their events kept in the outbox, then confirms each and reserves its stock once when Pub/Sub is back', async () => {
       await ordersSurviveBusOutage(stack, proxy, {
         sku: 'OUT-PS-1',
         outageMs: 3_000,
@@ -530,8 +490,9 @@ if (emulatorStarting !== undefined) {
             }),
           ),
       });
-    }, 150_000);
-  });
+    },
+    240_000,
+  );
 } else {
   describe.skip('the Pub/Sub emulator cut off (gcloud is not on PATH; CI=true would make this a failure)', () => {
     it('confirms the orders placed while Pub/Sub was unreachable once it is back', () => undefined);

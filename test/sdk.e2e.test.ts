@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPharmacyClient, type PharmacyClient } from '../sdk/index.ts';
 import { apiErrorOf } from './support/client.ts';
-import { createTestDatabase, type TestDatabase } from './support/database.ts';
+import { createMigratedDatabase, type TestDatabase } from './support/database.ts';
 import { startTestStack, type TestStack } from './support/services.ts';
 
 let stack: TestStack;
@@ -14,7 +14,7 @@ let staff: PharmacyClient;
 let customer: PharmacyClient;
 
 beforeAll(async () => {
-  busDatabase = await createTestDatabase('events');
+  busDatabase = await createMigratedDatabase('events');
   stack = await startTestStack({ busEnv: { EVENT_BUS_DATABASE_URL: busDatabase.url } });
   staff = createPharmacyClient({
     url: stack.routerUrl,
@@ -101,9 +101,10 @@ describe('the typed SDK', () => {
     await alerts.return?.();
 
     const refused = customer.lowStockAlerts()[Symbol.asyncIterator]().next();
+    // A customer's connection is refused at connection_init: nothing it could subscribe to.
     await expect(refused).rejects.toMatchObject({
       code: 'FORBIDDEN',
-      message: 'lowStockAlerts requires the role PHARMACIST or ADMIN',
+      message: 'Forbidden: the role CUSTOMER has nothing to subscribe to',
     });
   });
 });

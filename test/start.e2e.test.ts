@@ -14,20 +14,14 @@ import { addDays, today as todayUtc } from '../lib/calendar-day.ts';
 import { dropDatabase } from '../lib/database.ts';
 import { createPharmacyClient } from '../sdk/index.ts';
 import { DEMO_LOTS, DEMO_PRESCRIPTION, UNLOTTED_DEMO_STOCK } from '../scripts/demo-orders.ts';
-import { SUBGRAPH_NAMES } from '../subgraphs/index.ts';
+import { SUBGRAPH_NAMES } from '../subgraphs/registry.ts';
 import { demoProducts } from '../subgraphs/products/demo-products.ts';
 import { DEVELOPMENT_KEYS_FILE } from '../subgraphs/users/users.subgraph.ts';
 import { testPostgresServer } from './support/database.ts';
-import { dataOf } from './support/graphql.ts';
-import { freePort } from './support/network.ts';
+import { dataOf, postGraphQL } from './support/graphql.ts';
+import { freePort } from '../scripts/support/ports.ts';
 import { killAllServices, spawnService, type ServiceProcess } from './support/processes.ts';
-import {
-  bearer,
-  postGraphQL,
-  RELAXED_RATE_LIMITS,
-  temporaryKeysFile,
-  TEST_ROUTER_SECRET,
-} from './support/services.ts';
+import { bearer, RELAXED_RATE_LIMITS, temporaryKeysFile, TEST_ROUTER_SECRET } from './support/services.ts';
 
 const READY_LINE = /Pharmacy supergraph ready: (http:\/\/\S+)/;
 const STARTUP_MS = 45_000;
@@ -390,7 +384,7 @@ describe('npm start', () => {
       ['DELIVERED', 'APPROVED'],
     ]);
 
-    // The README's SDK example, as a user runs it, and `npm run smoke`, against the demo data.
+    // The SDK example of docs/sdk.md, as a user runs it, and `npm run smoke`, against the demo data.
     const example = spawnService('sdk/examples/place-an-order.ts', { PHARMACY_URL: url });
     expect(await example.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     expect({ stdout: example.stdout(), stderr: example.stderr() }).toEqual({
@@ -404,7 +398,7 @@ describe('npm start', () => {
     });
     expect(smoke.stdout()).toMatch(/place an order and see it confirmed[\s\S]*smoke test passed\n$/);
 
-    // The README's review example: the pharmacist approves the demo order waiting for review.
+    // The review example of docs/sdk.md: the pharmacist approves the demo order waiting for review.
     const review = spawnService('sdk/examples/review-prescriptions.ts', { PHARMACY_URL: url });
     expect(await review.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     expect({ stdout: review.stdout(), stderr: review.stderr() }).toEqual({

@@ -8,12 +8,11 @@
  *   `PUBSUB_EMULATOR_HOST` (`host:port`, the variable Google's clients read).
  */
 import type { EnvReader } from '../config.ts';
+import { checkUrlPassword } from '../secrets.ts';
 import type { Logger } from '../logger.ts';
 import type { EventBus, RedeliveryOptions } from './event-bus.ts';
-import { PostgresEventBus } from './postgres-event-bus.ts';
-import { PubSubEventBus } from './pubsub-event-bus.ts';
 
-export const EVENT_BUS_KINDS = ['postgres', 'pubsub'] as const;
+const EVENT_BUS_KINDS = ['postgres', 'pubsub'] as const;
 
 export type EventBusConfig = (
   | { kind: 'postgres'; databaseUrl: string; poolMax: number }
@@ -28,7 +27,7 @@ export type EventBusConfig = (
 const EMULATOR_PROJECT = 'pharmacy-local';
 const HOST_PORT = /^[\w.-]+:\d{1,5}$/;
 
-export function readEventBusConfig(read: EnvReader): EventBusConfig {
+export function readEventBusConfig(read: EnvReader, production = false): EventBusConfig {
   const kind = read.oneOf('EVENT_BUS', EVENT_BUS_KINDS, 'postgres');
   const common = {
     maxAttempts: read.int('EVENT_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
@@ -41,9 +40,11 @@ export function readEventBusConfig(read: EnvReader): EventBusConfig {
     read.problem('EVENT_MAX_RETRY_DELAY_SECONDS must not be below EVENT_RETRY_DELAY_SECONDS');
   }
   if (kind === 'postgres') {
+    const databaseUrl = read.url('EVENT_BUS_DATABASE_URL', ['postgres:', 'postgresql:']);
+    checkUrlPassword(read, 'EVENT_BUS_DATABASE_URL', databaseUrl, production);
     return {
       kind,
-      databaseUrl: read.url('EVENT_BUS_DATABASE_URL', ['postgres:', 'postgresql:']),
+      databaseUrl,
       poolMax: read.int('EVENT_BUS_POOL_MAX', 5, { min: 1, max: 100 }),
       ...common,
     };
@@ -59,9 +60,13 @@ export function readEventBusConfig(read: EnvReader): EventBusConfig {
   return { kind, projectId, emulatorHost, ...common };
 }
 
-/** Connects to the configured bus (the Postgres bus creates its schema here). */
+/**
+ * Connects to the configured bus (the Postgres bus creates its schema here). Each adapter is loaded when
+ * used, so a process on one bus never loads the other's client (pg-boss, or Google's gRPC stack).
+ */
 export async function openEventBus(config: EventBusConfig, logger: Logger): Promise<EventBus> {
   if (config.kind === 'postgres') {
+    const { PostgresEventBus } = await import('./postgres-event-bus.ts');
     return PostgresEventBus.start({
       url: config.databaseUrl,
       poolMax: config.poolMax,
@@ -69,6 +74,7 @@ export async function openEventBus(config: EventBusConfig, logger: Logger): Prom
       ...config.redelivery,
     });
   }
+  const { PubSubEventBus } = await import('./pubsub-event-bus.ts');
   return new PubSubEventBus({
     projectId: config.projectId,
     emulatorHost: config.emulatorHost,

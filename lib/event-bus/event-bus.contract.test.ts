@@ -5,7 +5,8 @@
  * bus.
  *
  * Every test uses topics and subscriptions of its own, so the tests of one bus never see each other's
- * events. Redeliveries are immediate (retryDelaySeconds 0) to keep the file fast; one test checks that
+ * events, and they run concurrently: most of their time is waiting (for redeliveries, for a while in which
+ * nothing more may arrive). Redeliveries are immediate (retryDelaySeconds 0) to keep the file fast; one test checks that
  * a configured backoff is honoured.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,11 +16,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { PgBoss } from 'pg-boss';
 import { migrateDatabase, openDatabase } from '../database.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
-import {
-  pubSubTestsEnabled,
-  startPubSubEmulator,
-  type PubSubEmulator,
-} from '../../test/support/pubsub-emulator.ts';
+import type { PubSubEmulator } from '../../scripts/support/pubsub-emulator.ts';
+import { pubSubTestsEnabled, testPubSubEmulator } from '../../test/support/pubsub-emulator.ts';
 import { silentLogger } from '../../test/support/services.ts';
 import { createEvent, type EventEnvelope } from './event.ts';
 import {
@@ -106,7 +104,7 @@ function emulatorAdmin(): PubSub {
 const pubsub: Adapter = {
   name: 'pubsub',
   setUp: async () => {
-    emulator = await startPubSubEmulator();
+    emulator = await testPubSubEmulator();
   },
   createBus: async (redelivery = FAST) => {
     if (emulator === undefined) throw new Error('the emulator did not start');
@@ -216,7 +214,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     await adapter.tearDown();
   });
 
-  it('delivers a published event with its envelope intact, within a second', async () => {
+  it.concurrent('delivers a published event with its envelope intact, within a second', async () => {
     const { topic, subscription } = uniqueNames();
     const { received, handler } = recorder();
     const consumer = await bus.subscribe(topic, subscription, handler);
@@ -242,7 +240,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     await consumer.close();
   });
 
-  it('fans out to every subscription created before the publish', async () => {
+  it.concurrent('fans out to every subscription created before the publish', async () => {
     const { topic, subscription } = uniqueNames();
     const first = recorder();
     const second = recorder();
@@ -259,22 +257,25 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     expect(second.ids()).toEqual(idsOf(later));
   });
 
-  it('keeps for a subscription ensured before the publish what comes before its consumer starts', async () => {
-    const { topic, subscription } = uniqueNames();
-    await bus.ensureSubscription(topic, subscription);
-    // Twice, as every service of the saga declares the same subscriptions at start-up.
-    await bus.ensureSubscription(topic, subscription);
-    const early = [testEvent(0), testEvent(1)];
-    for (const event of early) await bus.publish(topic, event);
-    const { ids, handler } = recorder();
-    const consumer = await bus.subscribe(topic, subscription, handler);
-    await waitFor('the events published before the consumer', () => ids().length >= early.length);
-    await sleep(300);
-    expect(ids()).toEqual(idsOf(early));
-    await consumer.close();
-  });
+  it.concurrent(
+    'keeps for a subscription ensured before the publish what comes before its consumer starts',
+    async () => {
+      const { topic, subscription } = uniqueNames();
+      await bus.ensureSubscription(topic, subscription);
+      // Twice, as every service of the saga declares the same subscriptions at start-up.
+      await bus.ensureSubscription(topic, subscription);
+      const early = [testEvent(0), testEvent(1)];
+      for (const event of early) await bus.publish(topic, event);
+      const { ids, handler } = recorder();
+      const consumer = await bus.subscribe(topic, subscription, handler);
+      await waitFor('the events published before the consumer', () => ids().length >= early.length);
+      await sleep(300);
+      expect(ids()).toEqual(idsOf(early));
+      await consumer.close();
+    },
+  );
 
-  it('shares the events of one subscription between its consumers, each event once', async () => {
+  it.concurrent('shares the events of one subscription between its consumers, each event once', async () => {
     const { topic, subscription } = uniqueNames();
     const replica = await adapter.createBus();
     const handledBy = new Map<string, string[]>([
@@ -304,7 +305,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     expect(handledBy.get('two')?.length).toBeGreaterThan(0);
   });
 
-  it('redelivers an event whose handler threw, counting attempts, until it succeeds', async () => {
+  it.concurrent('redelivers an event whose handler threw, counting attempts, until it succeeds', async () => {
     const { topic, subscription } = uniqueNames();
     const attempts: number[] = [];
     await bus.subscribe(topic, subscription, async (_event, { attempt }) => {
@@ -319,7 +320,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
   });
 
   // 2 is below Pub/Sub's minimum of 5 (the adapter dead-letters itself); 5 is the default, the server's.
-  it.each([2, 5])(
+  it.concurrent.each([2, 5])(
     'dead-letters an event after %i failed attempts and stops redelivering it',
     async (maxAttempts) => {
       const { topic, subscription } = uniqueNames();
@@ -348,7 +349,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     },
   );
 
-  it('waits out the configured backoff between redeliveries', async () => {
+  it.concurrent('waits out the configured backoff between redeliveries', async () => {
     const { topic, subscription } = uniqueNames();
     const slowBus = await adapter.createBus({ retryDelaySeconds: 1, maxRetryDelaySeconds: 1 });
     const attemptsAt: number[] = [];
@@ -368,7 +369,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     expect(third - second).toBeGreaterThanOrEqual(900);
   });
 
-  it.each(['subscription', 'bus'] as const)(
+  it.concurrent.each(['subscription', 'bus'] as const)(
     '%s close() waits for the handler in flight, which is acked',
     async (closing) => {
       const { topic, subscription } = uniqueNames();
@@ -394,102 +395,115 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     },
   );
 
-  it('receives through the outbox what was committed before the relay started (a crash)', async () => {
-    const { topic, subscription } = uniqueNames();
-    const { received, ids, handler } = recorder();
-    await bus.subscribe(topic, subscription, handler);
-    const events = [testEvent(1), testEvent(2), testEvent(3)];
-    await commitNote([[topic, events[0] as EventEnvelope]]);
-    await commitNote(events.slice(1).map((event) => [topic, event]));
-    await sleep(300);
-    expect(received).toEqual([]);
+  it.concurrent(
+    'receives through the outbox what was committed before the relay started (a crash)',
+    async () => {
+      const { topic, subscription } = uniqueNames();
+      const { received, ids, handler } = recorder();
+      await bus.subscribe(topic, subscription, handler);
+      const events = [testEvent(1), testEvent(2), testEvent(3)];
+      await commitNote([[topic, events[0] as EventEnvelope]]);
+      await commitNote(events.slice(1).map((event) => [topic, event]));
+      await sleep(300);
+      expect(received).toEqual([]);
 
-    const relay = startRelay(bus);
-    try {
-      await waitFor('the committed events', () => received.length >= events.length);
-    } finally {
-      await relay.stop();
-    }
-    expect(ids()).toEqual(idsOf(events));
-    expect(received.map(({ event }) => event)).toEqual(expect.arrayContaining(events));
-    const rows = await outboxRows(idsOf(events));
-    expect(rows.every((row) => row.published_at !== null)).toBe(true);
-  });
+      const relay = startRelay(bus);
+      try {
+        await waitFor('the committed events', () => received.length >= events.length);
+      } finally {
+        await relay.stop();
+      }
+      expect(ids()).toEqual(idsOf(events));
+      expect(received.map(({ event }) => event)).toEqual(expect.arrayContaining(events));
+      const rows = await outboxRows(idsOf(events));
+      expect(rows.every((row) => row.published_at !== null)).toBe(true);
+    },
+  );
 
-  it('subscribeTemporary gives each replica its own <prefix>.tmp-<uuid> subscription that receives every later event', async () => {
-    const { topic } = uniqueNames();
-    const replica = await adapter.createBus();
-    const first = recorder();
-    const second = recorder();
-    try {
-      const before = testEvent(0);
-      await bus.publish(topic, before);
-      const firstHandle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, first.handler);
-      const [firstName, ...none] = await adapter.subscriptionsOf(topic);
-      expect(none).toEqual([]);
-      expect(firstName).toMatch(TEMPORARY_NAME);
-      const between = testEvent(1);
-      await bus.publish(topic, between);
+  it.concurrent(
+    'subscribeTemporary gives each replica its own <prefix>.tmp-<uuid> subscription that receives every later event',
+    async () => {
+      const { topic } = uniqueNames();
+      const replica = await adapter.createBus();
+      const first = recorder();
+      const second = recorder();
+      try {
+        const before = testEvent(0);
+        await bus.publish(topic, before);
+        const firstHandle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, first.handler);
+        const [firstName, ...none] = await adapter.subscriptionsOf(topic);
+        expect(none).toEqual([]);
+        expect(firstName).toMatch(TEMPORARY_NAME);
+        const between = testEvent(1);
+        await bus.publish(topic, between);
 
-      const secondHandle = await replica.subscribeTemporary(topic, TEMPORARY_PREFIX, second.handler);
-      const names = await adapter.subscriptionsOf(topic);
-      expect(names).toHaveLength(2);
-      expect(names).toContain(firstName);
-      const secondName = names.find((name) => name !== firstName);
-      expect(secondName).toMatch(TEMPORARY_NAME);
-      expect(names.every(isTemporarySubscription)).toBe(true);
+        const secondHandle = await replica.subscribeTemporary(topic, TEMPORARY_PREFIX, second.handler);
+        const names = await adapter.subscriptionsOf(topic);
+        expect(names).toHaveLength(2);
+        expect(names).toContain(firstName);
+        const secondName = names.find((name) => name !== firstName);
+        expect(secondName).toMatch(TEMPORARY_NAME);
+        expect(names.every(isTemporarySubscription)).toBe(true);
 
-      const later = [testEvent(2), testEvent(3)];
-      await bus.publish(topic, later[0] as EventEnvelope);
-      await replica.publish(topic, later[1] as EventEnvelope);
-      await waitFor('both replicas', () => first.received.length >= 3 && second.received.length >= 2, 30_000);
+        const later = [testEvent(2), testEvent(3)];
+        await bus.publish(topic, later[0] as EventEnvelope);
+        await replica.publish(topic, later[1] as EventEnvelope);
+        await waitFor(
+          'both replicas',
+          () => first.received.length >= 3 && second.received.length >= 2,
+          30_000,
+        );
+        await sleep(500);
+        // Each replica gets everything published while its subscription exists, nothing from before.
+        expect(first.ids()).toEqual(idsOf([between, ...later]));
+        expect(second.ids()).toEqual(idsOf(later));
+        expect(first.received.map(({ event }) => event)).toEqual(expect.arrayContaining([between, ...later]));
+        expect(second.received.map(({ delivery }) => delivery)).toEqual([{ attempt: 1 }, { attempt: 1 }]);
+        await firstHandle.close();
+        await secondHandle.close();
+        expect(await adapter.subscriptionsOf(topic)).toEqual([]);
+      } finally {
+        await replica.close();
+      }
+    },
+  );
+
+  it.concurrent(
+    'a temporary subscription is deleted by close(), and the topic still reaches the other subscriptions',
+    async () => {
+      const { topic, subscription } = uniqueNames();
+      const durable = recorder();
+      const temporary = recorder();
+      await bus.subscribe(topic, subscription, durable.handler);
+      const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, temporary.handler);
+      const name = (await adapter.subscriptionsOf(topic)).find(isTemporarySubscription);
+      if (name === undefined) throw new Error('no temporary subscription on the topic');
+      expect(name).toMatch(TEMPORARY_NAME);
+      expect(await adapter.subscriptionExists(name)).toBe(true);
+      const first = testEvent(1);
+      await bus.publish(topic, first);
+      await waitFor(
+        'the first event',
+        () => durable.received.length >= 1 && temporary.received.length >= 1,
+        30_000,
+      );
+
+      await handle.close();
+      expect(await adapter.subscriptionExists(name)).toBe(false);
+      expect(await adapter.subscriptionsOf(topic)).toEqual([subscription]);
+      // A second close() is harmless.
+      await handle.close();
+
+      const second = testEvent(2);
+      await bus.publish(topic, second);
+      await waitFor('the second event', () => durable.received.length >= 2, 30_000);
       await sleep(500);
-      // Each replica gets everything published while its subscription exists, nothing from before.
-      expect(first.ids()).toEqual(idsOf([between, ...later]));
-      expect(second.ids()).toEqual(idsOf(later));
-      expect(first.received.map(({ event }) => event)).toEqual(expect.arrayContaining([between, ...later]));
-      expect(second.received.map(({ delivery }) => delivery)).toEqual([{ attempt: 1 }, { attempt: 1 }]);
-      await firstHandle.close();
-      await secondHandle.close();
-      expect(await adapter.subscriptionsOf(topic)).toEqual([]);
-    } finally {
-      await replica.close();
-    }
-  });
+      expect(durable.ids()).toEqual(idsOf([first, second]));
+      expect(temporary.ids()).toEqual([first.id]);
+    },
+  );
 
-  it('a temporary subscription is deleted by close(), and the topic still reaches the other subscriptions', async () => {
-    const { topic, subscription } = uniqueNames();
-    const durable = recorder();
-    const temporary = recorder();
-    await bus.subscribe(topic, subscription, durable.handler);
-    const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, temporary.handler);
-    const name = (await adapter.subscriptionsOf(topic)).find(isTemporarySubscription);
-    if (name === undefined) throw new Error('no temporary subscription on the topic');
-    expect(name).toMatch(TEMPORARY_NAME);
-    expect(await adapter.subscriptionExists(name)).toBe(true);
-    const first = testEvent(1);
-    await bus.publish(topic, first);
-    await waitFor(
-      'the first event',
-      () => durable.received.length >= 1 && temporary.received.length >= 1,
-      30_000,
-    );
-
-    await handle.close();
-    expect(await adapter.subscriptionExists(name)).toBe(false);
-    expect(await adapter.subscriptionsOf(topic)).toEqual([subscription]);
-    // A second close() is harmless.
-    await handle.close();
-
-    const second = testEvent(2);
-    await bus.publish(topic, second);
-    await waitFor('the second event', () => durable.received.length >= 2, 30_000);
-    await sleep(500);
-    expect(durable.ids()).toEqual(idsOf([first, second]));
-    expect(temporary.ids()).toEqual([first.id]);
-  });
-
-  it('redelivers to a temporary subscription an event whose handler threw', async () => {
+  it.concurrent('redelivers to a temporary subscription an event whose handler threw', async () => {
     const { topic } = uniqueNames();
     const deliveries: { id: string; attempt: number }[] = [];
     const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, async (event, { attempt }) => {
@@ -508,7 +522,7 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
 
   // Pub/Sub counts attempts only on a subscription with a dead-letter policy, which a temporary one has
   // not: the adapter must count them itself to keep the Delivery contract.
-  it('counts the redeliveries of a temporary subscription in attempt', async () => {
+  it.concurrent('counts the redeliveries of a temporary subscription in attempt', async () => {
     const { topic } = uniqueNames();
     const attempts: number[] = [];
     const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, async (_event, { attempt }) => {

@@ -124,7 +124,7 @@ export async function processDelivery(
 }
 
 /** Records that `subscription` handled `event`; false when it already had (a redelivery). */
-export async function recordProcessedEvent(
+async function recordProcessedEvent(
   em: EntityManager,
   subscription: string,
   event: EventEnvelope,

@@ -1,18 +1,19 @@
 /**
- * Subscriptions at the router: graphql-ws (protocol `graphql-transport-ws`) on the router's `/graphql`.
+ * Event-driven subscriptions at the router: graphql-ws (protocol `graphql-transport-ws`) on the router's
+ * `/graphql`, for any subscription field whose events come from the bus and whose subgraph can read one
+ * event by id (router/subscriptions/event-query.ts). The router's features each serve one or more such
+ * fields (router/features/low-stock-alerts.feature.ts).
  *
- * - The access token comes in `connection_init` (`{ "authorization": "Bearer …" }`); without a valid one
- *   the socket is closed with 4401 before anything else, and when the token expires the socket is closed
- *   with 4403.
+ * - The access token comes in `connection_init` (`{ "authorization": "Bearer …" }`); the connection's
+ *   context is built as an HTTP request's is, so without a valid token the socket is closed with 4401
+ *   before anything else, and when the token expires the socket is closed with 4403.
  * - A subscribe message goes through the router's own request pipeline first (parsing with the token
  *   limit, validation with the operation limits, authentication and rate limits), as a query would; then
  *   the roles that the owning subgraph declares for the field (`@requiresRole`) are checked.
- * - Each accepted subscription is a subscriber of the low-stock alert feed, with a bounded queue.
+ * - Each accepted subscription is a subscriber of its field's feed, with a bounded queue.
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ApolloServer } from '@apollo/server';
 import {
   getOperationAST,
   getVariableValues,
@@ -22,68 +23,87 @@ import {
   type ExecutionResult,
   type FormattedExecutionResult,
   type GraphQLFormattedError,
-  type GraphQLSchema,
-  type ParseOptions,
-  type SelectionNode,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { ErrorCode } from '../../lib/errors.ts';
 import { GRAPHQL_PATH } from '../../lib/http-server.ts';
-import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from '../../lib/logger.ts';
+import { REQUEST_ID_HEADER, requestIdFrom } from '../../lib/logger.ts';
 import type { Role } from '../../lib/viewer.ts';
-import { clientIp } from '../client-ip.ts';
-import type { TokenVerifier, VerifiedViewer } from '../plugins/auth.plugin.ts';
+import { rootFields } from '../operation-fields.ts';
 import type { RouterContext } from '../router-context.ts';
-import { alertQuery } from './alert-query.ts';
-import { createAlertStream, type AlertStream, type AlertStreamLimits } from './alert-stream.ts';
-import type { AlertSubscriber, LowStockAlertFeed } from './low-stock-alert-feed.ts';
+import type { RouterRuntime } from '../router-feature.ts';
+import type { EventFeed, EventSubscriber } from './event-feed.ts';
+import { eventQuery, type EventQueryOptions } from './event-query.ts';
+import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.ts';
 
-/** Users and orders answer per viewer (their own account and orders), the rest of the graph per role. */
-const PERSONAL_TYPES: ReadonlySet<string> = new Set(['User', 'Order']);
-
-export interface SubscriptionSettings extends AlertStreamLimits {
+export interface SubscriptionSettings extends EventStreamLimits {
   /** Open sockets this router accepts; more are refused with HTTP 503. */
   maxConnections: number;
+  /** Open sockets of one client address (an IPv6 /64); more are refused with HTTP 429. */
+  maxConnectionsPerAddress: number;
+  /** Open sockets of one user; more are closed at connection_init with 1013. */
+  maxConnectionsPerUser: number;
   /** Ping interval; a client that has not answered the previous ping is dropped. */
   keepAliveMs: number;
+  /**
+   * How often an open connection's token and session are checked again: an ended session or a changed role
+   * closes it (4403) within this plus the router's session check interval.
+   */
+  recheckMs: number;
   /** The largest message a client may send. */
   maxMessageBytes: number;
 }
 
-export interface SubscriptionServerOptions {
-  apollo: ApolloServer<RouterContext>;
-  /** The supergraph's API schema, once the gateway has loaded it. */
-  apiSchema: () => GraphQLSchema | undefined;
-  parseOptions: ParseOptions;
-  feed: LowStockAlertFeed;
-  /** Whether the feed is subscribed on the bus: until then no alert could reach a subscriber. */
-  feedListening: () => boolean;
-  verifyToken: TokenVerifier;
-  /** How long after its `exp` a token is still accepted (JWT_CLOCK_TOLERANCE_SECONDS). */
-  clockToleranceMs: number;
-  /** The roles that may subscribe to lowStockAlerts, as the inventory subgraph declares them. */
+/** A subscription root field served from a feed of events. */
+export interface EventSubscriptionField {
+  /** The Subscription root field, e.g. `lowStockAlerts`. */
+  name: string;
+  /** The roles that may subscribe, as the owning subgraph declares them with @requiresRole. */
   allowedRoles: readonly Role[];
+  /** How an event is read for a subscriber (the lookup field, filter data, personal types). */
+  query: Omit<EventQueryOptions, 'subscriptionField'>;
+  feed: Pick<EventFeed<unknown>, 'add' | 'remove' | 'subscriberCount'>;
+}
+
+export interface SubscriptionServerOptions {
+  runtime: RouterRuntime;
+  fields: readonly EventSubscriptionField[];
+  /** Reads the client address of an upgrade request as the router's context does. */
+  clientAddress(request: IncomingMessage): string;
+  /** Why no event could reach a subscriber yet (the feeds are not on the bus), or undefined. */
+  notServing(): string | undefined;
   settings: SubscriptionSettings;
-  trustedProxyHops: number;
   production: boolean;
-  logger: Logger;
 }
 
 /** What the socket carries once the connection is acknowledged. */
 type Connection = {
-  viewer?: VerifiedViewer;
-  requestId?: string;
+  context?: RouterContext;
   expiry?: NodeJS.Timeout;
+  recheck?: NodeJS.Timeout;
+  /** The user whose count of open sockets this socket adds to, given back when it closes. */
+  countedUser?: number;
 };
 
-/** The category filter needs the alert's product category, which the alert query then also selects. */
-const CATEGORY_SELECTION: readonly SelectionNode[] = parse('{ product { category } }').definitions.flatMap(
-  (definition) => ('selectionSet' in definition ? definition.selectionSet.selections : []),
-);
+/** Open sockets per key (a client address, a user), each entry gone when its count is back to zero. */
+class OpenCounts<K> {
+  readonly #counts = new Map<K, number>();
+  count(key: K): number {
+    return this.#counts.get(key) ?? 0;
+  }
+  add(key: K): void {
+    this.#counts.set(key, this.count(key) + 1);
+  }
+  remove(key: K): void {
+    const left = this.count(key) - 1;
+    if (left > 0) this.#counts.set(key, left);
+    else this.#counts.delete(key);
+  }
+}
 
-/** Close code for a client too slow to take its alerts, or come too early (RFC 6455: try again later). */
+/** Close code for a client too slow to take its events, or come too early (RFC 6455: try again later). */
 const TOO_SLOW = 1013;
 
 /** Attaches the WebSocket endpoint to `server`; `close()` ends every subscription with code 1001. */
@@ -91,26 +111,36 @@ export function attachSubscriptionServer(
   server: Server,
   options: SubscriptionServerOptions,
 ): { close(): Promise<void> } {
-  const { settings, logger } = options;
+  const { settings, runtime } = options;
+  const fields = new Map(options.fields.map((field) => [field.name, field]));
+  /** The roles that may subscribe to something: any other is refused at connection_init. */
+  const subscribingRoles = new Set(options.fields.flatMap((field) => field.allowedRoles));
+  const perAddress = new OpenCounts<string>();
+  const perUser = new OpenCounts<number>();
   const sockets = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes });
   let closing = false;
-
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '/').split('?', 1)[0];
+    const address = options.clientAddress(request);
     const refusal =
       path !== GRAPHQL_PATH
         ? '404 Not Found'
         : closing || sockets.clients.size >= settings.maxConnections
           ? '503 Service Unavailable'
-          : undefined;
+          : perAddress.count(address) >= settings.maxConnectionsPerAddress
+            ? '429 Too Many Requests'
+            : undefined;
     if (refusal) {
       socket.end(`HTTP/1.1 ${refusal}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
-    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit('connection', ws, request));
+    perAddress.add(address);
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      ws.once('close', () => perAddress.remove(address));
+      sockets.emit('connection', ws, request);
+    });
   };
   server.on('upgrade', onUpgrade);
-
   const refuse = (message: string, code: string): GraphQLError[] => [
     new GraphQLError(message, { extensions: { code } }),
   ];
@@ -120,8 +150,9 @@ export function attachSubscriptionServer(
       isProd: options.production,
       async onConnect(ctx) {
         const { socket, request } = ctx.extra;
-        if (!options.feedListening()) {
-          socket.close(TOO_SLOW, 'Try again later: the alert feed is not connected to the event bus yet');
+        const notServing = options.notServing();
+        if (notServing !== undefined) {
+          socket.close(TOO_SLOW, `Try again later: ${notServing}`);
           return false;
         }
         const authorization = authorizationIn(ctx.connectionParams);
@@ -132,9 +163,18 @@ export function attachSubscriptionServer(
           );
           return false;
         }
-        let viewer: VerifiedViewer | null;
+        const requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+        const incoming = {
+          requestId,
+          logger: runtime.logger.child({ requestId }),
+          method: 'GET',
+          headers: { ...request.headers, authorization },
+          rawBody: '',
+          remoteAddress: request.socket.remoteAddress,
+        };
+        let context: RouterContext;
         try {
-          viewer = await options.verifyToken(authorization);
+          context = await runtime.contextFor(incoming, 'subscribe');
         } catch (error) {
           const unavailable = (error as GraphQLError).extensions?.code === ErrorCode.SERVICE_UNAVAILABLE;
           socket.close(
@@ -145,37 +185,68 @@ export function attachSubscriptionServer(
           );
           return false;
         }
+        const { viewer } = context;
         if (!viewer) {
           socket.close(CloseCode.Unauthorized, 'Unauthorized');
           return false;
         }
-        ctx.extra.viewer = viewer;
-        ctx.extra.requestId = requestIdFrom(request.headers[REQUEST_ID_HEADER]);
+        if (!subscribingRoles.has(viewer.role)) {
+          socket.close(CloseCode.Forbidden, `Forbidden: the role ${viewer.role} has nothing to subscribe to`);
+          return false;
+        }
+        if (perUser.count(viewer.userId) >= settings.maxConnectionsPerUser) {
+          socket.close(
+            TOO_SLOW,
+            `Try again later: this account has ${settings.maxConnectionsPerUser} connections open already`,
+          );
+          return false;
+        }
+        perUser.add(viewer.userId);
+        ctx.extra.countedUser = viewer.userId;
+        ctx.extra.context = context;
         // A token is good until it expires (with the clock tolerance HTTP requests get); so is a
         // subscription made with it.
         ctx.extra.expiry = setTimeout(
           () => socket.close(CloseCode.Forbidden, 'Forbidden: the access token expired'),
-          Math.max(0, viewer.expiresAt + options.clockToleranceMs - Date.now()),
+          Math.max(0, viewer.acceptedUntil - Date.now()),
         );
+        // The session may end or the role change while the socket is open: it is checked again, as a new
+        // request would be.
+        ctx.extra.recheck = setInterval(() => {
+          runtime.contextFor(incoming, 'subscribe').then(
+            ({ viewer: now }) => {
+              if (now?.userId !== viewer.userId || now.role !== viewer.role) {
+                socket.close(CloseCode.Forbidden, "Forbidden: the account's role changed: connect again");
+              }
+            },
+            (error: unknown) => {
+              // The users service or the keys may be out of reach: that ends no subscription.
+              if ((error as GraphQLError).extensions?.code === ErrorCode.UNAUTHENTICATED) {
+                socket.close(CloseCode.Forbidden, `Forbidden: ${(error as Error).message}`);
+              }
+            },
+          );
+        }, settings.recheckMs);
         return true;
       },
       onClose(ctx) {
         clearTimeout(ctx.extra.expiry);
+        clearInterval(ctx.extra.recheck);
+        if (ctx.extra.countedUser !== undefined) perUser.remove(ctx.extra.countedUser);
       },
       async onSubscribe(ctx, id, payload) {
-        const { viewer, socket, request } = ctx.extra;
-        const schema = options.apiSchema();
-        if (!viewer || !schema) return refuse('not connected', ErrorCode.UNAUTHENTICATED);
-        const requestId = `${ctx.extra.requestId ?? randomUUID()}:${id}`;
+        const { context: connection, socket } = ctx.extra;
+        const schema = runtime.apiSchema();
+        const viewer = connection?.viewer;
+        if (!connection || !viewer || !schema) return refuse('not connected', ErrorCode.UNAUTHENTICATED);
+        const requestId = `${connection.requestId}:${id}`;
         const context: RouterContext = {
+          ...connection,
           requestId,
-          logger: logger.child({ requestId }),
-          viewer,
-          clientIp: clientIp(request.headers, request.socket.remoteAddress, options.trustedProxyHops),
-          purpose: 'subscribe',
+          logger: runtime.logger.child({ requestId }),
         };
         // The same checks as an HTTP request: token limit, validation, operation limits, rate limits.
-        const checked = await options.apollo.executeOperation(
+        const checked = await runtime.apollo.executeOperation(
           {
             query: payload.query,
             variables: payload.variables ?? undefined,
@@ -185,59 +256,51 @@ export function attachSubscriptionServer(
         );
         const errors = checked.body.kind === 'single' ? checked.body.singleResult.errors : undefined;
         if (errors?.length) return errors.map(toGraphQLError);
-        if (!options.allowedRoles.includes(viewer.role)) {
+        const document = parse(payload.query, runtime.parseOptions);
+        const operation = getOperationAST(document, payload.operationName);
+        const field = operation && fields.get(rootFields(document, operation)[0]?.name.value ?? '');
+        if (field && !field.allowedRoles.includes(viewer.role)) {
           return refuse(
-            `lowStockAlerts requires the role ${options.allowedRoles.join(' or ')}`,
+            `${field.name} requires the role ${field.allowedRoles.join(' or ')}`,
             ErrorCode.FORBIDDEN,
           );
         }
-        const document = parse(payload.query, options.parseOptions);
-        const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== 'subscription') {
           return refuse(
             'only subscriptions are served over WebSocket; send queries and mutations over HTTP',
             'BAD_REQUEST',
           );
         }
+        if (!field)
+          return refuse(`only ${[...fields.keys()].join(', ')} subscriptions are served`, 'BAD_REQUEST');
         const coerced = getVariableValues(
           schema,
           operation.variableDefinitions ?? [],
           payload.variables ?? {},
         );
         if (coerced.errors) return [...coerced.errors];
-        const query = alertQuery(schema, document, operation, coerced.coerced, {
-          subscriptionField: 'lowStockAlerts',
-          lookupField: 'lowStockAlert',
-          filterSelections: (args) => (typeof args.category === 'string' ? CATEGORY_SELECTION : []),
-          personalTypes: PERSONAL_TYPES,
+        const query = eventQuery(schema, document, operation, coerced.coerced, {
+          subscriptionField: field.name,
+          ...field.query,
         });
-        const productIds = Array.isArray(query.args.productIds)
-          ? new Set(query.args.productIds.map(String))
-          : null;
-        const subscriber: AlertSubscriber = {
-          viewer,
-          query,
-          productIds,
-          category: typeof query.args.category === 'string' ? query.args.category : null,
-          deliver: (result) => stream.push(result),
-        };
-        const stream: AlertStream = createAlertStream(
+        const subscriber: EventSubscriber = { viewer, query, deliver: (result) => stream.push(result) };
+        const stream: EventStream = createEventStream(
           settings,
           () => socket.bufferedAmount,
           () => {
             context.logger.warn('subscriber too slow: disconnected');
-            socket.close(TOO_SLOW, 'Try again later: the client does not keep up with its alerts');
+            socket.close(TOO_SLOW, 'Try again later: the client does not keep up with its events');
           },
-          () => options.feed.remove(subscriber),
+          () => field.feed.remove(subscriber),
         );
-        options.feed.add(subscriber);
-        context.logger.info({ subscriptions: options.feed.subscriberCount }, 'lowStockAlerts subscribed');
+        field.feed.add(subscriber);
+        context.logger.info({ subscriptions: field.feed.subscriberCount }, `${field.name} subscribed`);
         return { schema, document, contextValue: { stream } } satisfies ExecutionArgs;
       },
       // graphql-ws types this as graphql-js's own generator, but only iterates it and calls return();
       // its results are already formatted and go out through onNext as they are.
       subscribe: (args) =>
-        (args.contextValue as { stream: AlertStream }).stream as unknown as AsyncGenerator<ExecutionResult>,
+        (args.contextValue as { stream: EventStream }).stream as unknown as AsyncGenerator<ExecutionResult>,
       // Results are already formatted (by the gateway's pipeline): sent as they are.
       onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
       onError: (_ctx, _id, _payload, errors) => errors.map((error): GraphQLFormattedError => error.toJSON()),

@@ -14,11 +14,12 @@ import { join } from 'node:path';
 import { databaseUrl, dropDatabase, ensureDatabase } from '../../lib/database.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { Viewer } from '../../lib/viewer.ts';
-import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/index.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/registry.ts';
 import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
+import { seedSession } from '../../subgraphs/users/session-seed.ts';
 import { ensureSigningKeys, signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
-import { freePort } from '../../test/support/network.ts';
-import { startPubSubEmulator, type PubSubEmulator } from '../../test/support/pubsub-emulator.ts';
+import { freePort } from '../support/ports.ts';
+import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.ts';
 import { migrateSubgraphs } from '../database-migrations.ts';
 import { countingHttpProxy, countingPostgresProxy, type CountingProxy } from './counting-proxies.ts';
 import {
@@ -83,7 +84,7 @@ export interface PharmacyStack {
 const graphqlUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
 
 export async function startPharmacyStack(options: StackOptions): Promise<PharmacyStack> {
-  const logger = createLogger('bench', 'warn', 'stderr');
+  const logger = createLogger('bench', { level: 'warn', stream: 'stderr' });
   const tag = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
   const names = [...SUBGRAPH_NAMES, 'events', 'raw'] as const;
   const databaseUrls = Object.fromEntries(
@@ -149,7 +150,10 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       ...common,
       ...busEnv,
       ...ADMITTING_RATE_LIMITS,
+      // The load driver holds every subscriber from one address, with a handful of users.
       SUBSCRIPTION_MAX_CONNECTIONS: '20000',
+      SUBSCRIPTION_MAX_CONNECTIONS_PER_ADDRESS: '20000',
+      SUBSCRIPTION_MAX_CONNECTIONS_PER_USER: '20000',
     };
 
     const serve = (name: string, service: string, env: Record<string, string>) => {
@@ -234,12 +238,17 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       probe,
       requestCounters,
       statementCounters,
-      tokenFor: (viewer) =>
-        issueAccessToken(viewer, signingKeys, {
-          issuer: 'pharmacy-users',
-          audience: 'pharmacy-api',
-          ttlSeconds: 3600,
-        }),
+      // A session of its own for each token, as a login would start (the router checks sessions).
+      tokenFor: async (viewer) =>
+        issueAccessToken(
+          { ...viewer, sessionId: await seedSession(databaseUrls.users, viewer) },
+          signingKeys,
+          {
+            issuer: 'pharmacy-users',
+            audience: 'pharmacy-api',
+            ttlSeconds: 600,
+          },
+        ),
       growCatalogue: (from, to) => loadProducts(databaseUrls.products, from, to),
       stop: stopAll,
     };

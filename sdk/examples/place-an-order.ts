@@ -1,8 +1,8 @@
 import { createPharmacyClient } from 'pharmacy-supergraph/sdk';
 
 const pharmacy = createPharmacyClient({ url: process.env.PHARMACY_URL ?? 'http://localhost:4000/graphql' });
-const { login } = await pharmacy.login({ username: 'customer', password: 'customer123' });
-pharmacy.setToken(login.accessToken);
+// The client keeps the session's tokens, and renews the access token when it expires.
+await pharmacy.login({ username: 'customer', password: 'customer123' });
 const { products } = await pharmacy.products({ filter: { search: 'aspirin' }, pageSize: 5 });
 const [aspirin] = products.items;
 if (!aspirin) throw new Error('no aspirin in the catalogue');

@@ -1,8 +1,7 @@
 import { createPharmacyClient } from 'pharmacy-supergraph/sdk';
 
 const pharmacy = createPharmacyClient({ url: process.env.PHARMACY_URL ?? 'http://localhost:4000/graphql' });
-const { login } = await pharmacy.login({ username: 'pharmacist', password: 'pharmacist123' });
-pharmacy.setToken(login.accessToken);
+await pharmacy.login({ username: 'pharmacist', password: 'pharmacist123' });
 // The review queue, oldest first: prescription orders whose stock is reserved.
 const { ordersAwaitingReview } = await pharmacy.ordersAwaitingReview({ pageSize: 10 });
 const [oldest] = ordersAwaitingReview.items;
@@ -15,8 +14,8 @@ if (!oldest?.prescription) {
     note: `prescription of ${issuedOn} by ${prescriberName} (${prescriberLicence}) checked`,
   });
   const lines = order.lines.map(
-    ({ quantity, product, lots }) =>
-      `${quantity} × ${product.name} (lots ${lots.map(({ lotNumber }) => lotNumber).join(', ')})`,
+    ({ quantity, productName, lots }) =>
+      `${quantity} × ${productName} (lots ${lots.map(({ lotNumber }) => lotNumber).join(', ')})`,
   );
   console.log(`order ${order.id}: ${order.status}, ${order.review?.decision}: ${lines.join('; ')}`);
 }

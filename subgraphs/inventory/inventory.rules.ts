@@ -5,8 +5,8 @@
 import { BadUserInputError } from '../../lib/errors.ts';
 
 /** The largest change, and the largest reorder level, one request may set. */
-export const MAX_UNITS = 1_000_000;
-export const MAX_REASON_LENGTH = 500;
+const MAX_UNITS = 1_000_000;
+const MAX_REASON_LENGTH = 500;
 
 /** A stock adjustment: a non-zero whole number of units, at most MAX_UNITS either way. */
 export function validateAdjustment(value: number, field = 'adjustment'): number {
@@ -36,9 +36,9 @@ export function validateReorderLevel(value: number, field = 'reorderLevel'): num
   return value;
 }
 
-export const MAX_LOT_NUMBER_LENGTH = 50;
+const MAX_LOT_NUMBER_LENGTH = 50;
 /** How far ahead expiringLots looks at most (ten years). */
-export const MAX_WITHIN_DAYS = 3650;
+const MAX_WITHIN_DAYS = 3650;
 
 /**
  * A manufacturer's lot number as stored: trimmed and in upper case (lot numbers are printed in capitals, and

@@ -6,11 +6,11 @@
  * order saga changes stock in reservation.service.ts.
  */
 import type { EntityManager } from '../../lib/database.ts';
-import { ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
+import { ConflictError } from '../../lib/errors.ts';
+import { requireViewer, type RequestScope } from '../../lib/request-scope.ts';
 import { isUuid, parseRowId } from '../../lib/ids.ts';
 import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
 import { createRowLoader } from '../../lib/row-loader.ts';
-import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
 import { LowStockAlert } from './low-stock-alert.entity.ts';
 import { UNLOTTED } from './lot.entity.ts';
@@ -40,14 +40,13 @@ import { StockMovement } from './stock-movement.entity.ts';
 
 export class InventoryService {
   readonly #em: EntityManager;
-  /** The request's id, carried by the events its changes cause. */
-  readonly #requestId: string;
+  readonly #scope: RequestScope;
   readonly #byProduct;
 
-  constructor(em: EntityManager, requestId: string) {
-    this.#em = em;
-    this.#requestId = requestId;
-    this.#byProduct = createRowLoader(em, InventoryItem, 'productId');
+  constructor(scope: RequestScope) {
+    this.#em = scope.em;
+    this.#scope = scope;
+    this.#byProduct = createRowLoader(scope.em, InventoryItem, 'productId');
   }
 
   /** The stock of a product; a product never stocked has an empty item (not stored until it changes). */
@@ -105,18 +104,17 @@ export class InventoryService {
    * written) when there are not enough units.
    */
   async adjust(
-    viewer: Viewer | null,
     productId: string,
     adjustment: number,
     reason: string,
     lotNumber?: string | null,
   ): Promise<InventoryItem> {
-    if (!viewer) throw new UnauthenticatedError();
+    const actor = requireViewer(this.#scope);
     const id = parseRowId(productId, 'productId');
     const delta = validateAdjustment(adjustment);
     const why = validateReason(reason);
     const named = lotNumber === null || lotNumber === undefined ? null : validateLotNumber(lotNumber);
-    const cause: ChangeCause = { actor: viewer, event: null, correlationId: this.#requestId };
+    const cause: ChangeCause = { actor, event: null, correlationId: this.#scope.requestId };
     return this.#em.transactional(async (em) => {
       // The row lock makes concurrent changes queue; each checks the latest row.
       const item = (await lockItems(em, [id])).get(id) ?? unstockedItem(id);
@@ -141,7 +139,7 @@ export class InventoryService {
           cause,
         );
       }
-      await announceLowStock(em, [id], null, this.#requestId);
+      await announceLowStock(em, [id], null, this.#scope.requestId);
       return readItem(em, id);
     });
   }
@@ -194,7 +192,7 @@ export class InventoryService {
     return this.#em.transactional(async (em) => {
       await lockItems(em, [id]);
       await em.execute('update inventory_item set reorder_level = ? where product_id = ?', [level, id]);
-      await announceLowStock(em, [id], null, this.#requestId);
+      await announceLowStock(em, [id], null, this.#scope.requestId);
       return readItem(em, id);
     });
   }

@@ -5,7 +5,15 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { Viewer } from '../../lib/viewer.ts';
-import { postAsRouter, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { sql } from '../../test/support/database.ts';
+import { startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import {
+  expectNoLeak,
+  expectRefusal,
+  expectRefusalNamingField,
+  subgraphClient,
+  type SubgraphClient,
+} from '../../test/support/subgraph-client.ts';
 import { emptyInventory } from './inventory.test-support.ts';
 
 const PHARMACIST: Viewer = { userId: 7, role: 'PHARMACIST' };
@@ -40,16 +48,6 @@ interface PageView<T> {
   hasNextPage: boolean;
 }
 
-interface ErrorView {
-  message: string;
-  extensions?: Record<string, unknown>;
-}
-
-interface Reply<TData> {
-  data?: TData | null;
-  errors?: ErrorView[];
-}
-
 const ITEM_FIELDS = 'product { id } quantity reserved available reorderLevel isLowStock updatedAt';
 const MOVEMENT_FIELDS = 'id delta quantityAfter reason orderId actor { id } occurredAt';
 
@@ -74,10 +72,15 @@ const LOW_STOCK = `query { lowStockItems { ${ITEM_FIELDS} } }`;
 
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
+/** Text that would betray internals: a stack trace, SQL or a table name. */
+const LEAK = /stacktrace|\bselect\b|\binsert\b|\bupdate\b|inventory_item/i;
+
 let service: TestSubgraph;
+let api: SubgraphClient;
 
 beforeAll(async () => {
   service = await startTestSubgraph('inventory');
+  api = subgraphClient(service, { viewer: PHARMACIST, checkReply: expectNoLeak(LEAK) });
 });
 
 afterAll(async () => {
@@ -88,40 +91,9 @@ beforeEach(async () => {
   await emptyInventory(service);
 });
 
-async function gql<TData>(
-  query: string,
-  variables?: Record<string, unknown>,
-  viewer: Viewer | null = PHARMACIST,
-): Promise<Reply<TData>> {
-  const { body } = await postAsRouter<TData>(service.server.url, query, variables, viewer);
-  return body;
-}
-
-async function ok<TData>(query: string, variables?: Record<string, unknown>): Promise<TData> {
-  const reply = await gql<TData>(query, variables);
-  if (reply.errors || !reply.data) throw new Error(`expected data, got ${JSON.stringify(reply)}`);
-  return reply.data;
-}
-
-function expectRefusal(reply: Reply<unknown>, code: string, field?: string): ErrorView {
-  expect(reply.errors).toHaveLength(1);
-  const [error] = reply.errors ?? [];
-  if (!error) throw new Error('no error');
-  expect(error.extensions?.code).toBe(code);
-  if (field !== undefined) {
-    expect(error.extensions?.field).toBe(field);
-    if (code === 'BAD_USER_INPUT') expect(error.message).toContain(field);
-  }
-  expect(JSON.stringify(reply)).not.toMatch(/stacktrace|\bselect\b|\binsert\b|\bupdate\b|inventory_item/i);
-  return error;
-}
-
-async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
-}
-
 async function counts(): Promise<{ items: number; movements: number }> {
   const [row] = await sql<{ items: number; movements: number }>(
+    service,
     `select (select count(*)::int from inventory_item) as items,
             (select count(*)::int from stock_movement) as movements`,
   );
@@ -129,7 +101,8 @@ async function counts(): Promise<{ items: number; movements: number }> {
 }
 
 async function adjust(productId: string, adjustment: number, reason = 'stock count'): Promise<ItemView> {
-  return (await ok<{ adjustInventory: ItemView }>(ADJUST, { productId, adjustment, reason })).adjustInventory;
+  return (await api.data<{ adjustInventory: ItemView }>(ADJUST, { productId, adjustment, reason }))
+    .adjustInventory;
 }
 
 async function inventory(
@@ -138,7 +111,7 @@ async function inventory(
   pageSize?: number,
 ): Promise<ItemView & { movements: PageView<MovementView> }> {
   return (
-    await ok<{ inventory: ItemView & { movements: PageView<MovementView> } }>(INVENTORY, {
+    await api.data<{ inventory: ItemView & { movements: PageView<MovementView> } }>(INVENTORY, {
       productId,
       page,
       pageSize,
@@ -191,7 +164,7 @@ describe('adjustInventory', () => {
     const afterRemoval = await adjust('3', -4, 'damaged');
     expect(afterRemoval).toMatchObject({ quantity: 6, available: 6 });
     await adjust('3', 2, 'found in back room');
-    const adminReply = await gql<{ adjustInventory: ItemView }>(
+    const adminReply = await api.request<{ adjustInventory: ItemView }>(
       ADJUST,
       { productId: '3', adjustment: -8, reason: 'recall' },
       ADMIN,
@@ -213,6 +186,7 @@ describe('adjustInventory', () => {
       { delta: 10, quantityAfter: 10, reason: 'delivery', actor: { id: '7' } },
     ]);
     const rows = await sql<{ product_id: number; delta: number; actor_user_id: number; order_id: null }>(
+      service,
       'select product_id, delta, actor_user_id, order_id from stock_movement order by id',
     );
     expect(rows).toEqual([
@@ -226,10 +200,10 @@ describe('adjustInventory', () => {
   it('never takes the available units below what is reserved', async () => {
     await adjust('4', 10, 'delivery');
     // As if orders held 6 of the 10 units (of the one lot, UNLOTTED).
-    await sql('update inventory_item set reserved = 6 where product_id = 4');
-    await sql('update lot set reserved = 6 where product_id = 4');
+    await sql(service, 'update inventory_item set reserved = 6 where product_id = 4');
+    await sql(service, 'update lot set reserved = 6 where product_id = 4');
     expect(await adjust('4', -4, 'damaged')).toMatchObject({ quantity: 6, reserved: 6, available: 0 });
-    const reply = await gql(ADJUST, { productId: '4', adjustment: -1, reason: 'damaged' });
+    const reply = await api.request(ADJUST, { productId: '4', adjustment: -1, reason: 'damaged' });
     expect(expectRefusal(reply, 'CONFLICT', 'adjustment').message).toBe('not enough stock: 0 available');
     expect(await counts()).toEqual({ items: 1, movements: 2 });
   });
@@ -237,12 +211,12 @@ describe('adjustInventory', () => {
   it('refuses to go below zero with CONFLICT and writes nothing', async () => {
     await adjust('2', 3, 'delivery');
     const before = await inventory('2');
-    const reply = await gql(ADJUST, { productId: '2', adjustment: -4, reason: 'sold' });
+    const reply = await api.request(ADJUST, { productId: '2', adjustment: -4, reason: 'sold' });
     expect(expectRefusal(reply, 'CONFLICT', 'adjustment').message).toBe('not enough stock: 3 available');
     expect(await inventory('2')).toEqual(before);
     expect(await counts()).toEqual({ items: 1, movements: 1 });
 
-    const unstocked = await gql(ADJUST, { productId: '9', adjustment: -1, reason: 'sold' });
+    const unstocked = await api.request(ADJUST, { productId: '9', adjustment: -1, reason: 'sold' });
     expect(expectRefusal(unstocked, 'CONFLICT', 'adjustment').message).toBe('not enough stock: 0 available');
     expect(await counts()).toEqual({ items: 1, movements: 1 });
   });
@@ -255,8 +229,8 @@ describe('adjustInventory', () => {
     [{ adjustment: 5, reason: 'x'.repeat(501) }, 'reason'],
     [{ adjustment: 5, reason: 'count', productId: 'abc' }, 'productId'],
   ])('refuses %p with BAD_USER_INPUT naming %s, writing nothing', async (variables, field) => {
-    const reply = await gql(ADJUST, { productId: '1', ...variables });
-    expectRefusal(reply, 'BAD_USER_INPUT', field);
+    const reply = await api.request(ADJUST, { productId: '1', ...variables });
+    expectRefusalNamingField(reply, 'BAD_USER_INPUT', field);
     expect(await counts()).toEqual({ items: 0, movements: 0 });
   });
 
@@ -264,7 +238,11 @@ describe('adjustInventory', () => {
     await adjust('8', 10, 'delivery');
     const replies = await Promise.all(
       Array.from({ length: 20 }, () =>
-        gql<{ adjustInventory: ItemView }>(ADJUST, { productId: '8', adjustment: -1, reason: 'sold' }),
+        api.request<{ adjustInventory: ItemView }>(ADJUST, {
+          productId: '8',
+          adjustment: -1,
+          reason: 'sold',
+        }),
       ),
     );
     const succeeded = replies.filter((reply) => reply.data?.adjustInventory);
@@ -284,6 +262,7 @@ describe('adjustInventory', () => {
     ]);
     expect(removals.every((movement) => movement.quantityAfter >= 0)).toBe(true);
     const [ledger] = await sql<{ n: number; total: number }>(
+      service,
       'select count(*)::int as n, sum(delta)::int as total from stock_movement where product_id = 8',
     );
     expect(ledger).toEqual({ n: 11, total: 0 });
@@ -292,8 +271,9 @@ describe('adjustInventory', () => {
 
 describe('setReorderLevel', () => {
   it('creates the item for a product never stocked, without a stock change', async () => {
-    const item = (await ok<{ setReorderLevel: ItemView }>(SET_LEVEL, { productId: '6', reorderLevel: 5 }))
-      .setReorderLevel;
+    const item = (
+      await api.data<{ setReorderLevel: ItemView }>(SET_LEVEL, { productId: '6', reorderLevel: 5 })
+    ).setReorderLevel;
     expect(item).toEqual({
       product: { id: '6' },
       quantity: 0,
@@ -308,16 +288,22 @@ describe('setReorderLevel', () => {
 
   it('changes the level of a stocked product', async () => {
     const stocked = await adjust('6', 8, 'delivery');
-    const item = (await ok<{ setReorderLevel: ItemView }>(SET_LEVEL, { productId: '6', reorderLevel: 8 }))
-      .setReorderLevel;
+    const item = (
+      await api.data<{ setReorderLevel: ItemView }>(SET_LEVEL, { productId: '6', reorderLevel: 8 })
+    ).setReorderLevel;
     expect(item).toEqual({ ...stocked, reorderLevel: 8, isLowStock: true });
-    const raised = (await ok<{ setReorderLevel: ItemView }>(SET_LEVEL, { productId: '6', reorderLevel: 0 }))
-      .setReorderLevel;
+    const raised = (
+      await api.data<{ setReorderLevel: ItemView }>(SET_LEVEL, { productId: '6', reorderLevel: 0 })
+    ).setReorderLevel;
     expect(raised).toMatchObject({ reorderLevel: 0, isLowStock: false });
   });
 
   it.each([-1, 1_000_001])('refuses %d with BAD_USER_INPUT, writing nothing', async (reorderLevel) => {
-    expectRefusal(await gql(SET_LEVEL, { productId: '6', reorderLevel }), 'BAD_USER_INPUT', 'reorderLevel');
+    expectRefusalNamingField(
+      await api.request(SET_LEVEL, { productId: '6', reorderLevel }),
+      'BAD_USER_INPUT',
+      'reorderLevel',
+    );
     expect(await counts()).toEqual({ items: 0, movements: 0 });
   });
 });
@@ -344,16 +330,20 @@ describe('reading stock', () => {
     const last = await inventory('1', 3, 2);
     expect(last.movements).toMatchObject({ totalCount: 5, page: 3, pageSize: 2, hasNextPage: false });
     expect(last.movements.items.map((m) => [m.delta, m.quantityAfter])).toEqual([[1, 1]]);
-    expectRefusal(await gql(INVENTORY, { productId: '1', pageSize: 101 }), 'BAD_USER_INPUT', 'pageSize');
+    expectRefusalNamingField(
+      await api.request(INVENTORY, { productId: '1', pageSize: 101 }),
+      'BAD_USER_INPUT',
+      'pageSize',
+    );
   });
 
   it('pages the stored items by product id', async () => {
     for (const id of ['30', '10', '20']) await adjust(id, 1, 'delivery');
-    const first = (await ok<{ inventoryItems: PageView<ItemView> }>(ITEMS, { page: 1, pageSize: 2 }))
+    const first = (await api.data<{ inventoryItems: PageView<ItemView> }>(ITEMS, { page: 1, pageSize: 2 }))
       .inventoryItems;
     expect(first).toMatchObject({ totalCount: 3, page: 1, pageSize: 2, hasNextPage: true });
     expect(first.items.map((item) => item.product.id)).toEqual(['10', '20']);
-    const second = (await ok<{ inventoryItems: PageView<ItemView> }>(ITEMS, { page: 2, pageSize: 2 }))
+    const second = (await api.data<{ inventoryItems: PageView<ItemView> }>(ITEMS, { page: 2, pageSize: 2 }))
       .inventoryItems;
     expect(second).toMatchObject({ totalCount: 3, page: 2, pageSize: 2, hasNextPage: false });
     expect(second.items).toEqual([
@@ -367,13 +357,13 @@ describe('reading stock', () => {
 
   it('lists low stock, the most short first', async () => {
     await adjust('1', 50, 'delivery'); // 50 available, level 10: fine
-    await ok(SET_LEVEL, { productId: '1', reorderLevel: 10 });
+    await api.data(SET_LEVEL, { productId: '1', reorderLevel: 10 });
     await adjust('2', 3, 'delivery'); // 3 available, level 5: short by 2
-    await ok(SET_LEVEL, { productId: '2', reorderLevel: 5 });
-    await ok(SET_LEVEL, { productId: '3', reorderLevel: 20 }); // never stocked: short by 20
+    await api.data(SET_LEVEL, { productId: '2', reorderLevel: 5 });
+    await api.data(SET_LEVEL, { productId: '3', reorderLevel: 20 }); // never stocked: short by 20
     await adjust('4', 7, 'delivery'); // 7 available, level 7: at the level
-    await ok(SET_LEVEL, { productId: '4', reorderLevel: 7 });
-    const { lowStockItems } = await ok<{ lowStockItems: ItemView[] }>(LOW_STOCK);
+    await api.data(SET_LEVEL, { productId: '4', reorderLevel: 7 });
+    const { lowStockItems } = await api.data<{ lowStockItems: ItemView[] }>(LOW_STOCK);
     expect(
       lowStockItems.map(({ product, available, reorderLevel, isLowStock }) => [
         product.id,
@@ -399,12 +389,12 @@ describe('access', () => {
   ];
 
   it.each(operations)('refuses %s to a customer with FORBIDDEN', async (_, query, variables) => {
-    expectRefusal(await gql(query, variables, CUSTOMER), 'FORBIDDEN');
+    expectRefusal(await api.request(query, variables, CUSTOMER), 'FORBIDDEN');
     expect(await counts()).toEqual({ items: 0, movements: 0 });
   });
 
   it.each(operations)('refuses %s without a viewer with UNAUTHENTICATED', async (_, query, variables) => {
-    expectRefusal(await gql(query, variables, null), 'UNAUTHENTICATED');
+    expectRefusal(await api.request(query, variables, null), 'UNAUTHENTICATED');
     expect(await counts()).toEqual({ items: 0, movements: 0 });
   });
 });

@@ -1,22 +1,20 @@
+import { readConfig } from '../../lib/config.ts';
 import { CreateOutbox } from '../../lib/event-bus/outbox.migration.ts';
 import { CreateProcessedEvent } from '../../lib/event-bus/processed-event.migration.ts';
-import { readConfig, type Env } from '../../lib/config.ts';
+import type { RequestScope } from '../../lib/request-scope.ts';
 import {
-  createSubgraph,
-  loadTypeDefs,
   readEventSubgraphSettings,
   type EventSubgraphConfig,
-  type Subgraph,
-  type SubgraphContext,
-  type SubgraphModule,
+  type SubgraphDefinition,
 } from '../../lib/subgraph.ts';
-import { SAGA_SUBSCRIPTION_LIST } from '../saga.ts';
+import { SAGA_SUBSCRIPTION_LIST } from '../contracts/saga-subscriptions.ts';
+import { SUBGRAPHS } from '../registry.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
-import { LowStockAlert } from './low-stock-alert.entity.ts';
 import { InventoryService } from './inventory.service.ts';
 import { readLotExpiryConfig, scheduleLotExpirySweep, type LotExpiryConfig } from './lot-expiry.sweep.ts';
 import { Lot } from './lot.entity.ts';
 import { LotService } from './lot.service.ts';
+import { LowStockAlert } from './low-stock-alert.entity.ts';
 import { CreateInventoryItem } from './migrations/20261125-create-inventory-item.migration.ts';
 import { CreateStockMovement } from './migrations/20261125-create-stock-movement.migration.ts';
 import { CreateLowStockAlert } from './migrations/20261126-create-low-stock-alert.migration.ts';
@@ -27,7 +25,7 @@ import { orderEventsConsumer } from './order-events.consumer.ts';
 import { inventoryResolvers } from './resolvers.ts';
 import { StockMovement } from './stock-movement.entity.ts';
 
-export interface InventoryContext extends SubgraphContext {
+export interface InventoryContext extends RequestScope {
   inventory: InventoryService;
   lots: LotService;
 }
@@ -36,16 +34,8 @@ export interface InventoryConfig extends EventSubgraphConfig {
   lotExpiry: LotExpiryConfig;
 }
 
-export function readInventoryConfig(env: Env, defaultPort: number): InventoryConfig {
-  return readConfig(env, (read) => ({
-    ...readEventSubgraphSettings(read, defaultPort),
-    lotExpiry: readLotExpiryConfig(read),
-  }));
-}
-
-export const inventoryModule: SubgraphModule<InventoryContext> = {
-  name: 'inventory',
-  typeDefs: loadTypeDefs(new URL('./schema.graphql', import.meta.url)),
+export const inventorySubgraph: SubgraphDefinition<InventoryConfig, InventoryContext> = {
+  registration: SUBGRAPHS.inventory,
   resolvers: inventoryResolvers,
   entities: [InventoryItem, StockMovement, LowStockAlert, Lot],
   migrations: [
@@ -58,23 +48,22 @@ export const inventoryModule: SubgraphModule<InventoryContext> = {
     CreateLot,
     RecordMovementCauses,
   ],
-  createContext: (base) => ({
-    ...base,
-    inventory: new InventoryService(base.em, base.requestId),
-    lots: new LotService(base.em, base.requestId, base.logger),
-  }),
   events: { subscriptions: SAGA_SUBSCRIPTION_LIST, publishes: true, consumers: [orderEventsConsumer] },
+  readConfig: (env) =>
+    readConfig(env, (read) => ({
+      ...readEventSubgraphSettings(read, SUBGRAPHS.inventory.defaultPort),
+      lotExpiry: readLotExpiryConfig(read),
+    })),
+  async assemble(config, { orm, logger }) {
+    // The expiry sweep runs from start-up until the subgraph closes.
+    const sweep = scheduleLotExpirySweep(orm, logger, config.lotExpiry);
+    return {
+      createContext: (scope) => ({
+        ...scope,
+        inventory: new InventoryService(scope),
+        lots: new LotService(scope),
+      }),
+      stop: () => sweep.stop(),
+    };
+  },
 };
-
-/** The inventory subgraph with its expiry sweep, which runs from start-up until `close`. */
-export async function createInventorySubgraph(config: InventoryConfig): Promise<Subgraph> {
-  const subgraph = await createSubgraph(inventoryModule, config);
-  const sweep = scheduleLotExpirySweep(subgraph.orm, subgraph.logger, config.lotExpiry);
-  return {
-    ...subgraph,
-    async close() {
-      await sweep.stop();
-      await subgraph.close();
-    },
-  };
-}

@@ -1,13 +1,14 @@
 /**
- * What the inventory subgraph's integration tests share: SQL on its database, delivering order events to
- * its consumer as the bus does, and reading what it enqueued.
+ * What the inventory subgraph's integration tests share: an empty inventory, delivering order events to its
+ * consumer as the bus does, and reading what it enqueued.
  */
 import { expect } from '@jest/globals';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
 import { processDelivery } from '../../lib/event-bus/event-processing.ts';
+import { sql } from '../../test/support/database.ts';
 import { silentLogger, type TestSubgraph } from '../../test/support/services.ts';
-import { orderEvent, type OrderedQuantity } from '../orders/order-events.ts';
-import { INVENTORY_EVENTS_TOPIC } from './inventory-events.ts';
+import { orderEvent, type OrderedQuantity } from '../contracts/order-events.ts';
+import { INVENTORY_EVENTS_TOPIC } from '../contracts/inventory-events.ts';
 import { orderEventsConsumer } from './order-events.consumer.ts';
 
 export const CUSTOMER_ID = 42;
@@ -17,14 +18,6 @@ export interface Announcement {
   version: number;
   correlationId: string;
   payload: Record<string, unknown>;
-}
-
-export function sql<T = Record<string, unknown>>(
-  service: TestSubgraph,
-  query: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
 }
 
 /** Empties every table of the inventory database, so each test starts from no stock and no events. */

@@ -15,7 +15,7 @@ import type { EnvReader } from '../../lib/config.ts';
 import type { EntityManager } from '../../lib/database.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
-import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LotExpiry } from './inventory-events.ts';
+import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LotExpiry } from '../contracts/inventory-events.ts';
 import { ReservationService } from './reservation.service.ts';
 import { announceLowStock, applyLotChange, lockItems, type ChangeCause } from './stock-levels.ts';
 

@@ -8,19 +8,12 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import { addDays, today } from '../../lib/calendar-day.ts';
-import type { EventEnvelope } from '../../lib/event-bus/event.ts';
 import type { Viewer } from '../../lib/viewer.ts';
-import { postAsRouter, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
-import { dataOf } from '../../test/support/graphql.ts';
-import { orderEvent } from '../orders/order-events.ts';
-import {
-  announced as announcedBy,
-  deliver as deliverTo,
-  emptyInventory,
-  placed,
-  sql as sqlOn,
-  type Announcement,
-} from './inventory.test-support.ts';
+import { sql } from '../../test/support/database.ts';
+import { startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { refusalOf, subgraphClient, type SubgraphClient } from '../../test/support/subgraph-client.ts';
+import { orderEvent } from '../contracts/order-events.ts';
+import { announced, deliver, emptyInventory, placed } from './inventory.test-support.ts';
 import { scheduleLotExpirySweep, sweepLotExpiry } from './lot-expiry.sweep.ts';
 
 const PHARMACIST: Viewer = { userId: 7, role: 'PHARMACIST' };
@@ -87,15 +80,12 @@ interface MovementView {
   eventId: string | null;
 }
 
-interface Reply<TData> {
-  data?: TData | null;
-  errors?: { message: string; extensions?: Record<string, unknown> }[];
-}
-
 let service: TestSubgraph;
+let api: SubgraphClient;
 
 beforeAll(async () => {
   service = await startTestSubgraph('inventory');
+  api = subgraphClient(service, { viewer: PHARMACIST });
 });
 
 afterAll(async () => {
@@ -106,35 +96,12 @@ beforeEach(async () => {
   await emptyInventory(service);
 });
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> =>
-  sqlOn<T>(service, query, params);
-const deliver = (event: EventEnvelope): Promise<void> => deliverTo(service, event);
-const announced = (type?: string): Promise<Announcement[]> => announcedBy(service, type);
-
 /** The day `days` from today (UTC). */
 const inDays = (days: number): string => addDays(today(), days);
 
-async function gql<TData>(
-  query: string,
-  variables: Record<string, unknown>,
-  viewer: Viewer | null = PHARMACIST,
-): Promise<Reply<TData>> {
-  return (await postAsRouter<TData>(service.server.url, query, variables, viewer)).body;
-}
-
-async function ok<TData>(query: string, variables: Record<string, unknown>, viewer?: Viewer): Promise<TData> {
-  return dataOf({ status: 200, headers: new Headers(), body: await gql<TData>(query, variables, viewer) });
-}
-
-function refusal(reply: Reply<unknown>): { code: unknown; field: unknown; message: string } {
-  expect(reply.errors).toHaveLength(1);
-  const [error] = reply.errors ?? [];
-  return { code: error?.extensions?.code, field: error?.extensions?.field, message: error?.message ?? '' };
-}
-
 async function receive(productId: number, lotNumber: string, expiresOn: string, quantity: number) {
   return (
-    await ok<{ receiveStock: LotView & { product: { id: string } } }>(RECEIVE, {
+    await api.data<{ receiveStock: LotView & { product: { id: string } } }>(RECEIVE, {
       productId: String(productId),
       lotNumber,
       expiresOn,
@@ -145,7 +112,7 @@ async function receive(productId: number, lotNumber: string, expiresOn: string, 
 
 /** Makes a lot expired as if its day had passed (receiving refuses past days). */
 async function expire(productId: number, lotNumber: string, daysAgo = 1): Promise<void> {
-  await sql('update lot set expires_on = ? where product_id = ? and lot_number = ?', [
+  await sql(service, 'update lot set expires_on = ? where product_id = ? and lot_number = ?', [
     inDays(-daysAgo),
     productId,
     lotNumber,
@@ -154,7 +121,7 @@ async function expire(productId: number, lotNumber: string, daysAgo = 1): Promis
 
 async function stockOf(productId: number) {
   return (
-    await ok<{ inventory: { quantity: number; reserved: number; available: number; lots: LotView[] } }>(
+    await api.data<{ inventory: { quantity: number; reserved: number; available: number; lots: LotView[] } }>(
       STOCK,
       {
         productId: String(productId),
@@ -165,7 +132,7 @@ async function stockOf(productId: number) {
 
 /** The ledger of a product, oldest first. */
 async function movementsOf(productId: number): Promise<MovementView[]> {
-  const { inventory } = await ok<{ inventory: { movements: { items: MovementView[] } } }>(MOVEMENTS, {
+  const { inventory } = await api.data<{ inventory: { movements: { items: MovementView[] } } }>(MOVEMENTS, {
     productId: String(productId),
   });
   return [...inventory.movements.items].reverse();
@@ -173,6 +140,7 @@ async function movementsOf(productId: number): Promise<MovementView[]> {
 
 async function heldLots(orderId: number) {
   return sql(
+    service,
     `select lot.product_id, lot.lot_number, held.quantity from reservation_lot held join lot on lot.id = held.lot_id
      where held.order_id = ? order by lot.product_id, lot.expires_on nulls last`,
     [orderId],
@@ -188,6 +156,7 @@ interface RowCounts {
 
 async function rowCounts(): Promise<RowCounts> {
   const [row] = await sql<RowCounts>(
+    service,
     `select (select count(*)::int from inventory_item) as items, (select count(*)::int from lot) as lots,
             (select count(*)::int from stock_movement) as movements, (select count(*)::int from outbox_event) as events`,
   );
@@ -204,7 +173,7 @@ describe('first expiry, first out', () => {
     await receive(1, 'a-late', inDays(60), 5);
     await receive(1, 'B-SOON', inDays(10), 3);
     await receive(1, 'C-MID', inDays(30), 4);
-    await ok(ADJUST, { productId: '1', adjustment: 10, reason: 'found without a lot' });
+    await api.data(ADJUST, { productId: '1', adjustment: 10, reason: 'found without a lot' });
     await receive(1, 'D-GONE', inDays(20), 6);
     await expire(1, 'D-GONE');
 
@@ -218,14 +187,14 @@ describe('first expiry, first out', () => {
       ['UNLOTTED', 'RELEASED', 10],
     ]);
 
-    await deliver(placed(1001, [{ productId: 1, quantity: 9 }]));
+    await deliver(service, placed(1001, [{ productId: 1, quantity: 9 }]));
 
     expect(await heldLots(1001)).toEqual([
       { product_id: 1, lot_number: 'B-SOON', quantity: 3 },
       { product_id: 1, lot_number: 'C-MID', quantity: 4 },
       { product_id: 1, lot_number: 'A-LATE', quantity: 2 },
     ]);
-    expect(await announced('inventory.reserved')).toEqual([
+    expect(await announced(service, 'inventory.reserved')).toEqual([
       {
         type: 'inventory.reserved',
         version: 1,
@@ -256,13 +225,13 @@ describe('first expiry, first out', () => {
     ]);
 
     // 15 more: the 13 usable units are short, the 6 expired ones do not count.
-    await deliver(placed(1002, [{ productId: 1, quantity: 15 }]));
-    expect((await announced('inventory.rejected')).map((event) => event.payload)).toEqual([
+    await deliver(service, placed(1002, [{ productId: 1, quantity: 15 }]));
+    expect((await announced(service, 'inventory.rejected')).map((event) => event.payload)).toEqual([
       { orderId: 1002, shortages: [{ productId: 1, requested: 15, available: 13 }] },
     ]);
     expect(await heldLots(1002)).toEqual([]);
 
-    await deliver(orderSettled('order.shipped', 1001));
+    await deliver(service, orderSettled('order.shipped', 1001));
     const shipments = (await movementsOf(1)).filter((movement) => movement.kind === 'SHIPMENT');
     expect(shipments.map(({ lotNumber, delta, reservedDelta }) => [lotNumber, delta, reservedDelta])).toEqual(
       [
@@ -287,21 +256,26 @@ describe('first expiry, first out', () => {
     await receive(2, 'OLD', inDays(1), 4);
     await expire(2, 'OLD');
 
-    await ok(ADJUST, { productId: '2', adjustment: -4, reason: 'damaged' });
-    await ok(ADJUST, { productId: '2', adjustment: 3, reason: 'returned' });
+    await api.data(ADJUST, { productId: '2', adjustment: -4, reason: 'damaged' });
+    await api.data(ADJUST, { productId: '2', adjustment: 3, reason: 'returned' });
     expect(
-      await ok(ADJUST, { productId: '2', adjustment: -4, reason: 'expired, destroyed', lotNumber: 'old' }),
+      await api.data(ADJUST, {
+        productId: '2',
+        adjustment: -4,
+        reason: 'expired, destroyed',
+        lotNumber: 'old',
+      }),
     ).toEqual({
       adjustInventory: { quantity: 6, available: 6 },
     });
-    const refused = await gql(ADJUST, { productId: '2', adjustment: -7, reason: 'sold' });
-    expect(refusal(refused)).toEqual({
+    const refused = await api.request(ADJUST, { productId: '2', adjustment: -7, reason: 'sold' });
+    expect(refusalOf(refused)).toEqual({
       code: 'CONFLICT',
       field: 'adjustment',
       message: 'not enough stock: 6 available',
     });
     expect(
-      refusal(await gql(ADJUST, { productId: '2', adjustment: 1, reason: 'x', lotNumber: 'NOPE' })),
+      refusalOf(await api.request(ADJUST, { productId: '2', adjustment: 1, reason: 'x', lotNumber: 'NOPE' })),
     ).toMatchObject({
       code: 'NOT_FOUND',
     });
@@ -327,20 +301,20 @@ describe('first expiry, first out', () => {
     [
       'recalled',
       (productId: number) =>
-        ok(RECALL, { productId: String(productId), lotNumber: 'ONLY', reason: 'recall' }),
+        api.data(RECALL, { productId: String(productId), lotNumber: 'ONLY', reason: 'recall' }),
     ],
     [
       'quarantined',
       (productId: number) =>
-        ok(QUARANTINE, { productId: String(productId), lotNumber: 'ONLY', reason: 'check' }),
+        api.data(QUARANTINE, { productId: String(productId), lotNumber: 'ONLY', reason: 'check' }),
     ],
   ])('rejects an order whose stock exists only in %s lots', async (_, withdraw) => {
     await receive(3, 'ONLY', inDays(30), 4);
     await withdraw(3);
 
-    await deliver(placed(1101, [{ productId: 3, quantity: 1 }]));
+    await deliver(service, placed(1101, [{ productId: 3, quantity: 1 }]));
 
-    expect((await announced()).filter((event) => event.type !== 'inventory.low-stock')).toEqual([
+    expect((await announced(service)).filter((event) => event.type !== 'inventory.low-stock')).toEqual([
       {
         type: 'inventory.rejected',
         version: 1,
@@ -349,7 +323,7 @@ describe('first expiry, first out', () => {
       },
     ]);
     expect(await stockOf(3)).toMatchObject({ quantity: 4, reserved: 0, available: 0 });
-    expect(await sql('select status from reservation')).toEqual([{ status: 'REJECTED' }]);
+    expect(await sql(service, 'select status from reservation')).toEqual([{ status: 'REJECTED' }]);
   });
 });
 
@@ -366,7 +340,7 @@ describe('receiveStock', () => {
       status: 'RELEASED',
       statusReason: null,
     });
-    const reply = await gql<{ receiveStock: LotView }>(
+    const reply = await api.request<{ receiveStock: LotView }>(
       RECEIVE,
       { productId: '4', lotNumber: 'LOT-77', expiresOn: inDays(90), quantity: 3, reason: 'second pallet' },
       ADMIN,
@@ -416,7 +390,7 @@ describe('receiveStock', () => {
     await receive(5, 'EXISTING', inDays(90), 2);
     const before = await rowCounts();
 
-    const reply = await gql(RECEIVE, {
+    const reply = await api.request(RECEIVE, {
       productId: '5',
       lotNumber: 'EXISTING',
       expiresOn: inDays(90),
@@ -424,7 +398,7 @@ describe('receiveStock', () => {
       ...override,
     });
 
-    const error = refusal(reply);
+    const error = refusalOf(reply);
     expect(error).toMatchObject({ code: 'BAD_USER_INPUT', field });
     expect(error.message).toContain(field);
     expect(await rowCounts()).toEqual(before);
@@ -432,27 +406,27 @@ describe('receiveStock', () => {
   });
 
   it('refuses a malformed day as BAD_USER_INPUT before anything runs', async () => {
-    const reply = await gql(RECEIVE, {
+    const reply = await api.request(RECEIVE, {
       productId: '5',
       lotNumber: 'L1',
       expiresOn: '2027-02-30',
       quantity: 1,
     });
-    expect(refusal(reply).code).toBe('BAD_USER_INPUT');
+    expect(refusalOf(reply).code).toBe('BAD_USER_INPUT');
     expect(await rowCounts()).toEqual({ items: 0, lots: 0, movements: 0, events: 0 });
   });
 
   it('refuses to top up a recalled lot with CONFLICT', async () => {
     await receive(5, 'BAD', inDays(90), 2);
-    await ok(RECALL, { productId: '5', lotNumber: 'BAD', reason: 'sterility' });
+    await api.data(RECALL, { productId: '5', lotNumber: 'BAD', reason: 'sterility' });
     const before = await rowCounts();
-    const reply = await gql(RECEIVE, {
+    const reply = await api.request(RECEIVE, {
       productId: '5',
       lotNumber: 'BAD',
       expiresOn: inDays(90),
       quantity: 1,
     });
-    expect(refusal(reply)).toEqual({
+    expect(refusalOf(reply)).toEqual({
       code: 'CONFLICT',
       field: 'lotNumber',
       message: 'lot BAD was recalled: it cannot receive stock',
@@ -466,20 +440,21 @@ describe('recall and quarantine', () => {
     await receive(6, 'X-RECALLED', inDays(10), 2);
     await receive(6, 'Y-NEXT', inDays(40), 5);
     await receive(6, 'Z-LAST', inDays(80), 5);
-    await ok(ADJUST, { productId: '16', adjustment: 5, reason: 'delivery' });
+    await api.data(ADJUST, { productId: '16', adjustment: 5, reason: 'delivery' });
     await deliver(
+      service,
       placed(2001, [
         { productId: 6, quantity: 2 },
         { productId: 16, quantity: 1 },
       ]),
     );
-    await deliver(placed(2002, [{ productId: 6, quantity: 4 }])); // Y-NEXT: 4
+    await deliver(service, placed(2002, [{ productId: 6, quantity: 4 }])); // Y-NEXT: 4
     expect(await heldLots(2001)).toEqual([
       { product_id: 6, lot_number: 'X-RECALLED', quantity: 2 },
       { product_id: 16, lot_number: 'UNLOTTED', quantity: 1 },
     ]);
 
-    const recalled = await ok<{ recallLot: LotView }>(
+    const recalled = await api.data<{ recallLot: LotView }>(
       RECALL,
       { productId: '6', lotNumber: 'x-recalled', reason: 'contamination' },
       ADMIN,
@@ -500,7 +475,7 @@ describe('recall and quarantine', () => {
       { product_id: 6, lot_number: 'Z-LAST', quantity: 1 },
       { product_id: 16, lot_number: 'UNLOTTED', quantity: 1 },
     ]);
-    expect(await announced('inventory.order-lots-changed')).toEqual([
+    expect(await announced(service, 'inventory.order-lots-changed')).toEqual([
       {
         type: 'inventory.order-lots-changed',
         version: 1,
@@ -577,7 +552,7 @@ describe('recall and quarantine', () => {
     ]);
 
     // Shipping takes the units from the lots the order holds now.
-    await deliver(orderSettled('order.shipped', 2001));
+    await deliver(service, orderSettled('order.shipped', 2001));
     expect(
       (await movementsOf(6)).filter((m) => m.kind === 'SHIPMENT').map((m) => [m.lotNumber, m.delta]),
     ).toEqual([
@@ -589,9 +564,9 @@ describe('recall and quarantine', () => {
   it('announces covered=false and keeps the order on the lot when no other lot can cover all its units; releasing makes the lot usable again', async () => {
     await receive(7, 'Q-LOT', inDays(20), 3);
     await receive(7, 'SMALL', inDays(60), 1);
-    await deliver(placed(2003, [{ productId: 7, quantity: 3 }]));
+    await deliver(service, placed(2003, [{ productId: 7, quantity: 3 }]));
 
-    const quarantined = await ok<{ quarantineLot: LotView }>(QUARANTINE, {
+    const quarantined = await api.data<{ quarantineLot: LotView }>(QUARANTINE, {
       productId: '7',
       lotNumber: 'Q-LOT',
       reason: 'temperature excursion',
@@ -599,7 +574,7 @@ describe('recall and quarantine', () => {
 
     expect(quarantined.quarantineLot).toMatchObject({ status: 'QUARANTINED', reserved: 3, available: 0 });
     expect(await heldLots(2003)).toEqual([{ product_id: 7, lot_number: 'Q-LOT', quantity: 3 }]);
-    expect((await announced('inventory.order-lots-changed')).map((event) => event.payload)).toEqual([
+    expect((await announced(service, 'inventory.order-lots-changed')).map((event) => event.payload)).toEqual([
       {
         orderId: 2003,
         productId: 7,
@@ -612,7 +587,7 @@ describe('recall and quarantine', () => {
     ]);
     expect(await stockOf(7)).toMatchObject({ quantity: 4, reserved: 3, available: 1 });
 
-    const released = await ok<{ releaseLot: LotView }>(RELEASE, { productId: '7', lotNumber: 'Q-LOT' });
+    const released = await api.data<{ releaseLot: LotView }>(RELEASE, { productId: '7', lotNumber: 'Q-LOT' });
     expect(released.releaseLot).toMatchObject({
       status: 'RELEASED',
       statusReason: null,
@@ -625,14 +600,14 @@ describe('recall and quarantine', () => {
       actorRole: 'PHARMACIST',
     });
     // Orders learns that the order holding it may ship again.
-    expect((await announced('inventory.lot-released')).map((event) => event.payload)).toEqual([
+    expect((await announced(service, 'inventory.lot-released')).map((event) => event.payload)).toEqual([
       { productId: 7, lotNumber: 'Q-LOT', reason: 'lot Q-LOT released from quarantine' },
     ]);
   });
 
   it('refuses illegal moves with CONFLICT, an unknown lot with NOT_FOUND, a missing reason with BAD_USER_INPUT, writing nothing', async () => {
     await receive(8, 'R1', inDays(20), 3);
-    await ok(RECALL, { productId: '8', lotNumber: 'R1', reason: 'recall' });
+    await api.data(RECALL, { productId: '8', lotNumber: 'R1', reason: 'recall' });
     const before = await rowCounts();
 
     const cases: [string, Record<string, unknown>, { code: string; message?: string }][] = [
@@ -656,10 +631,10 @@ describe('recall and quarantine', () => {
       [RECALL, { productId: '8', lotNumber: 'R1', reason: '  ' }, { code: 'BAD_USER_INPUT' }],
     ];
     for (const [query, variables, expected] of cases) {
-      expect(refusal(await gql(query, variables))).toMatchObject(expected);
+      expect(refusalOf(await api.request(query, variables))).toMatchObject(expected);
     }
     await receive(8, 'R2', inDays(20), 3);
-    expect(refusal(await gql(RELEASE, { productId: '8', lotNumber: 'R2' }))).toMatchObject({
+    expect(refusalOf(await api.request(RELEASE, { productId: '8', lotNumber: 'R2' }))).toMatchObject({
       code: 'CONFLICT',
       message: 'lot R2 is not quarantined',
     });
@@ -668,22 +643,22 @@ describe('recall and quarantine', () => {
 
   it('recalledLotOrders lists every order that held the lot: shipped, open, released; not orders of other lots', async () => {
     await receive(9, 'TRACE', inDays(30), 10);
-    await deliver(placed(3001, [{ productId: 9, quantity: 2 }]));
-    await deliver(orderSettled('order.shipped', 3001));
-    await deliver(placed(3002, [{ productId: 9, quantity: 3 }]));
-    await deliver(placed(3003, [{ productId: 9, quantity: 1 }]));
-    await deliver(orderSettled('order.cancelled', 3003));
+    await deliver(service, placed(3001, [{ productId: 9, quantity: 2 }]));
+    await deliver(service, orderSettled('order.shipped', 3001));
+    await deliver(service, placed(3002, [{ productId: 9, quantity: 3 }]));
+    await deliver(service, placed(3003, [{ productId: 9, quantity: 1 }]));
+    await deliver(service, orderSettled('order.cancelled', 3003));
     await receive(9, 'OTHER', inDays(5), 1);
-    await deliver(placed(3004, [{ productId: 9, quantity: 1 }])); // OTHER expires first
-    await ok(RECALL, { productId: '9', lotNumber: 'TRACE', reason: 'recall' });
+    await deliver(service, placed(3004, [{ productId: 9, quantity: 1 }])); // OTHER expires first
+    await api.data(RECALL, { productId: '9', lotNumber: 'TRACE', reason: 'recall' });
 
-    expect(await ok(TRACE, { productId: '9', lotNumber: 'trace' })).toEqual({
+    expect(await api.data(TRACE, { productId: '9', lotNumber: 'trace' })).toEqual({
       recalledLotOrders: [{ id: '3001' }, { id: '3002' }, { id: '3003' }],
     });
-    expect(await ok(TRACE, { productId: '9', lotNumber: 'OTHER' })).toEqual({
+    expect(await api.data(TRACE, { productId: '9', lotNumber: 'OTHER' })).toEqual({
       recalledLotOrders: [{ id: '3004' }],
     });
-    expect(refusal(await gql(TRACE, { productId: '9', lotNumber: 'NONE' })).code).toBe('NOT_FOUND');
+    expect(refusalOf(await api.request(TRACE, { productId: '9', lotNumber: 'NONE' })).code).toBe('NOT_FOUND');
   });
 });
 
@@ -691,15 +666,15 @@ describe('order events', () => {
   it('releases on order.rejected like a cancellation, once however often it is delivered, recording the event as the cause', async () => {
     await receive(10, 'L', inDays(30), 5);
     const placement = placed(4001, [{ productId: 10, quantity: 2 }]);
-    await deliver(placement);
+    await deliver(service, placement);
     const rejection = orderSettled('order.rejected', 4001);
 
-    await deliver(rejection);
-    await deliver(rejection);
-    await deliver(orderSettled('order.rejected', 4001)); // the same fact under another event id
+    await deliver(service, rejection);
+    await deliver(service, rejection);
+    await deliver(service, orderSettled('order.rejected', 4001)); // the same fact under another event id
 
     expect(await stockOf(10)).toMatchObject({ quantity: 5, reserved: 0, available: 5 });
-    expect(await sql('select status from reservation')).toEqual([{ status: 'RELEASED' }]);
+    expect(await sql(service, 'select status from reservation')).toEqual([{ status: 'RELEASED' }]);
     const saga = (await movementsOf(10)).filter((movement) => movement.kind !== 'RECEIPT');
     expect(saga).toEqual([
       {
@@ -731,12 +706,12 @@ describe('order events', () => {
 
   it('remembers an order.rejected that comes before its placement: the placement reserves nothing', async () => {
     await receive(10, 'L', inDays(30), 5);
-    await deliver(orderSettled('order.rejected', 4002));
-    await deliver(placed(4002, [{ productId: 10, quantity: 2 }]));
+    await deliver(service, orderSettled('order.rejected', 4002));
+    await deliver(service, placed(4002, [{ productId: 10, quantity: 2 }]));
 
     expect(await stockOf(10)).toMatchObject({ reserved: 0, available: 5 });
-    expect(await announced('inventory.reserved')).toEqual([]);
-    expect(await sql('select status from reservation')).toEqual([{ status: 'RELEASED' }]);
+    expect(await announced(service, 'inventory.reserved')).toEqual([]);
+    expect(await sql(service, 'select status from reservation')).toEqual([{ status: 'RELEASED' }]);
   });
 });
 
@@ -748,19 +723,19 @@ describe('expiry', () => {
     await expire(12, 'PAST', 2);
     await receive(12, 'EMPTY', inDays(9), 1);
     await expire(12, 'EMPTY', 3);
-    await ok(ADJUST, { productId: '12', adjustment: -1, reason: 'destroyed', lotNumber: 'EMPTY' });
-    await ok(ADJUST, { productId: '12', adjustment: 5, reason: 'no lot' });
+    await api.data(ADJUST, { productId: '12', adjustment: -1, reason: 'destroyed', lotNumber: 'EMPTY' });
+    await api.data(ADJUST, { productId: '12', adjustment: 5, reason: 'no lot' });
 
-    expect(await ok(EXPIRING, { withinDays: 30 })).toEqual({
+    expect(await api.data(EXPIRING, { withinDays: 30 })).toEqual({
       expiringLots: [
         { product: { id: '12' }, lotNumber: 'PAST', expiresOn: inDays(-2), quantity: 4, status: 'EXPIRED' },
         { product: { id: '11' }, lotNumber: 'SOON', expiresOn: inDays(3), quantity: 2, status: 'RELEASED' },
       ],
     });
-    expect((await ok<{ expiringLots: LotView[] }>(EXPIRING, { withinDays: 45 })).expiringLots).toHaveLength(
-      3,
-    );
-    expect(refusal(await gql(EXPIRING, { withinDays: -1 }))).toMatchObject({
+    expect(
+      (await api.data<{ expiringLots: LotView[] }>(EXPIRING, { withinDays: 45 })).expiringLots,
+    ).toHaveLength(3);
+    expect(refusalOf(await api.request(EXPIRING, { withinDays: -1 }))).toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'withinDays',
     });
@@ -770,7 +745,7 @@ describe('expiry', () => {
     await receive(13, 'WARN', inDays(5), 2);
     await receive(13, 'FAR', inDays(100), 3);
     await receive(14, 'DEAD', inDays(9), 4);
-    await ok(`mutation { setReorderLevel(productId: "14", reorderLevel: 1) { reorderLevel } }`, {});
+    await api.data(`mutation { setReorderLevel(productId: "14", reorderLevel: 1) { reorderLevel } }`, {});
     await expire(14, 'DEAD', 2);
     // Expired stock leaves available at once, before any sweep.
     expect(await stockOf(14)).toMatchObject({ quantity: 4, available: 0 });
@@ -793,7 +768,7 @@ describe('expiry', () => {
       { expiring: 0, expired: 0 },
     ]);
 
-    const events = (await announced()).filter((event) => event.type !== 'inventory.reserved');
+    const events = (await announced(service)).filter((event) => event.type !== 'inventory.reserved');
     expect(events.map(({ type, payload }) => ({ type, payload }))).toEqual([
       {
         type: 'inventory.lot-expired',
@@ -834,8 +809,8 @@ describe('expiry', () => {
     await receive(16, 'EXP-A', inDays(9), 2);
     await receive(16, 'EXP-B', inDays(60), 5);
     await receive(17, 'EXP-C', inDays(9), 3);
-    await deliver(placed(2010, [{ productId: 16, quantity: 2 }]));
-    await deliver(placed(2011, [{ productId: 17, quantity: 3 }]));
+    await deliver(service, placed(2010, [{ productId: 16, quantity: 2 }]));
+    await deliver(service, placed(2011, [{ productId: 17, quantity: 3 }]));
     expect(await heldLots(2010)).toEqual([{ product_id: 16, lot_number: 'EXP-A', quantity: 2 }]);
     await expire(16, 'EXP-A');
     await expire(17, 'EXP-C');
@@ -848,7 +823,7 @@ describe('expiry', () => {
     expect(await heldLots(2010)).toEqual([{ product_id: 16, lot_number: 'EXP-B', quantity: 2 }]);
     expect(await heldLots(2011)).toEqual([{ product_id: 17, lot_number: 'EXP-C', quantity: 3 }]);
     const reason = (lot: string) => `lot ${lot} expired after ${inDays(-1)} (expiry sweep)`;
-    expect((await announced('inventory.order-lots-changed')).map((event) => event.payload)).toEqual([
+    expect((await announced(service, 'inventory.order-lots-changed')).map((event) => event.payload)).toEqual([
       {
         orderId: 2010,
         productId: 16,
@@ -893,7 +868,7 @@ describe('expiry', () => {
       warningDays: 30,
     });
     await schedule.stop();
-    expect(await announced('inventory.lot-expired')).toHaveLength(1);
+    expect(await announced(service, 'inventory.lot-expired')).toHaveLength(1);
     await new Promise((resolve) => setTimeout(resolve, 1_300));
     expect(lines.filter((line) => line.includes('lot expiry sweep'))).toHaveLength(1);
   });
@@ -919,7 +894,7 @@ describe('access', () => {
     async (_, query, variables) => {
       await receive(1, 'L1', inDays(10), 1);
       const before = await rowCounts();
-      expect(refusal(await gql(query, variables, CUSTOMER)).code).toBe('FORBIDDEN');
+      expect(refusalOf(await api.request(query, variables, CUSTOMER)).code).toBe('FORBIDDEN');
       expect(await rowCounts()).toEqual(before);
     },
   );

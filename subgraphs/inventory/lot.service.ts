@@ -6,12 +6,11 @@
 import type DataLoader from 'dataloader';
 import { addDays, today } from '../../lib/calendar-day.ts';
 import type { EntityManager } from '../../lib/database.ts';
-import { BadUserInputError, ConflictError, UnauthenticatedError } from '../../lib/errors.ts';
+import { BadUserInputError, ConflictError } from '../../lib/errors.ts';
+import { requireViewer, type RequestScope } from '../../lib/request-scope.ts';
 import type { EntityReference } from '../../lib/federation.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import { createGroupLoader } from '../../lib/row-loader.ts';
-import type { Logger } from '../../lib/logger.ts';
-import type { Viewer } from '../../lib/viewer.ts';
 import {
   validateExpiry,
   validateLotNumber,
@@ -50,16 +49,14 @@ const STATUS_MOVEMENTS: Record<StoredLotStatus, StockMovementKind> = {
 
 export class LotService {
   readonly #em: EntityManager;
-  readonly #requestId: string;
-  readonly #logger: Logger;
+  readonly #scope: RequestScope;
   /** A product's lots with units on the shelf, first to expire first; one query per request. */
   readonly #byProduct: DataLoader<number, Lot[]>;
 
-  constructor(em: EntityManager, requestId: string, logger: Logger) {
-    this.#em = em;
-    this.#requestId = requestId;
-    this.#logger = logger;
-    this.#byProduct = createGroupLoader(em, Lot, 'productId', {
+  constructor(scope: RequestScope) {
+    this.#em = scope.em;
+    this.#scope = scope;
+    this.#byProduct = createGroupLoader(scope.em, Lot, 'productId', {
       where: { quantity: { $gt: 0 } },
       orderBy: [{ expiresOn: 'asc nulls last' }, { id: 'asc' }],
     });
@@ -74,8 +71,8 @@ export class LotService {
    * receiveStock: puts units of a lot on the shelf, creating the lot or topping it up (same expiry day
    * only; a recalled lot takes no more). A RECEIPT movement with the viewer as actor.
    */
-  async receive(viewer: Viewer | null, input: ReceiveStockInput): Promise<Lot> {
-    const cause = this.#causeBy(viewer);
+  async receive(input: ReceiveStockInput): Promise<Lot> {
+    const cause = this.#causeByViewer();
     const productId = parseRowId(input.productId, 'productId');
     const lotNumber = validateLotNumber(input.lotNumber);
     if (lotNumber === UNLOTTED) {
@@ -109,7 +106,7 @@ export class LotService {
         { kind: 'RECEIPT', lot, delta: quantity, reservedDelta: 0, reason, orderId: null },
         cause,
       );
-      await announceLowStock(em, [productId], null, this.#requestId);
+      await announceLowStock(em, [productId], null, this.#scope.requestId);
       return this.#reload(em, lot.id);
     });
   }
@@ -120,13 +117,12 @@ export class LotService {
    * they can (reservation.service.ts), announcing each such order; a release is announced too.
    */
   async changeStatus(
-    viewer: Viewer | null,
     productIdText: string,
     lotNumberText: string,
     action: LotAction,
     reasonText?: string | null,
   ): Promise<Lot> {
-    const cause = this.#causeBy(viewer);
+    const cause = this.#causeByViewer();
     const productId = parseRowId(productIdText, 'productId');
     const lotNumber = validateLotNumber(lotNumberText);
     const reason =
@@ -147,10 +143,10 @@ export class LotService {
         { kind: STATUS_MOVEMENTS[status], lot, delta: 0, reservedDelta: 0, reason, orderId: null },
         cause,
       );
-      const reservations = new ReservationService(em, cause, this.#logger);
+      const reservations = new ReservationService(em, cause, this.#scope.logger);
       if (status === 'RELEASED') await reservations.announceReleasedLot(lot, reason);
       else await reservations.moveOffWithdrawnLot(lot, status, reason);
-      await announceLowStock(em, [productId], null, this.#requestId);
+      await announceLowStock(em, [productId], null, this.#scope.requestId);
       return this.#reload(em, lot.id);
     });
   }
@@ -185,9 +181,9 @@ export class LotService {
     return rows.map((row) => ({ id: String(row.order_id) }));
   }
 
-  #causeBy(viewer: Viewer | null): ChangeCause {
-    if (!viewer) throw new UnauthenticatedError();
-    return { actor: viewer, event: null, correlationId: this.#requestId };
+  /** The viewer's change, carrying the request's id to the events it causes. */
+  #causeByViewer(): ChangeCause {
+    return { actor: requireViewer(this.#scope), event: null, correlationId: this.#scope.requestId };
   }
 
   #reload(em: EntityManager, id: number): Promise<Lot> {

@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
-import { SUBGRAPHS } from '../index.ts';
+import { inventorySubgraph } from './inventory.subgraph.ts';
 
-await runSubgraph(SUBGRAPHS.inventory);
+await runSubgraph(inventorySubgraph);

@@ -1,6 +1,6 @@
 import type { EventConsumer } from '../../lib/event-bus/event-processing.ts';
-import { readOrderEvent } from '../orders/order-events.ts';
-import { SAGA_SUBSCRIPTIONS } from '../saga.ts';
+import { readOrderEvent } from '../contracts/order-events.ts';
+import { SAGA_SUBSCRIPTIONS } from '../contracts/saga-subscriptions.ts';
 import { ReservationService } from './reservation.service.ts';
 
 /**

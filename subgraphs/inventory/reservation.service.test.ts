@@ -7,26 +7,19 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createEvent, MalformedEventError, type EventEnvelope } from '../../lib/event-bus/event.ts';
-import { signRouterRequest } from '../../lib/router-proof.ts';
 import type { Viewer } from '../../lib/viewer.ts';
-import {
-  postAsRouter,
-  postGraphQL,
-  startTestSubgraph,
-  TEST_ROUTER_SECRET,
-  type GraphQLResponse,
-  type TestSubgraph,
-} from '../../test/support/services.ts';
+import { sql } from '../../test/support/database.ts';
 import { dataOf } from '../../test/support/graphql.ts';
-import { orderEvent } from '../orders/order-events.ts';
-import { SAGA_SUBSCRIPTIONS } from '../saga.ts';
+import { startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { subgraphClient, type SubgraphClient } from '../../test/support/subgraph-client.ts';
+import { orderEvent } from '../contracts/order-events.ts';
+import { SAGA_SUBSCRIPTIONS } from '../contracts/saga-subscriptions.ts';
 import {
-  announced as announcedBy,
+  announced,
   CUSTOMER_ID,
-  deliver as deliverTo,
+  deliver,
   emptyInventory,
   placed,
-  sql as sqlOn,
   type Announcement,
 } from './inventory.test-support.ts';
 
@@ -72,9 +65,11 @@ interface StockView extends StockLevel {
 }
 
 let service: TestSubgraph;
+let api: SubgraphClient;
 
 beforeAll(async () => {
   service = await startTestSubgraph('inventory');
+  api = subgraphClient(service, { viewer: PHARMACIST });
 });
 
 afterAll(async () => {
@@ -85,11 +80,6 @@ beforeEach(async () => {
   await emptyInventory(service);
 });
 
-const sql = <T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> =>
-  sqlOn<T>(service, query, params);
-const deliver = (event: EventEnvelope, attempt = 1): Promise<void> => deliverTo(service, event, attempt);
-const announced = (type?: string): Promise<Announcement[]> => announcedBy(service, type);
-
 function cancelled(orderId: number, correlationId = `cancel-${orderId}`): EventEnvelope {
   return orderEvent({ type: 'order.cancelled', payload: { orderId } }, correlationId);
 }
@@ -98,21 +88,17 @@ function shipped(orderId: number, correlationId = `ship-${orderId}`): EventEnvel
   return orderEvent({ type: 'order.shipped', payload: { orderId } }, correlationId);
 }
 
-async function gql<TData>(query: string, variables: Record<string, unknown>): Promise<TData> {
-  return dataOf(await postAsRouter<TData>(service.server.url, query, variables, PHARMACIST));
-}
-
 /** Puts `quantity` units on the shelf by hand (an ADJUSTMENT), then sets the reorder level when given. */
 async function stock(productId: number, quantity: number, reorderLevel?: number): Promise<void> {
-  await gql(ADJUST, { productId: String(productId), adjustment: quantity, reason: 'delivery' });
+  await api.data(ADJUST, { productId: String(productId), adjustment: quantity, reason: 'delivery' });
   if (reorderLevel !== undefined) {
-    await gql(SET_LEVEL, { productId: String(productId), reorderLevel });
+    await api.data(SET_LEVEL, { productId: String(productId), reorderLevel });
   }
 }
 
 /** A product's stock and its ledger (oldest first) through the GraphQL API. */
 async function stockOf(productId: number): Promise<StockView> {
-  const { inventory } = await gql<{ inventory: StockLevel & { movements: { items: MovementView[] } } }>(
+  const { inventory } = await api.data<{ inventory: StockLevel & { movements: { items: MovementView[] } } }>(
     INVENTORY,
     { productId: String(productId) },
   );
@@ -136,15 +122,18 @@ function orderIdsOf(replies: Announcement[]): number[] {
 }
 
 async function reservations(): Promise<{ order_id: number; status: string }[]> {
-  return sql('select order_id, status from reservation order by order_id');
+  return sql(service, 'select order_id, status from reservation order by order_id');
 }
 
 async function reservationLines(): Promise<{ order_id: number; product_id: number; quantity: number }[]> {
-  return sql('select order_id, product_id, quantity from reservation_line order by order_id, product_id');
+  return sql(
+    service,
+    'select order_id, product_id, quantity from reservation_line order by order_id, product_id',
+  );
 }
 
 async function count(table: string): Promise<number> {
-  const [row] = await sql<{ n: number }>(`select count(*)::int as n from ${table}`);
+  const [row] = await sql<{ n: number }>(service, `select count(*)::int as n from ${table}`);
   return row?.n ?? -1;
 }
 
@@ -154,6 +143,7 @@ describe('order.placed', () => {
     await stock(2, 8);
 
     await deliver(
+      service,
       placed(
         101,
         [
@@ -204,7 +194,7 @@ describe('order.placed', () => {
       { order_id: 101, product_id: 1, quantity: 4 },
       { order_id: 101, product_id: 2, quantity: 3 },
     ]);
-    expect(await announced()).toEqual([
+    expect(await announced(service)).toEqual([
       {
         type: 'inventory.reserved',
         version: 1,
@@ -219,7 +209,7 @@ describe('order.placed', () => {
       },
     ]);
     expect(
-      await sql('select subscription, event_type from processed_event where subscription = ?', [
+      await sql(service, 'select subscription, event_type from processed_event where subscription = ?', [
         SUBSCRIPTION,
       ]),
     ).toEqual([{ subscription: SUBSCRIPTION, event_type: 'order.placed' }]);
@@ -231,6 +221,7 @@ describe('order.placed', () => {
     await stock(3, 5);
 
     await deliver(
+      service,
       placed(
         102,
         [
@@ -258,11 +249,11 @@ describe('order.placed', () => {
     }
     expect(levelOf(await stockOf(999))).toEqual({ quantity: 0, reserved: 0, available: 0, reorderLevel: 0 });
     expect(await count('reservation_line')).toBe(0);
-    expect(await sql("select count(*)::int as n from stock_movement where kind <> 'ADJUSTMENT'")).toEqual([
-      { n: 0 },
-    ]);
+    expect(
+      await sql(service, "select count(*)::int as n from stock_movement where kind <> 'ADJUSTMENT'"),
+    ).toEqual([{ n: 0 }]);
     expect(await reservations()).toEqual([{ order_id: 102, status: 'REJECTED' }]);
-    expect(await announced()).toEqual([
+    expect(await announced(service)).toEqual([
       {
         type: 'inventory.rejected',
         version: 1,
@@ -283,9 +274,9 @@ describe('order.placed', () => {
   it('leaves no inventory item behind for a never-stocked product named by a rejected order', async () => {
     await stock(1, 10);
 
-    await deliver(placed(105, [{ productId: 998, quantity: 1 }]));
+    await deliver(service, placed(105, [{ productId: 998, quantity: 1 }]));
 
-    expect(await announced()).toEqual([
+    expect(await announced(service)).toEqual([
       {
         type: 'inventory.rejected',
         version: 1,
@@ -293,7 +284,7 @@ describe('order.placed', () => {
         payload: { orderId: 105, shortages: [{ productId: 998, requested: 1, available: 0 }] },
       },
     ]);
-    const listed = await gql<{
+    const listed = await api.data<{
       inventoryItems: { items: { product: { id: string } }[] };
       lowStockItems: { product: { id: string } }[];
     }>('query { inventoryItems { items { product { id } } } lowStockItems { product { id } } }', {});
@@ -304,6 +295,7 @@ describe('order.placed', () => {
     await stock(1, 10);
 
     await deliver(
+      service,
       placed(103, [
         { productId: 1, quantity: 3 },
         { productId: 1, quantity: 4 },
@@ -323,13 +315,14 @@ describe('order.placed', () => {
       },
     ]);
     expect(await reservationLines()).toEqual([{ order_id: 103, product_id: 1, quantity: 7 }]);
-    expect((await announced()).map((event) => event.type)).toEqual(['inventory.reserved']);
+    expect((await announced(service)).map((event) => event.type)).toEqual(['inventory.reserved']);
   });
 
   it('sums the lines of a product named twice: rejects when only the total exceeds the stock', async () => {
     await stock(1, 6);
 
     await deliver(
+      service,
       placed(104, [
         { productId: 1, quantity: 4 },
         { productId: 1, quantity: 4 },
@@ -338,7 +331,7 @@ describe('order.placed', () => {
 
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 6, reserved: 0, available: 6, reorderLevel: 0 });
     expect(await count('reservation_line')).toBe(0);
-    expect(await announced()).toEqual([
+    expect(await announced(service)).toEqual([
       {
         type: 'inventory.rejected',
         version: 1,
@@ -364,7 +357,7 @@ describe('exactly once', () => {
       },
     ]);
     expect(await reservationLines()).toEqual([{ order_id: orderId, product_id: 1, quantity: 3 }]);
-    expect(await announced()).toEqual([
+    expect(await announced(service)).toEqual([
       {
         type: 'inventory.reserved',
         version: 1,
@@ -381,8 +374,8 @@ describe('exactly once', () => {
     await stock(1, 10);
     const event = placed(201, [{ productId: 1, quantity: 3 }]);
 
-    await deliver(event, 1);
-    await expect(deliver(event, 2)).resolves.toBeUndefined();
+    await deliver(service, event, 1);
+    await expect(deliver(service, event, 2)).resolves.toBeUndefined();
 
     await expectReservedOnce(201);
     expect(await count('processed_event')).toBe(1);
@@ -392,7 +385,7 @@ describe('exactly once', () => {
     await stock(1, 10);
     const event = placed(202, [{ productId: 1, quantity: 3 }]);
 
-    await expect(Promise.all([deliver(event, 1), deliver(event, 1)])).resolves.toEqual([
+    await expect(Promise.all([deliver(service, event, 1), deliver(service, event, 1)])).resolves.toEqual([
       undefined,
       undefined,
     ]);
@@ -407,8 +400,8 @@ describe('exactly once', () => {
     const republished = placed(203, [{ productId: 1, quantity: 3 }]);
     expect(republished.id).not.toBe(first.id);
 
-    await deliver(first);
-    await expect(deliver(republished)).resolves.toBeUndefined();
+    await deliver(service, first);
+    await expect(deliver(service, republished)).resolves.toBeUndefined();
 
     await expectReservedOnce(203);
     expect(await reservations()).toEqual([{ order_id: 203, status: 'HELD' }]);
@@ -419,8 +412,8 @@ describe('exactly once', () => {
     await stock(1, 10);
 
     await Promise.all([
-      deliver(placed(204, [{ productId: 1, quantity: 3 }])),
-      deliver(placed(204, [{ productId: 1, quantity: 3 }])),
+      deliver(service, placed(204, [{ productId: 1, quantity: 3 }])),
+      deliver(service, placed(204, [{ productId: 1, quantity: 3 }])),
     ]);
 
     await expectReservedOnce(204);
@@ -448,7 +441,7 @@ describe('concurrent orders for scarce stock', () => {
     });
     expect(multiLine.size).toBe(10);
 
-    await Promise.all(events.map((event) => deliver(event)));
+    await Promise.all(events.map((event) => deliver(service, event)));
 
     const rows = await reservations();
     const held = rows.filter((row) => row.status === 'HELD').map((row) => row.order_id);
@@ -482,10 +475,13 @@ describe('concurrent orders for scarce stock', () => {
       reorderLevel: 0,
     });
     expect(
-      await sql('select count(*)::int as n from stock_movement where reserved_after > quantity_after'),
+      await sql(
+        service,
+        'select count(*)::int as n from stock_movement where reserved_after > quantity_after',
+      ),
     ).toEqual([{ n: 0 }]);
 
-    const replies = await announced();
+    const replies = await announced(service);
     const reserved = replies.filter((event) => event.type === 'inventory.reserved');
     const refused = replies.filter((event) => event.type === 'inventory.rejected');
     expect(reserved.length + refused.length).toBe(50);
@@ -505,6 +501,7 @@ describe('order.cancelled', () => {
     await stock(1, 10);
     await stock(2, 5);
     await deliver(
+      service,
       placed(401, [
         { productId: 1, quantity: 2 },
         { productId: 2, quantity: 1 },
@@ -512,7 +509,7 @@ describe('order.cancelled', () => {
     );
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 2, available: 8, reorderLevel: 0 });
 
-    await deliver(cancelled(401));
+    await deliver(service, cancelled(401));
 
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 0, available: 10, reorderLevel: 0 });
     expect(levelOf(await stockOf(2))).toEqual({ quantity: 5, reserved: 0, available: 5, reorderLevel: 0 });
@@ -547,16 +544,16 @@ describe('order.cancelled', () => {
       { kind: 'RELEASE', reservedDelta: -1, reservedAfter: 0 },
     ]);
     expect(await reservations()).toEqual([{ order_id: 401, status: 'RELEASED' }]);
-    expect((await announced()).map((event) => event.type)).toEqual(['inventory.reserved']);
+    expect((await announced(service)).map((event) => event.type)).toEqual(['inventory.reserved']);
   });
 
   it('does nothing on a second cancellation of a released order', async () => {
     await stock(1, 10);
-    await deliver(placed(402, [{ productId: 1, quantity: 4 }]));
-    await deliver(cancelled(402));
+    await deliver(service, placed(402, [{ productId: 1, quantity: 4 }]));
+    await deliver(service, cancelled(402));
     const movementsBefore = await count('stock_movement');
 
-    await expect(deliver(cancelled(402))).resolves.toBeUndefined();
+    await expect(deliver(service, cancelled(402))).resolves.toBeUndefined();
 
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 0, available: 10, reorderLevel: 0 });
     expect(await count('stock_movement')).toBe(movementsBefore);
@@ -568,10 +565,10 @@ describe('order.cancelled', () => {
   it('does nothing on the cancellation of a rejected order', async () => {
     await stock(1, 2);
     await stock(2, 10);
-    await deliver(placed(403, [{ productId: 2, quantity: 1 }]));
-    await deliver(placed(404, [{ productId: 1, quantity: 3 }]));
+    await deliver(service, placed(403, [{ productId: 2, quantity: 1 }]));
+    await deliver(service, placed(404, [{ productId: 1, quantity: 3 }]));
 
-    await deliver(cancelled(404));
+    await deliver(service, cancelled(404));
 
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 2, reserved: 0, available: 2, reorderLevel: 0 });
     expect(levelOf(await stockOf(2))).toEqual({ quantity: 10, reserved: 1, available: 9, reorderLevel: 0 });
@@ -580,7 +577,7 @@ describe('order.cancelled', () => {
       { order_id: 403, status: 'HELD' },
       { order_id: 404, status: 'REJECTED' },
     ]);
-    expect((await announced()).map((event) => event.type)).toEqual([
+    expect((await announced(service)).map((event) => event.type)).toEqual([
       'inventory.reserved',
       'inventory.rejected',
     ]);
@@ -589,20 +586,19 @@ describe('order.cancelled', () => {
   it('remembers a cancellation that comes before its placement: the placement then reserves nothing and sends no reply', async () => {
     await stock(1, 10);
 
-    await deliver(cancelled(405));
+    await deliver(service, cancelled(405));
     expect(await reservations()).toEqual([{ order_id: 405, status: 'RELEASED' }]);
 
-    await expect(deliver(placed(405, [{ productId: 1, quantity: 3 }]))).resolves.toBeUndefined();
+    await expect(deliver(service, placed(405, [{ productId: 1, quantity: 3 }]))).resolves.toBeUndefined();
 
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 0, available: 10, reorderLevel: 0 });
     expect(await sagaMovements(1)).toEqual([]);
     expect(await count('reservation_line')).toBe(0);
     expect(await reservations()).toEqual([{ order_id: 405, status: 'RELEASED' }]);
-    expect(await announced()).toEqual([]);
-    expect(await sql('select event_type from processed_event order by processed_at, event_type')).toEqual([
-      { event_type: 'order.cancelled' },
-      { event_type: 'order.placed' },
-    ]);
+    expect(await announced(service)).toEqual([]);
+    expect(
+      await sql(service, 'select event_type from processed_event order by processed_at, event_type'),
+    ).toEqual([{ event_type: 'order.cancelled' }, { event_type: 'order.placed' }]);
   });
 });
 
@@ -611,15 +607,16 @@ describe('order.shipped', () => {
     await stock(1, 10);
     await stock(2, 4);
     await deliver(
+      service,
       placed(501, [
         { productId: 1, quantity: 3 },
         { productId: 2, quantity: 4 },
       ]),
     );
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 3, available: 7, reorderLevel: 0 });
-    const outboxBefore = await announced();
+    const outboxBefore = await announced(service);
 
-    await deliver(shipped(501));
+    await deliver(service, shipped(501));
 
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 7, reserved: 0, available: 7, reorderLevel: 0 });
     expect(levelOf(await stockOf(2))).toEqual({ quantity: 0, reserved: 0, available: 0, reorderLevel: 0 });
@@ -643,22 +640,22 @@ describe('order.shipped', () => {
     });
     expect(await reservations()).toEqual([{ order_id: 501, status: 'SHIPPED' }]);
     // Shipping does not change what is available, so it never announces anything.
-    expect(await announced()).toEqual(outboxBefore);
+    expect(await announced(service)).toEqual(outboxBefore);
   });
 
   it('does nothing when shipping an order that holds nothing: never placed, rejected, released, or already shipped', async () => {
     await stock(1, 5);
-    await deliver(placed(502, [{ productId: 1, quantity: 9 }])); // rejected
-    await deliver(placed(503, [{ productId: 1, quantity: 1 }]));
-    await deliver(cancelled(503)); // released
-    await deliver(placed(504, [{ productId: 1, quantity: 2 }]));
-    await deliver(shipped(504)); // shipped
+    await deliver(service, placed(502, [{ productId: 1, quantity: 9 }])); // rejected
+    await deliver(service, placed(503, [{ productId: 1, quantity: 1 }]));
+    await deliver(service, cancelled(503)); // released
+    await deliver(service, placed(504, [{ productId: 1, quantity: 2 }]));
+    await deliver(service, shipped(504)); // shipped
     const movementsBefore = await count('stock_movement');
     const levelBefore = levelOf(await stockOf(1));
     expect(levelBefore).toEqual({ quantity: 3, reserved: 0, available: 3, reorderLevel: 0 });
 
     for (const orderId of [599, 502, 503, 504]) {
-      await expect(deliver(shipped(orderId))).resolves.toBeUndefined();
+      await expect(deliver(service, shipped(orderId))).resolves.toBeUndefined();
     }
 
     expect(levelOf(await stockOf(1))).toEqual(levelBefore);
@@ -675,11 +672,11 @@ describe('inventory.low-stock', () => {
   it('is announced once per fall to the reorder level by reservations, and again after stock rose above it and fell again', async () => {
     await stock(1, 10, 5);
 
-    await deliver(placed(601, [{ productId: 1, quantity: 3 }])); // 10 -> 7
-    expect(await announced('inventory.low-stock')).toEqual([]);
+    await deliver(service, placed(601, [{ productId: 1, quantity: 3 }])); // 10 -> 7
+    expect(await announced(service, 'inventory.low-stock')).toEqual([]);
 
-    await deliver(placed(602, [{ productId: 1, quantity: 2 }], 'req-fall-602')); // 7 -> 5
-    expect(await announced('inventory.low-stock')).toEqual([
+    await deliver(service, placed(602, [{ productId: 1, quantity: 2 }], 'req-fall-602')); // 7 -> 5
+    expect(await announced(service, 'inventory.low-stock')).toEqual([
       {
         type: 'inventory.low-stock',
         version: 1,
@@ -696,16 +693,16 @@ describe('inventory.low-stock', () => {
       },
     ]);
 
-    await deliver(placed(603, [{ productId: 1, quantity: 2 }])); // 5 -> 3
-    expect(await announced('inventory.low-stock')).toHaveLength(1);
+    await deliver(service, placed(603, [{ productId: 1, quantity: 2 }])); // 5 -> 3
+    expect(await announced(service, 'inventory.low-stock')).toHaveLength(1);
 
-    await deliver(cancelled(602)); // 3 -> 5: still at the level
-    await deliver(cancelled(603)); // 5 -> 7: above it again
+    await deliver(service, cancelled(602)); // 3 -> 5: still at the level
+    await deliver(service, cancelled(603)); // 5 -> 7: above it again
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 3, available: 7, reorderLevel: 5 });
-    expect(await announced('inventory.low-stock')).toHaveLength(1);
+    expect(await announced(service, 'inventory.low-stock')).toHaveLength(1);
 
-    await deliver(placed(604, [{ productId: 1, quantity: 3 }], 'req-fall-604')); // 7 -> 4
-    const alerts = await announced('inventory.low-stock');
+    await deliver(service, placed(604, [{ productId: 1, quantity: 3 }], 'req-fall-604')); // 7 -> 4
+    const alerts = await announced(service, 'inventory.low-stock');
     expect(alerts).toHaveLength(2);
     expect(alerts[1]).toEqual({
       type: 'inventory.low-stock',
@@ -722,19 +719,16 @@ describe('inventory.low-stock', () => {
       },
     });
     // The alerts ride beside the replies: one per order.
-    expect((await announced()).filter((event) => event.type === 'inventory.reserved')).toHaveLength(4);
+    expect((await announced(service)).filter((event) => event.type === 'inventory.reserved')).toHaveLength(4);
   });
 
   it('is announced by a manual adjustInventory that falls to the level, with no order and the request id', async () => {
     await stock(1, 10, 5);
-    const query = ADJUST;
-    const variables = { productId: '1', adjustment: -5, reason: 'damaged in transit' };
-    const body = JSON.stringify({ query, variables });
-    const response: GraphQLResponse<{ adjustInventory: StockLevel }> = await postGraphQL(
-      service.server.url,
-      query,
-      variables,
-      { ...signRouterRequest(TEST_ROUTER_SECRET, body, PHARMACIST), 'x-request-id': 'req-manual-fall-1' },
+    const response = await api.post<{ adjustInventory: StockLevel }>(
+      ADJUST,
+      { productId: '1', adjustment: -5, reason: 'damaged in transit' },
+      PHARMACIST,
+      { 'x-request-id': 'req-manual-fall-1' },
     );
     expect(dataOf(response).adjustInventory).toEqual({
       quantity: 5,
@@ -743,7 +737,7 @@ describe('inventory.low-stock', () => {
       reorderLevel: 5,
     });
 
-    expect(await announced()).toEqual([
+    expect(await announced(service)).toEqual([
       {
         type: 'inventory.low-stock',
         version: 1,
@@ -761,23 +755,20 @@ describe('inventory.low-stock', () => {
     ]);
 
     // Already at the level: a further fall by hand announces nothing new.
-    await gql(ADJUST, { productId: '1', adjustment: -1, reason: 'damaged' });
-    expect(await announced('inventory.low-stock')).toHaveLength(1);
+    await api.data(ADJUST, { productId: '1', adjustment: -1, reason: 'damaged' });
+    expect(await announced(service, 'inventory.low-stock')).toHaveLength(1);
   });
 
   it('is announced once when setReorderLevel raises the level above the available units', async () => {
     await stock(1, 10);
-    await deliver(placed(605, [{ productId: 1, quantity: 2 }])); // 8 available, level 0
-    expect(await announced('inventory.low-stock')).toEqual([]);
+    await deliver(service, placed(605, [{ productId: 1, quantity: 2 }])); // 8 available, level 0
+    expect(await announced(service, 'inventory.low-stock')).toEqual([]);
 
-    const query = SET_LEVEL;
-    const variables = { productId: '1', reorderLevel: 12 };
-    const body = JSON.stringify({ query, variables });
-    const response: GraphQLResponse<{ setReorderLevel: StockLevel }> = await postGraphQL(
-      service.server.url,
-      query,
-      variables,
-      { ...signRouterRequest(TEST_ROUTER_SECRET, body, PHARMACIST), 'x-request-id': 'req-level-up-1' },
+    const response = await api.post<{ setReorderLevel: StockLevel }>(
+      SET_LEVEL,
+      { productId: '1', reorderLevel: 12 },
+      PHARMACIST,
+      { 'x-request-id': 'req-level-up-1' },
     );
     expect(dataOf(response).setReorderLevel).toEqual({
       quantity: 10,
@@ -786,7 +777,7 @@ describe('inventory.low-stock', () => {
       reorderLevel: 12,
     });
 
-    expect(await announced('inventory.low-stock')).toEqual([
+    expect(await announced(service, 'inventory.low-stock')).toEqual([
       {
         type: 'inventory.low-stock',
         version: 1,
@@ -804,8 +795,8 @@ describe('inventory.low-stock', () => {
     ]);
 
     // Raising it further while below it is no new crossing.
-    await gql(SET_LEVEL, { productId: '1', reorderLevel: 15 });
-    expect(await announced('inventory.low-stock')).toHaveLength(1);
+    await api.data(SET_LEVEL, { productId: '1', reorderLevel: 15 });
+    expect(await announced(service, 'inventory.low-stock')).toHaveLength(1);
   });
 });
 
@@ -846,9 +837,9 @@ describe('events inventory cannot or need not act on', () => {
       await stock(1, 10);
       const event = makeEvent();
 
-      await expect(deliver(event)).rejects.toThrow(MalformedEventError);
+      await expect(deliver(service, event)).rejects.toThrow(MalformedEventError);
       // The last attempt fails the same way (the bus then dead-letters it).
-      await expect(deliver(event, 5)).rejects.toThrow(MalformedEventError);
+      await expect(deliver(service, event, 5)).rejects.toThrow(MalformedEventError);
 
       expect(await count('processed_event')).toBe(0);
       expect(await count('reservation')).toBe(0);
@@ -860,25 +851,27 @@ describe('events inventory cannot or need not act on', () => {
         available: 10,
         reorderLevel: 0,
       });
-      expect(await announced()).toEqual([]);
+      expect(await announced(service)).toEqual([]);
     },
   );
 
   it('records an event type it does not know (order.delivered) as processed and changes nothing', async () => {
     await stock(1, 10);
-    await deliver(placed(801, [{ productId: 1, quantity: 2 }]));
-    const outboxBefore = await announced();
+    await deliver(service, placed(801, [{ productId: 1, quantity: 2 }]));
+    const outboxBefore = await announced(service);
     const movementsBefore = await count('stock_movement');
     const event = createEvent('order.delivered', { orderId: 801 }, 'req-delivered-801');
 
-    await expect(deliver(event)).resolves.toBeUndefined();
+    await expect(deliver(service, event)).resolves.toBeUndefined();
 
     expect(
-      await sql('select subscription, event_type from processed_event where event_id = ?', [event.id]),
+      await sql(service, 'select subscription, event_type from processed_event where event_id = ?', [
+        event.id,
+      ]),
     ).toEqual([{ subscription: SUBSCRIPTION, event_type: 'order.delivered' }]);
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 2, available: 8, reorderLevel: 0 });
     expect(await count('stock_movement')).toBe(movementsBefore);
     expect(await reservations()).toEqual([{ order_id: 801, status: 'HELD' }]);
-    expect(await announced()).toEqual(outboxBefore);
+    expect(await announced(service)).toEqual(outboxBefore);
   });
 });

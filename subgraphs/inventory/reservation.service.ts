@@ -12,7 +12,7 @@
 import type { EntityManager } from '../../lib/database.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
-import type { OrderPlaced } from '../orders/order-events.ts';
+import type { OrderPlaced } from '../contracts/order-events.ts';
 import {
   INVENTORY_EVENTS_TOPIC,
   inventoryEvent,
@@ -20,7 +20,7 @@ import {
   type LineLots,
   type StockShortage,
   type WithdrawnLotStatus,
-} from './inventory-events.ts';
+} from '../contracts/inventory-events.ts';
 import { drawFirstExpiring, type LotDraw } from './lot.rules.ts';
 import {
   announceLowStock,
@@ -34,8 +34,7 @@ import {
 } from './stock-levels.ts';
 import { firstExpiringOrder } from './stock-sql.ts';
 
-export const RESERVATION_STATUSES = ['HELD', 'REJECTED', 'RELEASED', 'SHIPPED'] as const;
-export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+type ReservationStatus = 'HELD' | 'REJECTED' | 'RELEASED' | 'SHIPPED';
 
 /** The quantity of each product an order asks for, a product named twice counted once, by product id. */
 export function quantitiesByProduct(

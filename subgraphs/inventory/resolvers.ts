@@ -18,17 +18,17 @@ export const inventoryResolvers: Resolvers = {
     recalledLotOrders: (_, { productId, lotNumber }, { lots }) => lots.ordersThatHeld(productId, lotNumber),
   },
   Mutation: {
-    adjustInventory: (_, { productId, adjustment, reason, lotNumber }, { inventory, viewer }) =>
-      inventory.adjust(viewer, productId, adjustment, reason, lotNumber),
+    adjustInventory: (_, { productId, adjustment, reason, lotNumber }, { inventory }) =>
+      inventory.adjust(productId, adjustment, reason, lotNumber),
     setReorderLevel: (_, { productId, reorderLevel }, { inventory }) =>
       inventory.setReorderLevel(productId, reorderLevel),
-    receiveStock: (_, input, { lots, viewer }) => lots.receive(viewer, input),
-    recallLot: (_, { productId, lotNumber, reason }, { lots, viewer }) =>
-      lots.changeStatus(viewer, productId, lotNumber, 'recall', reason),
-    quarantineLot: (_, { productId, lotNumber, reason }, { lots, viewer }) =>
-      lots.changeStatus(viewer, productId, lotNumber, 'quarantine', reason),
-    releaseLot: (_, { productId, lotNumber, reason }, { lots, viewer }) =>
-      lots.changeStatus(viewer, productId, lotNumber, 'release', reason),
+    receiveStock: (_, input, { lots }) => lots.receive(input),
+    recallLot: (_, { productId, lotNumber, reason }, { lots }) =>
+      lots.changeStatus(productId, lotNumber, 'recall', reason),
+    quarantineLot: (_, { productId, lotNumber, reason }, { lots }) =>
+      lots.changeStatus(productId, lotNumber, 'quarantine', reason),
+    releaseLot: (_, { productId, lotNumber, reason }, { lots }) =>
+      lots.changeStatus(productId, lotNumber, 'release', reason),
   },
   Product: {
     inventory: ({ id }, _, { inventory }) => inventory.stockOf(id),

@@ -12,7 +12,7 @@ import { NotFoundError } from '../../lib/errors.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
-import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LowStock } from './inventory-events.ts';
+import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LowStock } from '../contracts/inventory-events.ts';
 import type { StoredLotStatus } from './lot.entity.ts';
 import { availableSql, firstExpiringOrder, usableLotSql } from './stock-sql.ts';
 import type { StockMovementKind } from './stock-movement.entity.ts';

@@ -4,7 +4,7 @@
  */
 
 /** Today in UTC: a lot is usable through its expiry day. */
-export const TODAY_SQL = "(now() at time zone 'utc')::date";
+const TODAY_SQL = "(now() at time zone 'utc')::date";
 
 /** Whether the lot aliased `lot` can be reserved: RELEASED and not past its expiry day. */
 export function usableLotSql(lot: string): string {

@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
-import { SUBGRAPHS } from '../index.ts';
+import { ordersSubgraph } from './orders.subgraph.ts';
 
-await runSubgraph(SUBGRAPHS.orders);
+await runSubgraph(ordersSubgraph);

@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError } from '../../lib/errors.ts';
-import type { LineLots } from '../inventory/inventory-events.ts';
+import type { LineLots } from '../contracts/inventory-events.ts';
 import { OrderLineLot } from './order-line-lot.entity.ts';
 import { OrderLine } from './order-line.entity.ts';
 import { RecallNotice } from './recall-notice.entity.ts';

@@ -13,10 +13,10 @@ export const MAX_LINE_QUANTITY = 1_000;
 export const MAX_ADDRESS_LENGTH = 500;
 export const MAX_NOTES_LENGTH = 1_000;
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 100;
-export const MAX_PRESCRIBER_NAME_LENGTH = 200;
-export const MAX_PRESCRIBER_LICENCE_LENGTH = 50;
-export const MAX_PRESCRIPTION_REFERENCE_LENGTH = 200;
-export const MAX_REVIEW_NOTE_LENGTH = 2_000;
+const MAX_PRESCRIBER_NAME_LENGTH = 200;
+const MAX_PRESCRIBER_LICENCE_LENGTH = 50;
+const MAX_PRESCRIPTION_REFERENCE_LENGTH = 200;
+const MAX_REVIEW_NOTE_LENGTH = 2_000;
 
 /** A prescription as given at placement; `issuedOn` is a calendar day (YYYY-MM-DD). */
 export interface Prescription {

@@ -7,10 +7,10 @@
 import { LockMode, raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type DataLoader from 'dataloader';
 import type { EntityManager } from '../../lib/database.ts';
-import { NotFoundError, ConflictError, ForbiddenError, UnauthenticatedError } from '../../lib/errors.ts';
+import { NotFoundError, ConflictError, ForbiddenError } from '../../lib/errors.ts';
+import { requireViewer, type RequestScope } from '../../lib/request-scope.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import { isRowId, parseRowId } from '../../lib/ids.ts';
-import type { Logger } from '../../lib/logger.ts';
 import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
 import { createGroupLoader, createRowLoader } from '../../lib/row-loader.ts';
 import { STAFF_ROLES, type Viewer } from '../../lib/viewer.ts';
@@ -21,7 +21,7 @@ import { assertNoWithdrawnLotHeld } from './order-lots.ts';
 import { OrderStatusChange } from './order-status-change.entity.ts';
 import { changeOrderStatus, recordPlacement } from './order-status.ts';
 import { Order, type OrderStatus } from './order.entity.ts';
-import { ORDER_EVENTS_TOPIC, orderEvent, type OrderEvent } from './order-events.ts';
+import { ORDER_EVENTS_TOPIC, orderEvent, type OrderEvent } from '../contracts/order-events.ts';
 import {
   assertAwaitingReview,
   assertPrescriptionGiven,
@@ -37,13 +37,6 @@ import {
 } from './order.rules.ts';
 import { PrescriptionReview, type ReviewDecision } from './prescription-review.entity.ts';
 import { RecallNotice } from './recall-notice.entity.ts';
-
-export interface OrderRequest {
-  viewer: Viewer | null;
-  requestId: string;
-  logger: Logger;
-  catalogue: Catalogue;
-}
 
 export interface OrderFilter {
   status?: OrderStatus | null;
@@ -92,7 +85,8 @@ export function prescriptionOf(order: Order): Prescription | null {
 
 export class OrderService {
   readonly #em: EntityManager;
-  readonly #request: OrderRequest;
+  readonly #scope: RequestScope;
+  readonly #catalogue: Catalogue;
   // Every order's lines (lots, review, notices, trail) that one request needs, in one query each.
   readonly #lines: DataLoader<number, OrderLine[]>;
   readonly #lots: DataLoader<number, OrderLineLot[]>;
@@ -100,9 +94,11 @@ export class OrderService {
   readonly #recallNotices: DataLoader<number, RecallNotice[]>;
   readonly #statusHistory: DataLoader<number, OrderStatusChange[]>;
 
-  constructor(em: EntityManager, request: OrderRequest) {
+  constructor(scope: RequestScope, catalogue: Catalogue) {
+    const { em } = scope;
     this.#em = em;
-    this.#request = request;
+    this.#scope = scope;
+    this.#catalogue = catalogue;
     this.#lines = createGroupLoader(em, OrderLine, 'orderId');
     this.#lots = createGroupLoader(em, OrderLineLot, 'orderLineId');
     this.#reviews = createRowLoader(em, PrescriptionReview, 'orderId');
@@ -115,7 +111,7 @@ export class OrderService {
    * event. The same idempotency key again returns the order it first created.
    */
   async place(input: PlaceOrderInput): Promise<Order> {
-    const viewer = this.#viewer();
+    const viewer = requireViewer(this.#scope);
     const request = validatePlaceOrder(input);
     const { idempotencyKey } = request;
     const fingerprint = idempotencyKey === null ? null : requestFingerprint(request);
@@ -123,9 +119,9 @@ export class OrderService {
       const earlier = await this.#byIdempotencyKey(viewer.userId, idempotencyKey, fingerprint);
       if (earlier) return earlier;
     }
-    const catalogue = await this.#request.catalogue.products(
+    const catalogue = await this.#catalogue.products(
       request.lines.map(({ productId }) => productId),
-      { requestId: this.#request.requestId, viewer, logger: this.#request.logger },
+      { requestId: this.#scope.requestId, viewer, logger: this.#scope.logger },
     );
     const priced = priceLines(request.lines, catalogue);
     assertPrescriptionGiven(priced, request.prescription);
@@ -172,7 +168,7 @@ export class OrderService {
 
   /** An order its owner or staff may see; null for any other (its existence is not disclosed). */
   async find(id: string): Promise<Order | null> {
-    const viewer = this.#viewer();
+    const viewer = requireViewer(this.#scope);
     if (!isRowId(id)) return null;
     const order = await this.#em.findOne(Order, { id: Number(id) });
     return order && this.#canSee(viewer, order) ? order : null;
@@ -180,17 +176,17 @@ export class OrderService {
 
   /** For federation: an order another subgraph references, under the same rule as `find`. */
   findReference(id: string): Promise<Order | null> {
-    return this.#request.viewer ? this.find(id) : Promise.resolve(null);
+    return this.#scope.viewer ? this.find(id) : Promise.resolve(null);
   }
 
   /** myOrders: the viewer's orders, newest first. */
   mine(page?: number | null, pageSize?: number | null): Promise<Page<Order>> {
-    return this.#page({ userId: this.#viewer().userId }, page, pageSize);
+    return this.#page({ userId: requireViewer(this.#scope).userId }, page, pageSize);
   }
 
   /** User.orders: a user's orders, for that user or staff. */
   ofUser(userId: string, page?: number | null, pageSize?: number | null): Promise<Page<Order>> {
-    const viewer = this.#viewer();
+    const viewer = requireViewer(this.#scope);
     if (!isStaff(viewer) && String(viewer.userId) !== userId) {
       throw new ForbiddenError("only staff can read another user's orders");
     }
@@ -279,7 +275,7 @@ export class OrderService {
 
   /** The order lock serializes reviews: of two racing pharmacists the second finds the order decided. */
   #review(id: string, decision: ReviewDecision, note: string | null): Promise<Order> {
-    const viewer = this.#viewer();
+    const viewer = requireViewer(this.#scope);
     return this.#changeStatus(id, {
       to: decision === 'APPROVED' ? 'CONFIRMED' : 'REJECTED',
       check: (order) => {
@@ -305,7 +301,7 @@ export class OrderService {
   }
 
   async #changeStatus(id: string, change: StatusChange): Promise<Order> {
-    const viewer = this.#viewer();
+    const viewer = requireViewer(this.#scope);
     const orderId = parseRowId(id, 'id');
     return this.#em.transactional(async (em) => {
       // Locked, so a reply from inventory and a change by hand cannot both act on the same old status.
@@ -348,15 +344,10 @@ export class OrderService {
   }
 
   #announce(em: EntityManager, event: OrderEvent): Promise<void> {
-    return enqueueEvent(em, ORDER_EVENTS_TOPIC, orderEvent(event, this.#request.requestId));
+    return enqueueEvent(em, ORDER_EVENTS_TOPIC, orderEvent(event, this.#scope.requestId));
   }
 
   #canSee(viewer: Viewer, order: Order): boolean {
     return isStaff(viewer) || order.userId === viewer.userId;
-  }
-
-  #viewer(): Viewer {
-    if (!this.#request.viewer) throw new UnauthenticatedError();
-    return this.#request.viewer;
   }
 }

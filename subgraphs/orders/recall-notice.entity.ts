@@ -1,5 +1,5 @@
 import { defineEntity, p } from '@mikro-orm/postgresql';
-import { WITHDRAWN_LOT_STATUSES } from '../inventory/inventory-events.ts';
+import { WITHDRAWN_LOT_STATUSES } from '../contracts/inventory-events.ts';
 
 /**
  * Inventory's word that a lot an order held was recalled, quarantined or expired (`inventory.order-lots-changed`).

@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EventConsumer } from '../../lib/event-bus/event-processing.ts';
-import { readInventoryEvent } from '../inventory/inventory-events.ts';
-import { SAGA_SUBSCRIPTIONS } from '../saga.ts';
+import { readInventoryEvent } from '../contracts/inventory-events.ts';
+import { SAGA_SUBSCRIPTIONS } from '../contracts/saga-subscriptions.ts';
 import { OrderLine } from './order-line.entity.ts';
 import { Order } from './order.entity.ts';
 import { replaceOrderLots, storeReservedLots } from './order-lots.ts';

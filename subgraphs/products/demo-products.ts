@@ -16,7 +16,7 @@ export async function seedDemoProducts(orm: MikroORM): Promise<number> {
   const em = orm.em.fork();
   const existing = new Set((await em.find(Product, {}, { fields: ['sku'] })).map((product) => product.sku));
   const missing = demoProducts().filter((product) => !existing.has(product.sku ?? ''));
-  const catalogue = new ProductService(em);
+  const catalogue = new ProductService({ em });
   for (const product of missing) await catalogue.create(product);
   return missing.length;
 }

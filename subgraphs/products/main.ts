@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
-import { SUBGRAPHS } from '../index.ts';
+import { productsSubgraph } from './products.subgraph.ts';
 
-await runSubgraph(SUBGRAPHS.products);
+await runSubgraph(productsSubgraph);

@@ -5,20 +5,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { pino } from 'pino';
-import {
-  createSubgraph,
-  readSubgraphConfig,
-  type Subgraph,
-  type SubgraphConfig,
-} from '../../lib/subgraph.ts';
-import {
-  postAsRouter,
-  startTestSubgraph,
-  TEST_ROUTER_SECRET,
-  type TestSubgraph,
-} from '../../test/support/services.ts';
+import { createSubgraph, type Subgraph } from '../../lib/subgraph.ts';
+import { startTestSubgraph, TEST_ROUTER_SECRET, type TestSubgraph } from '../../test/support/services.ts';
+import type { GraphQLReply } from '../../test/support/graphql.ts';
+import { subgraphClient } from '../../test/support/subgraph-client.ts';
 import { Product } from './product.entity.ts';
-import { productsModule, type ProductsContext } from './products.subgraph.ts';
+import { productsSubgraph, type ProductsContext } from './products.subgraph.ts';
 import { productsResolvers } from './resolvers.ts';
 
 /** Every log line the subgraph writes, parsed. */
@@ -66,9 +58,7 @@ let service: TestSubgraph;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  service = await startTestSubgraph('products', { LOG_LEVEL: 'debug' }, (env) =>
-    createSubgraph(productsModule, readSubgraphConfig(env, 0), captureLogger),
-  );
+  service = await startTestSubgraph('products', { LOG_LEVEL: 'debug' }, captureLogger);
   const em = service.subgraph.orm.em.fork();
   for (let i = 1; i <= 20; i++) {
     em.create(Product, {
@@ -100,11 +90,8 @@ function representations(list: string[]) {
 describe('Product entity references', () => {
   it('the SQL log is captured (debug level through the subgraph logger)', async () => {
     const statements = await sqlDuring(() =>
-      postAsRouter(
-        service.server.url,
+      subgraphClient(service).request(
         '{ a: productBySku(sku: "REF-01") { id } b: productBySku(sku: "REF-02") { id } }',
-        undefined,
-        null,
       ),
     );
     // productBySku is not batched: two lookups, two selects. This proves the counter sees each statement.
@@ -114,18 +101,15 @@ describe('Product entity references', () => {
   it('resolves 20 references, an unknown and a malformed id with ONE select on product', async () => {
     expect(ids).toHaveLength(20);
     const requested = [...ids.slice(10), '999999', ...ids.slice(0, 10), 'abc'];
-    let reply: Awaited<ReturnType<typeof postAsRouter<{ _entities: (EntityView | null)[] }>>> | undefined;
+    let reply: GraphQLReply<{ _entities: (EntityView | null)[] }> | undefined;
     const statements = await sqlDuring(async () => {
-      reply = await postAsRouter<{ _entities: (EntityView | null)[] }>(
-        service.server.url,
-        ENTITIES,
-        { representations: representations(requested) },
-        null,
-      );
+      reply = await subgraphClient(service).request<{ _entities: (EntityView | null)[] }>(ENTITIES, {
+        representations: representations(requested),
+      });
     });
 
-    expect(reply?.body.errors).toBeUndefined();
-    const entities = reply?.body.data?._entities ?? [];
+    expect(reply?.errors).toBeUndefined();
+    const entities = reply?.data?._entities ?? [];
     expect(entities).toHaveLength(22);
     expect(entities.map((entity) => entity?.id ?? null)).toEqual([
       ...ids.slice(10),
@@ -163,7 +147,7 @@ describe('Product entity references', () => {
   it('would count one select per reference if they were loaded one by one', async () => {
     // The same module with a naive __resolveReference, on the same database: the counter must see 20 selects.
     const naive = {
-      ...productsModule,
+      ...productsSubgraph,
       resolvers: {
         ...productsResolvers,
         Product: {
@@ -172,23 +156,20 @@ describe('Product entity references', () => {
             em.findOne(Product, { id: Number(id) }),
         },
       },
-    } as typeof productsModule;
-    const config: SubgraphConfig = readSubgraphConfig(
-      {
-        HOST: '127.0.0.1',
-        PORT: '0',
-        LOG_LEVEL: 'debug',
-        DATABASE_URL: service.database.url,
-        MIGRATE_ON_START: 'false',
-        ROUTER_SECRET: TEST_ROUTER_SECRET,
-      },
-      0,
-    );
+    } as typeof productsSubgraph;
+    const config = productsSubgraph.readConfig({
+      HOST: '127.0.0.1',
+      PORT: '0',
+      LOG_LEVEL: 'debug',
+      DATABASE_URL: service.database.url,
+      MIGRATE_ON_START: 'false',
+      ROUTER_SECRET: TEST_ROUTER_SECRET,
+    });
     const subgraph: Subgraph = await createSubgraph(naive, config, captureLogger);
     try {
       const server = await subgraph.listen();
       const statements = await sqlDuring(() =>
-        postAsRouter(server.url, ENTITIES, { representations: representations(ids) }, null),
+        subgraphClient(server.url).request(ENTITIES, { representations: representations(ids) }),
       );
       expect(productSelects(statements)).toHaveLength(20);
     } finally {

@@ -117,7 +117,7 @@ async function sqlOfList(filter: ProductFilter, page = 1): Promise<string[]> {
     logger,
   });
   try {
-    await new ProductService(logged.em.fork()).list(filter, page);
+    await new ProductService({ em: logged.em.fork() }).list(filter, page);
   } finally {
     await logged.close();
   }
@@ -177,7 +177,7 @@ describe(`search on ${CATALOGUE_SIZE.toLocaleString('en')} products`, () => {
 
   it('returns the matching active rows from the big table', async () => {
     const em = orm.em.fork();
-    const service = new ProductService(em);
+    const service = new ProductService({ em });
     const xyz = await service.list({ search: 'xyz' }, 1, 100);
     expect(xyz.totalCount).toBe(5);
     expect(xyz.items.map((product) => product.sku)).toEqual(['XYZ-2', 'XYZ-3', 'XYZ-5', 'XYZ-4', 'XYZ-1']);

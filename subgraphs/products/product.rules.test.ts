@@ -5,6 +5,7 @@ import {
   containsPattern,
   normalizeSku,
   validateNewProduct,
+  validateFilterText,
   validateProductChanges,
   type ProductInputFields,
 } from './product.rules.ts';
@@ -93,6 +94,23 @@ describe('normalizeSku', () => {
     (sku) => {
       refusal(() => normalizeSku(sku), 'sku');
       refusal(() => normalizeSku(sku, 'input.sku'), 'input.sku');
+    },
+  );
+});
+
+describe('validateFilterText', () => {
+  it('takes filters of up to 100 characters, blanks around them not counted', () => {
+    expect(() =>
+      validateFilterText({ search: 'a'.repeat(100), name: ` ${'b'.repeat(100)} `, category: null }),
+    ).not.toThrow();
+  });
+
+  it.each(['search', 'name', 'manufacturer', 'category'] as const)(
+    'refuses a %s of 101 characters',
+    (key) => {
+      expect(() => validateFilterText({ [key]: 'x'.repeat(101) })).toThrow(
+        new BadUserInputError(`filter.${key}`, 'must be at most 100 characters'),
+      );
     },
   );
 });

@@ -137,3 +137,21 @@ export function validateProductChanges(input: ProductInputFields, prefix = 'inpu
 export function containsPattern(text: string): string {
   return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
+
+/** The longest text a listing filter takes (search, name, manufacturer, category). */
+export const MAX_FILTER_LENGTH = 100;
+
+/** Refuses a listing filter whose text is longer than any product's could match usefully. */
+export function validateFilterText(filter: {
+  search?: string | null;
+  name?: string | null;
+  manufacturer?: string | null;
+  category?: string | null;
+}): void {
+  for (const key of ['search', 'name', 'manufacturer', 'category'] as const) {
+    const value = filter[key];
+    if (typeof value === 'string' && value.trim().length > MAX_FILTER_LENGTH) {
+      throw new BadUserInputError(`filter.${key}`, `must be at most ${MAX_FILTER_LENGTH} characters`);
+    }
+  }
+}

@@ -2,6 +2,7 @@
  * The catalogue: listing, search and changes to products. One instance per request (it holds the
  * request's EntityManager and its DataLoader).
  */
+import type { RequestScope } from '../../lib/request-scope.ts';
 import { raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { EntityManager } from '../../lib/database.ts';
@@ -13,6 +14,7 @@ import { Product } from './product.entity.ts';
 import {
   containsPattern,
   normalizeSku,
+  validateFilterText,
   validateNewProduct,
   validateProductChanges,
   type ProductInputFields,
@@ -78,7 +80,7 @@ export class ProductService {
 
   readonly #byId;
 
-  constructor(em: EntityManager) {
+  constructor({ em }: Pick<RequestScope, 'em'>) {
     this.#em = em;
     this.#byId = createRowLoader(em, Product);
   }
@@ -88,6 +90,7 @@ export class ProductService {
     page?: number | null,
     pageSize?: number | null,
   ): Promise<Page<Product>> {
+    validateFilterText(filter ?? {});
     const request = pageRequest(page, pageSize);
     const listing = productListingQuery(filter ?? {});
     if (!filter?.search?.trim()) {

@@ -3,7 +3,16 @@
  * soft deletes, and refusals that name the field, write nothing and leak no internals.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { postAsRouter, startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { sql } from '../../test/support/database.ts';
+import type { GraphQLReply } from '../../test/support/graphql.ts';
+import { startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import {
+  expectNoLeak,
+  expectRefusal,
+  expectRefusalNamingField,
+  subgraphClient,
+  type SubgraphClient,
+} from '../../test/support/subgraph-client.ts';
 
 /** The router vouches for a pharmacist: catalogue writes need staff. */
 const PHARMACIST = { userId: 1, role: 'PHARMACIST' } as const;
@@ -32,17 +41,6 @@ interface PageView {
   hasNextPage: boolean;
 }
 
-interface GraphQLErrorView {
-  message: string;
-  path?: (string | number)[];
-  extensions?: Record<string, unknown>;
-}
-
-interface Reply<TData> {
-  data?: TData | null;
-  errors?: GraphQLErrorView[];
-}
-
 const PRODUCT_FIELDS = `
   id sku name description price currency category manufacturer requiresPrescription maxQuantityPerOrder isActive
   createdAt updatedAt
@@ -51,60 +49,35 @@ const PRODUCT_FIELDS = `
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Text that would betray internals: a stack trace, SQL, or a file path from one. */
-const LEAKS = ['stacktrace', 'select ', 'insert ', 'update "', 'at /'];
+const LEAK = /stacktrace|select |insert |update "|at \//i;
 
 let service: TestSubgraph;
-const responses: string[] = [];
+let api: SubgraphClient;
+/** Every reply, to check at the end that none leaked. */
+const replies: GraphQLReply<unknown>[] = [];
 
 beforeAll(async () => {
   service = await startTestSubgraph('products');
+  api = subgraphClient(service, {
+    viewer: PHARMACIST,
+    checkReply: (reply) => {
+      replies.push(reply);
+      expectNoLeak(LEAK)(reply);
+    },
+  });
 });
 
 afterAll(async () => {
   await service?.stop();
 });
 
-/** A GraphQL request to the subgraph; every response is checked for leaks. */
-async function gql<TData = Record<string, unknown>>(
-  query: string,
-  variables?: Record<string, unknown>,
-): Promise<Reply<TData>> {
-  const { body } = await postAsRouter<TData>(service.server.url, query, variables, PHARMACIST);
-  const text = JSON.stringify(body);
-  responses.push(text);
-  expectNoLeak(text);
-  return body;
-}
-
-function expectNoLeak(text: string): void {
-  const lower = text.toLowerCase();
-  for (const leak of LEAKS) expect(lower).not.toContain(leak);
-}
-
-/** The one error of a refused request, checked for its code, its field and a message naming the field. */
-function expectRefusal<TData>(reply: Reply<TData>, code: string, field?: string): GraphQLErrorView {
-  expect(reply.errors).toHaveLength(1);
-  const [error] = reply.errors ?? [];
-  if (!error) throw new Error('no error');
-  expect(error.extensions?.code).toBe(code);
-  if (field !== undefined) {
-    expect(error.extensions?.field).toBe(field);
-    expect(error.message).toContain(field);
-  }
-  return error;
-}
-
-async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
-}
-
 async function rowCount(): Promise<number> {
-  const [row] = await sql<{ n: number }>('select count(*)::int as n from product');
+  const [row] = await sql<{ n: number }>(service, 'select count(*)::int as n from product');
   return row?.n ?? -1;
 }
 
 async function truncate(): Promise<void> {
-  await sql('truncate product restart identity');
+  await sql(service, 'truncate product restart identity');
 }
 
 const CREATE = `mutation Create($input: CreateProductInput!) { createProduct(input: $input) { ${PRODUCT_FIELDS} } }`;
@@ -134,14 +107,14 @@ interface NewProduct {
 }
 
 async function createProduct(input: NewProduct): Promise<ProductView> {
-  const reply = await gql<{ createProduct: ProductView }>(CREATE, { input });
+  const reply = await api.request<{ createProduct: ProductView }>(CREATE, { input });
   expect(reply.errors).toBeUndefined();
   if (!reply.data) throw new Error('no data');
   return reply.data.createProduct;
 }
 
 async function list(filter?: Record<string, unknown>, page?: number, pageSize?: number): Promise<PageView> {
-  const reply = await gql<{ products: PageView }>(LIST, { filter, page, pageSize });
+  const reply = await api.request<{ products: PageView }>(LIST, { filter, page, pageSize });
   expect(reply.errors).toBeUndefined();
   if (!reply.data) throw new Error('no data');
   return reply.data.products;
@@ -154,7 +127,7 @@ async function listedNames(filter: Record<string, unknown>): Promise<string[]> {
 }
 
 async function categories(): Promise<string[]> {
-  const reply = await gql<{ categories: string[] }>(CATEGORIES);
+  const reply = await api.request<{ categories: string[] }>(CATEGORIES);
   expect(reply.errors).toBeUndefined();
   return reply.data?.categories ?? [];
 }
@@ -208,12 +181,13 @@ describe('createProduct', () => {
     expect(Date.parse(product.updatedAt)).toBeGreaterThanOrEqual(createdAt);
 
     const [row] = await sql<{ price_minor: number; sku: string }>(
+      service,
       'select price_minor, sku from product where id = ?',
       [Number(product.id)],
     );
     expect(row).toEqual({ price_minor: 1250, sku: 'AMX-500' });
 
-    const read = await gql<{ product: ProductView }>(PRODUCT, { id: product.id });
+    const read = await api.request<{ product: ProductView }>(PRODUCT, { id: product.id });
     expect(read.data?.product).toEqual(product);
   });
 
@@ -241,7 +215,9 @@ describe('createProduct', () => {
       maxQuantityPerOrder: 2,
       isActive: true,
     });
-    const [row] = await sql('select max_quantity_per_order from product where id = ?', [Number(product.id)]);
+    const [row] = await sql(service, 'select max_quantity_per_order from product where id = ?', [
+      Number(product.id),
+    ]);
     expect(row).toEqual({ max_quantity_per_order: 2 });
   });
 
@@ -261,7 +237,7 @@ describe('createProduct', () => {
   });
 
   it('accepts an inline literal price', async () => {
-    const reply = await gql<{ createProduct: ProductView }>(
+    const reply = await api.request<{ createProduct: ProductView }>(
       'mutation { createProduct(input: {sku: "lit-1", name: "Literal", price: "3.10", category: "X"}) { sku price } }',
     );
     expect(reply.errors).toBeUndefined();
@@ -332,7 +308,7 @@ describe('listing, lookups and categories', () => {
     // Created out of order so that the listing's order comes from the names.
     for (const product of [...CATALOGUE].reverse()) await createProduct(product);
     discontinued = await createProduct(DISCONTINUED);
-    const reply = await gql(DELETE, { id: discontinued.id });
+    const reply = await api.request(DELETE, { id: discontinued.id });
     expect(reply.errors).toBeUndefined();
   });
 
@@ -460,7 +436,7 @@ describe('listing, lookups and categories', () => {
   });
 
   it('product(id) returns any product, discontinued ones included', async () => {
-    const reply = await gql<{ product: ProductView }>(PRODUCT, { id: discontinued.id });
+    const reply = await api.request<{ product: ProductView }>(PRODUCT, { id: discontinued.id });
     expect(reply.errors).toBeUndefined();
     expect(reply.data?.product).toMatchObject({
       id: discontinued.id,
@@ -472,16 +448,16 @@ describe('listing, lookups and categories', () => {
 
   it('productBySku is case-insensitive', async () => {
     for (const sku of ['amx-500', 'AMX-500', ' Amx-500 ']) {
-      const reply = await gql<{ productBySku: ProductView }>(BY_SKU, { sku });
+      const reply = await api.request<{ productBySku: ProductView }>(BY_SKU, { sku });
       expect(reply.errors).toBeUndefined();
       expect(reply.data?.productBySku).toMatchObject({ sku: 'AMX-500', name: 'Amoxicillin 500 mg' });
     }
-    const old = await gql<{ productBySku: ProductView }>(BY_SKU, { sku: 'dis-1' });
+    const old = await api.request<{ productBySku: ProductView }>(BY_SKU, { sku: 'dis-1' });
     expect(old.data?.productBySku).toMatchObject({ id: discontinued.id, isActive: false });
   });
 
   it('productBySku refuses an unknown SKU with NOT_FOUND', async () => {
-    const reply = await gql<{ productBySku: ProductView | null }>(BY_SKU, { sku: 'nope-1' });
+    const reply = await api.request<{ productBySku: ProductView | null }>(BY_SKU, { sku: 'nope-1' });
     const error = expectRefusal(reply, 'NOT_FOUND');
     expect(error.message).toContain('nope-1');
     expect(reply.data?.productBySku).toBeNull();
@@ -513,7 +489,7 @@ describe('updateProduct', () => {
       manufacturer: 'Bayer',
     });
     await sleep(20);
-    const reply = await gql<{ updateProduct: ProductView }>(UPDATE, {
+    const reply = await api.request<{ updateProduct: ProductView }>(UPDATE, {
       id: original.id,
       input: { price: '6.75', description: null, requiresPrescription: true },
     });
@@ -528,10 +504,10 @@ describe('updateProduct', () => {
     });
     expect(Date.parse(updated?.updatedAt ?? '')).toBeGreaterThan(Date.parse(original.updatedAt));
 
-    const read = await gql<{ product: ProductView }>(PRODUCT, { id: original.id });
+    const read = await api.request<{ product: ProductView }>(PRODUCT, { id: original.id });
     expect(read.data?.product).toEqual(updated);
 
-    const renamed = await gql<{ updateProduct: ProductView }>(UPDATE, {
+    const renamed = await api.request<{ updateProduct: ProductView }>(UPDATE, {
       id: original.id,
       input: { sku: 'ibu-400-b', name: ' Ibuprofen Forte ', currency: 'gbp', manufacturer: null },
     });
@@ -550,29 +526,31 @@ describe('updateProduct', () => {
 
   it('sets, changes and clears maxQuantityPerOrder (null removes the limit), leaving it alone when absent', async () => {
     const original = await createProduct({ sku: 'LIM-1', name: 'Limited', price: '1.00', category: 'X' });
-    const limited = await gql<{ updateProduct: ProductView }>(UPDATE, {
+    const limited = await api.request<{ updateProduct: ProductView }>(UPDATE, {
       id: original.id,
       input: { maxQuantityPerOrder: 3 },
     });
     expect(limited.data?.updateProduct.maxQuantityPerOrder).toBe(3);
-    const renamed = await gql<{ updateProduct: ProductView }>(UPDATE, {
+    const renamed = await api.request<{ updateProduct: ProductView }>(UPDATE, {
       id: original.id,
       input: { name: 'Still Limited' },
     });
     expect(renamed.data?.updateProduct).toMatchObject({ name: 'Still Limited', maxQuantityPerOrder: 3 });
-    const cleared = await gql<{ updateProduct: ProductView }>(UPDATE, {
+    const cleared = await api.request<{ updateProduct: ProductView }>(UPDATE, {
       id: original.id,
       input: { maxQuantityPerOrder: null },
     });
     expect(cleared.errors).toBeUndefined();
     expect(cleared.data?.updateProduct.maxQuantityPerOrder).toBeNull();
-    const [row] = await sql('select max_quantity_per_order from product where id = ?', [Number(original.id)]);
+    const [row] = await sql(service, 'select max_quantity_per_order from product where id = ?', [
+      Number(original.id),
+    ]);
     expect(row).toEqual({ max_quantity_per_order: null });
   });
 
   it('an empty input changes nothing', async () => {
     const original = await createProduct({ sku: 'NOOP-1', name: 'Unchanged', price: '1.00', category: 'X' });
-    const reply = await gql<{ updateProduct: ProductView }>(UPDATE, { id: original.id, input: {} });
+    const reply = await api.request<{ updateProduct: ProductView }>(UPDATE, { id: original.id, input: {} });
     expect(reply.errors).toBeUndefined();
     expect(reply.data?.updateProduct).toEqual(original);
   });
@@ -597,7 +575,7 @@ describe('deleteProduct', () => {
     expect((await list()).items.map((item) => item.sku)).toEqual(['GONE-1', 'KEEP-1']);
     expect(await categories()).toEqual(['Gone Category', 'Kept Category']);
 
-    const reply = await gql<{ deleteProduct: ProductView }>(DELETE, { id: gone.id });
+    const reply = await api.request<{ deleteProduct: ProductView }>(DELETE, { id: gone.id });
     expect(reply.errors).toBeUndefined();
     expect(reply.data?.deleteProduct).toMatchObject({ id: gone.id, sku: 'GONE-1', isActive: false });
 
@@ -608,12 +586,12 @@ describe('deleteProduct', () => {
     expect(await listedNames({ category: 'gone category' })).toEqual([]);
     expect(await categories()).toEqual(['Kept Category']);
 
-    const read = await gql<{ product: ProductView }>(PRODUCT, { id: gone.id });
+    const read = await api.request<{ product: ProductView }>(PRODUCT, { id: gone.id });
     expect(read.errors).toBeUndefined();
     expect(read.data?.product).toMatchObject({ id: gone.id, name: 'Gone', price: '2.00', isActive: false });
     expect(await rowCount()).toBe(2);
 
-    const again = await gql<{ deleteProduct: ProductView }>(DELETE, { id: gone.id });
+    const again = await api.request<{ deleteProduct: ProductView }>(DELETE, { id: gone.id });
     expect(again.errors).toBeUndefined();
     expect(again.data?.deleteProduct.isActive).toBe(false);
   });
@@ -631,9 +609,9 @@ describe('refusals', () => {
 
   /** Asserts that a refused request left the table exactly as it was. */
   async function expectNothingWritten(attempt: () => Promise<void>): Promise<void> {
-    const before = await sql('select * from product order by id');
+    const before = await sql(service, 'select * from product order by id');
     await attempt();
-    expect(await sql('select * from product order by id')).toEqual(before);
+    expect(await sql(service, 'select * from product order by id')).toEqual(before);
     expect(await rowCount()).toBe(2);
   }
 
@@ -652,27 +630,30 @@ describe('refusals', () => {
     ['a negative maxQuantityPerOrder', { maxQuantityPerOrder: -2 }, 'input.maxQuantityPerOrder'],
   ])('createProduct refuses %s (variable)', async (_, override, field) => {
     await expectNothingWritten(async () => {
-      const reply = await gql(CREATE, { input: { ...base, ...override } });
-      expectRefusal(reply, 'BAD_USER_INPUT', field);
+      const reply = await api.request(CREATE, { input: { ...base, ...override } });
+      expectRefusalNamingField(reply, 'BAD_USER_INPUT', field);
       expect(reply.data).toBeNull();
     });
   });
 
   it('refuses a NUL character in text input as bad input, not as a database outage', async () => {
     await expectNothingWritten(async () => {
-      expectRefusal(
-        await gql(CREATE, { input: { ...base, name: 'a\u0000b' } }),
+      expectRefusalNamingField(
+        await api.request(CREATE, { input: { ...base, name: 'a\u0000b' } }),
         'BAD_USER_INPUT',
         'input.name',
       );
-      const search = await gql('query($filter: ProductFilter) { products(filter: $filter) { totalCount } }', {
-        filter: { search: 'x\u0000' },
-      });
+      const search = await api.request(
+        'query($filter: ProductFilter) { products(filter: $filter) { totalCount } }',
+        {
+          filter: { search: 'x\u0000' },
+        },
+      );
       expect(search.errors?.[0]).toMatchObject({
         message: 'filter.search: must not contain NUL characters',
         extensions: { code: 'BAD_USER_INPUT', field: 'filter.search' },
       });
-      const literal = await gql('{ products(filter: { category: "a\\u0000" }) { totalCount } }');
+      const literal = await api.request('{ products(filter: { category: "a\\u0000" }) { totalCount } }');
       expect(literal.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     });
   });
@@ -680,17 +661,17 @@ describe('refusals', () => {
   it('createProduct refuses a negative or non-numeric price given as an inline literal', async () => {
     await expectNothingWritten(async () => {
       for (const price of ['"-1"', '"abc"', '-1', '"1.005"']) {
-        const reply = await gql(
+        const reply = await api.request(
           `mutation { createProduct(input: {sku: "NEW-1", name: "New", price: ${price}, category: "X"}) { id } }`,
         );
-        expectRefusal(reply, 'BAD_USER_INPUT', 'input.price');
+        expectRefusalNamingField(reply, 'BAD_USER_INPUT', 'input.price');
       }
     });
   });
 
   it('createProduct refuses a price variable of the wrong JSON type, naming the field', async () => {
     await expectNothingWritten(async () => {
-      const reply = await gql(CREATE, { input: { ...base, price: true } });
+      const reply = await api.request(CREATE, { input: { ...base, price: true } });
       const error = expectRefusal(reply, 'BAD_USER_INPUT');
       expect(error.message).toContain('price');
     });
@@ -699,7 +680,7 @@ describe('refusals', () => {
   it('createProduct refuses a duplicate SKU (any case) with CONFLICT on input.sku', async () => {
     await expectNothingWritten(async () => {
       for (const sku of ['DUP-1', 'dup-1']) {
-        const reply = await gql(CREATE, { input: { ...base, sku } });
+        const reply = await api.request(CREATE, { input: { ...base, sku } });
         const error = expectRefusal(reply, 'CONFLICT');
         expect(error.extensions?.field).toBe('input.sku');
         expect(error.message).toContain('SKU');
@@ -710,12 +691,12 @@ describe('refusals', () => {
 
   it('updateProduct refuses a duplicate SKU with CONFLICT and changes nothing', async () => {
     await expectNothingWritten(async () => {
-      const reply = await gql(UPDATE, { id: other.id, input: { sku: 'dup-1', name: 'Renamed' } });
+      const reply = await api.request(UPDATE, { id: other.id, input: { sku: 'dup-1', name: 'Renamed' } });
       const error = expectRefusal(reply, 'CONFLICT');
       expect(error.extensions?.field).toBe('input.sku');
       expect(error.message).toContain('SKU');
     });
-    const read = await gql<{ product: ProductView }>(PRODUCT, { id: other.id });
+    const read = await api.request<{ product: ProductView }>(PRODUCT, { id: other.id });
     expect(read.data?.product).toEqual(other);
   });
 
@@ -732,8 +713,11 @@ describe('refusals', () => {
     ['a maxQuantityPerOrder of 0', { maxQuantityPerOrder: 0 }, 'input.maxQuantityPerOrder'],
   ])('updateProduct refuses %s', async (_, input, field) => {
     await expectNothingWritten(async () => {
-      const reply = await gql(UPDATE, { id: existing.id, input: { description: 'changed', ...input } });
-      expectRefusal(reply, 'BAD_USER_INPUT', field);
+      const reply = await api.request(UPDATE, {
+        id: existing.id,
+        input: { description: 'changed', ...input },
+      });
+      expectRefusalNamingField(reply, 'BAD_USER_INPUT', field);
     });
   });
 
@@ -743,8 +727,8 @@ describe('refusals', () => {
     ['pageSize 101', 1, 101, 'pageSize'],
     ['pageSize 0', 1, 0, 'pageSize'],
   ])('products refuses %s', async (_, page, pageSize, field) => {
-    const reply = await gql(LIST, { page, pageSize });
-    expectRefusal(reply, 'BAD_USER_INPUT', field);
+    const reply = await api.request(LIST, { page, pageSize });
+    expectRefusalNamingField(reply, 'BAD_USER_INPUT', field);
   });
 
   it('accepts pageSize 100', async () => {
@@ -754,15 +738,15 @@ describe('refusals', () => {
   it('refuses an unknown id with NOT_FOUND', async () => {
     const unknown = '999999';
     await expectNothingWritten(async () => {
-      const read = await gql<{ product: ProductView | null }>(PRODUCT, { id: unknown });
+      const read = await api.request<{ product: ProductView | null }>(PRODUCT, { id: unknown });
       expect(expectRefusal(read, 'NOT_FOUND').message).toContain(unknown);
       expect(read.data).toEqual({ product: null });
 
-      const updated = await gql(UPDATE, { id: unknown, input: { name: 'Ghost' } });
+      const updated = await api.request(UPDATE, { id: unknown, input: { name: 'Ghost' } });
       expect(expectRefusal(updated, 'NOT_FOUND').message).toContain(unknown);
       expect(updated.data).toBeNull();
 
-      const deleted = await gql(DELETE, { id: unknown });
+      const deleted = await api.request(DELETE, { id: unknown });
       expect(expectRefusal(deleted, 'NOT_FOUND').message).toContain(unknown);
       expect(deleted.data).toBeNull();
     });
@@ -777,8 +761,8 @@ describe('refusals', () => {
           [UPDATE, { id, input: { name: 'Ghost' } }],
           [DELETE, { id }],
         ] as const) {
-          const reply = await gql(query, variables);
-          const error = expectRefusal(reply, 'BAD_USER_INPUT', 'id');
+          const reply = await api.request(query, variables);
+          const error = expectRefusalNamingField(reply, 'BAD_USER_INPUT', 'id');
           expect(error.message).toContain(id);
         }
       });
@@ -786,7 +770,7 @@ describe('refusals', () => {
   );
 
   it('no response leaked a stack trace or SQL', () => {
-    expect(responses.length).toBeGreaterThan(50);
-    for (const text of responses) expectNoLeak(text);
+    expect(replies.length).toBeGreaterThan(50);
+    for (const reply of replies) expectNoLeak(LEAK)(reply);
   });
 });

@@ -6,17 +6,21 @@ import type { SigningKeys } from './signing-keys.ts';
 export interface TokenSettings {
   issuer: string;
   audience: string;
+  /** The access token's lifetime (ACCESS_TOKEN_TTL_SECONDS). */
   ttlSeconds: number;
 }
 
-/** A signed access token (JWT) for `viewer`: subject = user id, `role` claim, kid in the header. */
+/**
+ * A signed access token (JWT) for `viewer`: subject = user id, `role` and `sid` (its session) claims, kid
+ * in the header.
+ */
 export async function issueAccessToken(
-  viewer: Viewer,
+  viewer: Viewer & { sessionId: string },
   keys: SigningKeys,
   settings: TokenSettings,
 ): Promise<string> {
   const { kid, alg, privateKey } = await keys.current();
-  return new SignJWT({ role: viewer.role })
+  return new SignJWT({ role: viewer.role, sid: viewer.sessionId })
     .setProtectedHeader({ alg, kid, typ: 'JWT' })
     .setSubject(String(viewer.userId))
     .setIssuer(settings.issuer)

@@ -17,7 +17,7 @@ export interface AccountSpec {
   role: Role;
 }
 
-export const DEMO_ACCOUNTS: readonly AccountSpec[] = [
+const DEMO_ACCOUNTS: readonly AccountSpec[] = [
   {
     username: 'admin',
     email: 'admin@pharmacy.example',

@@ -1,4 +1,4 @@
 import { runSubgraph } from '../../lib/subgraph.ts';
-import { SUBGRAPHS } from '../index.ts';
+import { usersSubgraph } from './users.subgraph.ts';
 
-await runSubgraph(SUBGRAPHS.users);
+await runSubgraph(usersSubgraph);

@@ -43,3 +43,18 @@ export function validateRegistration(input: RegisterInputFields, prefix = 'input
     throw new BadUserInputError(`${prefix}.fullName`, 'must be at most 200 characters');
   return { email, username, password: input.password, fullName };
 }
+
+/**
+ * A login's username and password, refused as bad input when no account could have them (an unbounded
+ * username would cost a lookup and a limiter key for nothing).
+ */
+export function validateLogin(username: string, password: string): { username: string; password: string } {
+  const name = username.trim();
+  if (!USERNAME.test(name)) {
+    throw new BadUserInputError('username', 'must be 3 to 32 letters, digits, dots, dashes or underscores');
+  }
+  if (password.length > MAX_PASSWORD_LENGTH) {
+    throw new BadUserInputError('password', `must be at most ${MAX_PASSWORD_LENGTH} characters`);
+  }
+  return { username: name, password };
+}

@@ -1,40 +1,28 @@
 /** Accounts: registration, login, and who may read or change which account. One instance per request. */
-import { raw, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { LockMode, raw, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError, ForbiddenError, NotFoundError, UnauthenticatedError } from '../../lib/errors.ts';
+import { requireViewer, type RequestScope } from '../../lib/request-scope.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import { pageRequest, toPage, type Page } from '../../lib/paging.ts';
 import { createRowLoader, loadReference } from '../../lib/row-loader.ts';
-import { STAFF_ROLES, type Role, type Viewer } from '../../lib/viewer.ts';
-import { issueAccessToken, type TokenSettings } from './access-token.ts';
+import { STAFF_ROLES, type Role } from '../../lib/viewer.ts';
 import { hashPassword, verifyPassword } from './password.ts';
-import type { SigningKeys } from './signing-keys.ts';
+import type { AuthPayload, SessionService } from './session.service.ts';
 import { User } from './user.entity.ts';
-import { validateRegistration, type RegisterInputFields } from './user.rules.ts';
-
-export interface AuthPayload {
-  accessToken: string;
-  tokenType: 'Bearer';
-  expiresIn: number;
-  user: User;
-}
-
-export interface TokenIssuer {
-  keys: SigningKeys;
-  settings: TokenSettings;
-}
+import { validateLogin, validateRegistration, type RegisterInputFields } from './user.rules.ts';
 
 export class UserService {
   readonly #em: EntityManager;
-  readonly #viewer: Viewer | null;
-  readonly #tokens: TokenIssuer;
+  readonly #scope: RequestScope;
+  readonly #sessions: SessionService;
   readonly #byId;
 
-  constructor(em: EntityManager, viewer: Viewer | null, tokens: TokenIssuer) {
-    this.#em = em;
-    this.#viewer = viewer;
-    this.#tokens = tokens;
-    this.#byId = createRowLoader(em, User);
+  constructor(scope: RequestScope, sessions: SessionService) {
+    this.#em = scope.em;
+    this.#scope = scope;
+    this.#sessions = sessions;
+    this.#byId = createRowLoader(scope.em, User);
   }
 
   async register(input: RegisterInputFields): Promise<User> {
@@ -56,18 +44,25 @@ export class UserService {
     return user;
   }
 
-  /** Wrong username and wrong password fail alike, in similar time. */
-  async login(username: string, password: string): Promise<AuthPayload> {
-    const user = await this.#em.findOne(User, { [raw('lower(username)')]: username.trim().toLowerCase() });
+  /**
+   * Starts a session. Wrong username and wrong password fail alike, in similar time (a deactivated account
+   * too); a username or password no account could have is refused as bad input, without a lookup.
+   */
+  async login(usernameText: string, passwordText: string): Promise<AuthPayload> {
+    const { username, password } = validateLogin(usernameText, passwordText);
+    const user = await this.#em.findOne(User, { [raw('lower(username)')]: username.toLowerCase() });
     const valid = await verifyPassword(user?.passwordHash, password);
     if (!user || !valid || !user.isActive) throw new UnauthenticatedError('invalid username or password');
-    const { settings, keys } = this.#tokens;
-    const accessToken = await issueAccessToken({ userId: user.id, role: user.role }, keys, settings);
-    return { accessToken, tokenType: 'Bearer', expiresIn: settings.ttlSeconds, user };
+    return this.#sessions.start(user);
+  }
+
+  /** refreshSession: a new pair, with the account's role as it is now. */
+  refresh(refreshToken: string): Promise<AuthPayload> {
+    return this.#sessions.refresh(refreshToken, (id) => this.#em.findOne(User, { id }, { refresh: true }));
   }
 
   async me(): Promise<User> {
-    const viewer = this.#requireViewer();
+    const viewer = requireViewer(this.#scope);
     const user = await this.#byId.load(viewer.userId);
     if (!user) throw new UnauthenticatedError('the account of this access token no longer exists');
     return user;
@@ -84,28 +79,58 @@ export class UserService {
   }
 
   async setRole(userId: string, role: Role): Promise<User> {
-    const viewer = this.#requireViewer();
+    const admin = await this.#currentAdmin('setUserRole');
     const id = parseRowId(userId, 'userId');
-    if (id === viewer.userId)
-      throw new ConflictError('an administrator cannot change their own role', 'userId');
-    const user = await this.#byId.load(id);
-    if (!user) throw new NotFoundError('User', userId);
-    user.role = role;
-    await this.#em.flush();
-    return user;
+    if (id === admin.id) throw new ConflictError('an administrator cannot change their own role', 'userId');
+    return this.#em.transactional(async (em) => {
+      const user = await em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!user) throw new NotFoundError('User', userId);
+      user.role = role;
+      await em.flush();
+      await this.#sessions.setRoleOf(em, id, role);
+      return user;
+    });
+  }
+
+  /**
+   * setUserActive: deactivating an account ends its sessions and refuses its logins; activating it lets
+   * it log in again. An administrator cannot deactivate their own account.
+   */
+  async setActive(userId: string, active: boolean): Promise<User> {
+    const admin = await this.#currentAdmin('setUserActive');
+    const id = parseRowId(userId, 'userId');
+    if (id === admin.id && !active) {
+      throw new ConflictError('an administrator cannot deactivate their own account', 'userId');
+    }
+    return this.#em.transactional(async (em) => {
+      const user = await em.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (!user) throw new NotFoundError('User', userId);
+      user.isActive = active;
+      await em.flush();
+      if (!active) await this.#sessions.revokeAllOf(em, id, 'account deactivated');
+      return user;
+    });
+  }
+
+  /**
+   * The caller, read from the database now: an administrator demoted since their token was issued is no
+   * longer one, whatever the token says.
+   */
+  async #currentAdmin(field: string): Promise<User> {
+    const viewer = requireViewer(this.#scope);
+    const caller = await this.#em.findOne(User, { id: viewer.userId }, { refresh: true });
+    if (!caller || !caller.isActive || caller.role !== 'ADMIN') {
+      throw new ForbiddenError(`${field} requires the role ADMIN`);
+    }
+    return caller;
   }
 
   /** For federation: staff read any account, a customer only their own. */
   async findById(id: string): Promise<User | null> {
-    const viewer = this.#requireViewer();
+    const viewer = requireViewer(this.#scope);
     if (!STAFF_ROLES.includes(viewer.role) && id !== String(viewer.userId)) {
       throw new ForbiddenError('a customer can read only their own account');
     }
     return loadReference(this.#byId, id);
-  }
-
-  #requireViewer(): Viewer {
-    if (!this.#viewer) throw new UnauthenticatedError();
-    return this.#viewer;
   }
 }

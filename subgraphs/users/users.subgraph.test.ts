@@ -7,14 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { verify as verifyArgon2 } from '@node-rs/argon2';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWK } from 'jose';
 import type { Role, Viewer } from '../../lib/viewer.ts';
-import { dataOf, singleError } from '../../test/support/graphql.ts';
+import { sql } from '../../test/support/database.ts';
+import { dataOf, postGraphQL, singleError } from '../../test/support/graphql.ts';
+import { startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
 import {
-  postAsRouter,
-  postGraphQL,
-  startTestSubgraph,
-  type GraphQLResponse,
-  type TestSubgraph,
-} from '../../test/support/services.ts';
+  expectRefusalWithoutData,
+  subgraphClient,
+  type SubgraphClient,
+} from '../../test/support/subgraph-client.ts';
 import { ensureAccount } from './demo-users.ts';
 import { hashPassword, verifyPassword } from './password.ts';
 
@@ -54,52 +54,30 @@ const ENTITIES = `query Entities($representations: [_Any!]!) {
 }`;
 
 let service: TestSubgraph;
+let api: SubgraphClient;
 
 beforeAll(async () => {
   service = await startTestSubgraph('users', { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) });
+  api = subgraphClient(service);
 });
 
 afterAll(async () => {
   await service?.stop();
 });
 
-function gql<TData = Record<string, unknown>>(
-  query: string,
-  variables: Record<string, unknown> | undefined,
-  viewer: Viewer | null,
-): Promise<GraphQLResponse<TData>> {
-  return postAsRouter<TData>(service.server.url, query, variables, viewer);
-}
-
-async function sql<T = Record<string, unknown>>(query: string, params: unknown[] = []): Promise<T[]> {
-  return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
-}
-
 async function userCount(): Promise<number> {
-  const [row] = await sql<{ n: number }>('select count(*)::int as n from app_user');
+  const [row] = await sql<{ n: number }>(service, 'select count(*)::int as n from app_user');
   return row?.n ?? -1;
-}
-
-/** The one error of a refused request: its code, and the field it names when there is one. */
-function expectRefusal(response: GraphQLResponse, code: string, field?: string) {
-  const error = singleError(response);
-  expect(error.extensions?.code).toBe(code);
-  if (field !== undefined) {
-    expect(error.extensions?.field).toBe(field);
-    expect(error.message).toContain(field.replace(/^input\./, ''));
-  }
-  expect(response.body.data ?? null).toBeNull();
-  return error;
 }
 
 const jwksUrl = () => new URL('/.well-known/jwks.json', service.server.url);
 
 function register(input: Record<string, unknown>) {
-  return gql<{ register: UserView }>(REGISTER, { input }, null);
+  return api.post<{ register: UserView }>(REGISTER, { input }, null);
 }
 
 function login(username: string, password: string) {
-  return gql<{ login: AuthPayloadView }>(LOGIN, { username, password }, null);
+  return api.post<{ login: AuthPayloadView }>(LOGIN, { username, password }, null);
 }
 
 const ADA = {
@@ -137,27 +115,29 @@ describe('register', () => {
   });
 
   it('stores the password only as an OWASP argon2id hash', async () => {
-    const [row] = await sql<{ password_hash: string }>('select password_hash from app_user where id = ?', [
-      Number(ada.id),
-    ]);
+    const [row] = await sql<{ password_hash: string }>(
+      service,
+      'select password_hash from app_user where id = ?',
+      [Number(ada.id)],
+    );
     const hash = row?.password_hash ?? '';
     expect(hash).toMatch(ARGON2ID_OWASP);
     expect(hash).not.toContain(ADA.password);
     expect(await verifyArgon2(hash, ADA.password)).toBe(true);
     expect(await verifyArgon2(hash, 'not-the-password')).toBe(false);
-    const text = JSON.stringify(await sql('select * from app_user where id = ?', [Number(ada.id)]));
+    const text = JSON.stringify(await sql(service, 'select * from app_user where id = ?', [Number(ada.id)]));
     expect(text).not.toContain(ADA.password);
   });
 
   it('never returns the password or its hash, nor accepts a hash from the client', async () => {
     const asked = await register({ ...ADA, email: 'x@example.com', username: 'x-user', passwordHash: 'x' });
-    expect(expectRefusal(asked, 'BAD_USER_INPUT').message).toContain('passwordHash');
-    const field = await gql(`query { me { passwordHash } }`, undefined, {
+    expect(expectRefusalWithoutData(asked, 'BAD_USER_INPUT').message).toContain('passwordHash');
+    const field = await api.post(`query { me { passwordHash } }`, undefined, {
       userId: Number(ada.id),
       role: 'CUSTOMER',
     });
     expect(singleError(field).message).toContain('Cannot query field "passwordHash"');
-    const me = await gql(ME, undefined, { userId: Number(ada.id), role: 'CUSTOMER' });
+    const me = await api.post(ME, undefined, { userId: Number(ada.id), role: 'CUSTOMER' });
     const text = JSON.stringify(me.body);
     expect(text).not.toContain('argon2');
     expect(text).not.toContain(ADA.password);
@@ -165,40 +145,48 @@ describe('register', () => {
 
   it('refuses a taken email or username, whatever its case, as CONFLICT naming the field, writing nothing', async () => {
     const count = await userCount();
-    expectRefusal(
+    const email = expectRefusalWithoutData(
       await register({ email: 'ADA.LOVELACE@example.com', username: 'someone-else', password: 'password-1' }),
       'CONFLICT',
       'input.email',
     );
-    expectRefusal(
-      await register({ email: 'other@example.com', username: 'ada_l', password: 'password-1' }),
-      'CONFLICT',
-      'input.username',
-    );
-    expectRefusal(
-      await register({ email: 'other@example.com', username: ' GRACE ', password: 'password-1' }),
-      'CONFLICT',
-      'input.username',
-    );
+    expect(email.message).toBe('an account with this email already exists');
+    for (const username of ['ada_l', ' GRACE ']) {
+      const taken = expectRefusalWithoutData(
+        await register({ email: 'other@example.com', username, password: 'password-1' }),
+        'CONFLICT',
+        'input.username',
+      );
+      expect(taken.message).toBe('an account with this username already exists');
+    }
     expect(await userCount()).toBe(count);
   });
 
   it('refuses a weak password, a bad email or a bad username as BAD_USER_INPUT naming the field, writing nothing', async () => {
     const count = await userCount();
     const valid = { email: 'new@example.com', username: 'new-user', password: 'long-enough' };
-    const password = expectRefusal(
+    const password = expectRefusalWithoutData(
       await register({ ...valid, password: '1234567' }),
       'BAD_USER_INPUT',
       'input.password',
     );
     expect(password.message).toBe('input.password: must be at least 8 characters');
-    expectRefusal(await register({ ...valid, email: 'not-an-email' }), 'BAD_USER_INPUT', 'input.email');
-    expectRefusal(
-      await register({ ...valid, username: 'no spaces allowed' }),
+    const email = expectRefusalWithoutData(
+      await register({ ...valid, email: 'not-an-email' }),
       'BAD_USER_INPUT',
-      'input.username',
+      'input.email',
     );
-    expectRefusal(await register({ ...valid, username: 'ab' }), 'BAD_USER_INPUT', 'input.username');
+    expect(email.message).toBe('input.email: must be an email address');
+    for (const username of ['no spaces allowed', 'ab']) {
+      const refused = expectRefusalWithoutData(
+        await register({ ...valid, username }),
+        'BAD_USER_INPUT',
+        'input.username',
+      );
+      expect(refused.message).toBe(
+        'input.username: must be 3 to 32 letters, digits, dots, dashes or underscores',
+      );
+    }
     expect(await userCount()).toBe(count);
   });
 });
@@ -239,6 +227,7 @@ describe('login', () => {
     expect(claims).toEqual({
       sub: ada.id,
       role: 'CUSTOMER',
+      sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iss: 'pharmacy-users',
       aud: 'pharmacy-api',
       iat: expect.any(Number),
@@ -272,17 +261,29 @@ describe('login', () => {
     for (const attempt of [
       await login('Ada_L', 'wrong-password'),
       await login('nobody-by-this-name', ADA.password),
-      await login('', ''),
     ]) {
       expect(attempt.body).toEqual({ data: null, errors: [expected] });
     }
-    await sql('update app_user set is_active = false where id = ?', [Number(grace.id)]);
+    await sql(service, 'update app_user set is_active = false where id = ?', [Number(grace.id)]);
     try {
       expect((await login('grace', 'cobol-1959')).body).toEqual({ data: null, errors: [expected] });
     } finally {
-      await sql('update app_user set is_active = true where id = ?', [Number(grace.id)]);
+      await sql(service, 'update app_user set is_active = true where id = ?', [Number(grace.id)]);
     }
     expect(dataOf(await login('grace', 'cobol-1959')).login.user.id).toBe(grace.id);
+  });
+
+  it('refuses a username no account could have, and an overlong password, as bad input without a lookup', async () => {
+    for (const [username, password, field] of [
+      ['', '', 'username'],
+      ['has spaces', 'password-1', 'username'],
+      ['x'.repeat(90_000), 'password-1', 'username'],
+      ['Ada_L', 'p'.repeat(257), 'password'],
+    ] as const) {
+      const { body } = await login(username, password);
+      expect(body.data).toBeNull();
+      expect(body.errors?.[0]?.extensions).toEqual({ code: 'BAD_USER_INPUT', field });
+    }
   });
 
   it('takes as long for an unknown user as for a wrong password: both pay for an argon2 verification', async () => {
@@ -328,14 +329,15 @@ describe('login', () => {
 describe('me', () => {
   it("returns the viewer's own account", async () => {
     expect(
-      dataOf(await gql<{ me: UserView }>(ME, undefined, { userId: Number(ada.id), role: 'CUSTOMER' })).me,
+      dataOf(await api.post<{ me: UserView }>(ME, undefined, { userId: Number(ada.id), role: 'CUSTOMER' }))
+        .me,
     ).toEqual(ada);
   });
 
   it('refuses an anonymous caller, and a viewer whose account no longer exists, as UNAUTHENTICATED', async () => {
-    expectRefusal(await gql(ME, undefined, null), 'UNAUTHENTICATED');
-    const gone = expectRefusal(
-      await gql(ME, undefined, { userId: 987_654, role: 'CUSTOMER' }),
+    expectRefusalWithoutData(await api.post(ME, undefined, null), 'UNAUTHENTICATED');
+    const gone = expectRefusalWithoutData(
+      await api.post(ME, undefined, { userId: 987_654, role: 'CUSTOMER' }),
       'UNAUTHENTICATED',
     );
     expect(gone.message).toBe('the account of this access token no longer exists');
@@ -347,13 +349,13 @@ describe('users (ADMIN only)', () => {
     const spec = { username: 'root', email: 'root@example.com', password: 'root-password', fullName: null };
     expect(await ensureAccount(service.subgraph.orm, { ...spec, role: 'ADMIN' })).toBe(true);
     expect(await ensureAccount(service.subgraph.orm, { ...spec, role: 'ADMIN' })).toBe(false);
-    const [row] = await sql<{ id: number }>(`select id from app_user where username = 'root'`);
+    const [row] = await sql<{ id: number }>(service, `select id from app_user where username = 'root'`);
     admin = { id: row?.id ?? -1 };
   });
 
   it('pages every account in creation order for an administrator', async () => {
     const viewer: Viewer = { userId: admin.id, role: 'ADMIN' };
-    const first = dataOf(await gql<{ users: unknown }>(USERS, { page: 1, pageSize: 2 }, viewer)).users;
+    const first = dataOf(await api.post<{ users: unknown }>(USERS, { page: 1, pageSize: 2 }, viewer)).users;
     expect(first).toEqual({
       items: [
         { id: ada.id, username: 'Ada_L', role: 'CUSTOMER' },
@@ -364,7 +366,7 @@ describe('users (ADMIN only)', () => {
       pageSize: 2,
       hasNextPage: true,
     });
-    const second = dataOf(await gql<{ users: unknown }>(USERS, { page: 2, pageSize: 2 }, viewer)).users;
+    const second = dataOf(await api.post<{ users: unknown }>(USERS, { page: 2, pageSize: 2 }, viewer)).users;
     expect(second).toEqual({
       items: [{ id: String(admin.id), username: 'root', role: 'ADMIN' }],
       totalCount: 3,
@@ -376,20 +378,23 @@ describe('users (ADMIN only)', () => {
 
   it('refuses customers and pharmacists as FORBIDDEN and anonymous callers as UNAUTHENTICATED', async () => {
     for (const role of ['CUSTOMER', 'PHARMACIST'] as const) {
-      const error = expectRefusal(await gql(USERS, {}, { userId: Number(ada.id), role }), 'FORBIDDEN');
+      const error = expectRefusalWithoutData(
+        await api.post(USERS, {}, { userId: Number(ada.id), role }),
+        'FORBIDDEN',
+      );
       expect(error.message).toBe('users requires the role ADMIN');
     }
-    expectRefusal(await gql(USERS, {}, null), 'UNAUTHENTICATED');
+    expectRefusalWithoutData(await api.post(USERS, {}, null), 'UNAUTHENTICATED');
   });
 });
 
 describe('setUserRole (ADMIN only)', () => {
   const roleOf = async (id: string | number) =>
-    (await sql<{ role: string }>('select role from app_user where id = ?', [Number(id)]))[0]?.role;
+    (await sql<{ role: string }>(service, 'select role from app_user where id = ?', [Number(id)]))[0]?.role;
 
   it("changes another account's role", async () => {
     const viewer: Viewer = { userId: admin.id, role: 'ADMIN' };
-    expect(dataOf(await gql(SET_ROLE, { userId: grace.id, role: 'PHARMACIST' }, viewer))).toEqual({
+    expect(dataOf(await api.post(SET_ROLE, { userId: grace.id, role: 'PHARMACIST' }, viewer))).toEqual({
       setUserRole: { id: grace.id, role: 'PHARMACIST' },
     });
     expect(await roleOf(grace.id)).toBe('PHARMACIST');
@@ -397,8 +402,8 @@ describe('setUserRole (ADMIN only)', () => {
 
   it('refuses to change the caller’s own role (CONFLICT), an unknown account (NOT_FOUND) and a bad id', async () => {
     const viewer: Viewer = { userId: admin.id, role: 'ADMIN' };
-    const own = expectRefusal(
-      await gql(SET_ROLE, { userId: String(admin.id), role: 'CUSTOMER' }, viewer),
+    const own = expectRefusalWithoutData(
+      await api.post(SET_ROLE, { userId: String(admin.id), role: 'CUSTOMER' }, viewer),
       'CONFLICT',
     );
     expect(own).toMatchObject({
@@ -407,23 +412,31 @@ describe('setUserRole (ADMIN only)', () => {
     });
     expect(await roleOf(admin.id)).toBe('ADMIN');
 
-    const unknown = expectRefusal(
-      await gql(SET_ROLE, { userId: '999999', role: 'ADMIN' }, viewer),
+    const unknown = expectRefusalWithoutData(
+      await api.post(SET_ROLE, { userId: '999999', role: 'ADMIN' }, viewer),
       'NOT_FOUND',
     );
     expect(unknown.message).toBe('User 999999 was not found');
-    expectRefusal(await gql(SET_ROLE, { userId: 'abc', role: 'ADMIN' }, viewer), 'BAD_USER_INPUT', 'userId');
+    const malformed = expectRefusalWithoutData(
+      await api.post(SET_ROLE, { userId: 'abc', role: 'ADMIN' }, viewer),
+      'BAD_USER_INPUT',
+      'userId',
+    );
+    expect(malformed.message).toBe('userId: "abc" is not a valid id');
   });
 
   it('refuses customers and pharmacists as FORBIDDEN, changing nothing', async () => {
     for (const role of ['CUSTOMER', 'PHARMACIST'] as const) {
-      const error = expectRefusal(
-        await gql(SET_ROLE, { userId: ada.id, role: 'ADMIN' }, { userId: Number(ada.id), role }),
+      const error = expectRefusalWithoutData(
+        await api.post(SET_ROLE, { userId: ada.id, role: 'ADMIN' }, { userId: Number(ada.id), role }),
         'FORBIDDEN',
       );
       expect(error.message).toBe('setUserRole requires the role ADMIN');
     }
-    expectRefusal(await gql(SET_ROLE, { userId: ada.id, role: 'ADMIN' }, null), 'UNAUTHENTICATED');
+    expectRefusalWithoutData(
+      await api.post(SET_ROLE, { userId: ada.id, role: 'ADMIN' }, null),
+      'UNAUTHENTICATED',
+    );
     expect(await roleOf(ada.id)).toBe('CUSTOMER');
   });
 });
@@ -433,10 +446,10 @@ describe('User references (_entities)', () => {
 
   it('lets a customer resolve their own account only', async () => {
     const viewer: Viewer = { userId: Number(ada.id), role: 'CUSTOMER' };
-    expect(dataOf(await gql(ENTITIES, reference(ada.id), viewer))).toEqual({
+    expect(dataOf(await api.post(ENTITIES, reference(ada.id), viewer))).toEqual({
       _entities: [{ id: ada.id, username: 'Ada_L', email: 'ada.lovelace@example.com' }],
     });
-    const other = await gql(ENTITIES, reference(String(admin.id)), viewer);
+    const other = await api.post(ENTITIES, reference(String(admin.id)), viewer);
     const error = singleError(other);
     expect(error).toMatchObject({
       message: 'a customer can read only their own account',
@@ -450,7 +463,7 @@ describe('User references (_entities)', () => {
     for (const role of ['PHARMACIST', 'ADMIN'] as const) {
       const viewer: Viewer = { userId: admin.id, role };
       const { _entities: entities } = dataOf(
-        await gql<{ _entities: unknown[] }>(
+        await api.post<{ _entities: unknown[] }>(
           ENTITIES,
           { representations: [ada.id, grace.id, '999999'].map((id) => ({ __typename: 'User', id })) },
           viewer,
@@ -465,7 +478,7 @@ describe('User references (_entities)', () => {
   });
 
   it('refuses an anonymous caller', async () => {
-    const response = await gql(ENTITIES, reference(ada.id), null);
+    const response = await api.post(ENTITIES, reference(ada.id), null);
     expect(singleError(response).extensions?.code).toBe('UNAUTHENTICATED');
     expect(response.body.data).toEqual({ _entities: [null] });
   });

@@ -1,39 +1,46 @@
 /**
  * Jest global setup: the tests use the Postgres server that DATABASE_URL (or PGHOST) points at; with
- * neither set they start an embedded one for the run. Each test file then creates its own databases.
+ * neither set they start an embedded one for the run. On it, the migrated templates every test file
+ * clones its databases from (see database-templates.ts). And, where gcloud is installed, one Pub/Sub
+ * emulator for the run, which the test files share (see pubsub-emulator.ts): it is not awaited here, so
+ * that its Java server starts while the first files run.
  */
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresServerFromEnv } from '../../lib/postgres-server.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../scripts/embedded-postgres.ts';
+import { freePort } from '../../scripts/support/ports.ts';
+import {
+  gcloudAvailable,
+  spawnPubSubEmulator,
+  type PubSubEmulatorProcess,
+} from '../../scripts/support/pubsub-emulator.ts';
+import { TEMPLATES_VARIABLE } from './database.ts';
+import { prepareTemplates } from './database-templates.ts';
+import { SHARED_EMULATOR_VARIABLE } from './pubsub-emulator.ts';
 
 declare global {
   var embeddedPostgres: EmbeddedPostgresServer | undefined;
+  var sharedPubSubEmulator: PubSubEmulatorProcess | undefined;
 }
 
+// Workers start after global setup and inherit the variables it sets.
 export default async function globalSetup(): Promise<void> {
-  if (postgresServerFromEnv(process.env) !== undefined) return;
-  const dataDir = await mkdtemp(join(tmpdir(), 'pharmacy-test-pg-'));
-  globalThis.embeddedPostgres = await startEmbeddedPostgres({
-    dataDir,
-    port: await freePort(),
-    persistent: false,
-  });
-  // Workers start after global setup and inherit this.
-  process.env.DATABASE_URL = globalThis.embeddedPostgres.url;
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
+  if (gcloudAvailable()) {
+    globalThis.sharedPubSubEmulator = await spawnPubSubEmulator();
+    process.env[SHARED_EMULATOR_VARIABLE] = globalThis.sharedPubSubEmulator.host;
+  }
+  let server = postgresServerFromEnv(process.env);
+  if (server === undefined) {
+    const dataDir = await mkdtemp(join(tmpdir(), 'pharmacy-test-pg-'));
+    globalThis.embeddedPostgres = await startEmbeddedPostgres({
+      dataDir,
+      port: await freePort(),
+      persistent: false,
     });
-  });
+    server = globalThis.embeddedPostgres.url;
+    process.env.DATABASE_URL = server;
+  }
+  process.env[TEMPLATES_VARIABLE] = JSON.stringify(await prepareTemplates(server));
 }

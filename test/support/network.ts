@@ -1,53 +1,11 @@
 /**
- * Network doubles for end-to-end tests: free ports, a port with nothing listening, a server that never
- * answers, a recording proxy that shows what the router really sends a subgraph, and a TCP proxy that
+ * Network doubles for end-to-end tests: a port with nothing listening, a server that never answers, a recording proxy that shows what the router really sends a subgraph, and a TCP proxy that
  * cuts a connection to a server and restores it.
  */
-import { readFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import { connect as connectTcp, createServer as createTcpServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-
-/**
- * A port that is free now and that the kernel will not hand out by itself: it lies below the ephemeral range
- * that port-0 listeners and outgoing connections draw from, so another test's connection cannot take it
- * between this call and a child process listening on it.
- */
-export async function freePort(): Promise<number> {
-  const [ephemeralLow = 32768] = (
-    await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '')
-  )
-    .trim()
-    .split(/\s+/)
-    .map(Number)
-    .filter((port) => Number.isInteger(port) && port > 1024);
-  const low = 10_000;
-  for (let attempt = 0; attempt < 50 && ephemeralLow > low + 1000; attempt++) {
-    const candidate = low + Math.floor(Math.random() * (ephemeralLow - low));
-    if (await canListen(candidate)) return candidate;
-  }
-  return ephemeralPort();
-}
-
-function canListen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createTcpServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '0.0.0.0', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A port from the kernel's ephemeral range (listen on port 0, then close). */
-function ephemeralPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createTcpServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../../scripts/support/ports.ts';
 
 /** A GraphQL URL on a port with nothing listening: connecting is refused at once. */
 export async function closedPortUrl(path = '/graphql'): Promise<string> {

@@ -4,7 +4,7 @@
  */
 import { readRouterConfig } from '../../router/config.ts';
 import { createRouter } from '../../router/create-router.ts';
-import { SUBGRAPH_NAMES } from '../../subgraphs/index.ts';
+import { SUBGRAPH_NAMES } from '../../subgraphs/registry.ts';
 import { startRecordingProxy, type RecordedRequest, type TestHttpServer } from './network.ts';
 import { silentLogger, testRouterEnv, type TestStack } from './services.ts';
 
@@ -22,8 +22,8 @@ export function subgraphUrlEnv(stack: TestStack): Record<string, string> {
 }
 
 /**
- * A router (test defaults, then `env`) in front of the subgraphs at `urls`, answering /ready: with
- * REDIS_URL its store refuses commands until it has connected.
+ * A router (test defaults, then `env`) in front of the subgraphs at `urls`, once it is ready and, with
+ * REDIS_URL, once its rate-limit store answers (before that it counts in this process alone).
  */
 export async function startTestRouter(
   urls: Record<string, string>,
@@ -31,9 +31,16 @@ export async function startTestRouter(
 ): Promise<TestRouter> {
   const router = createRouter(readRouterConfig(testRouterEnv(urls, env)), silentLogger);
   const server = await router.listen();
-  const ready = new URL('/ready', server.url);
+  const serving = async () => {
+    if ((await fetch(new URL('/ready', server.url))).status !== 200) return false;
+    if (env.REDIS_URL === undefined) return true;
+    const { dependencies } = (await (await fetch(new URL('/health/dependencies', server.url))).json()) as {
+      dependencies: Record<string, { ok: boolean }>;
+    };
+    return dependencies['rate-limit store (Redis)']?.ok === true;
+  };
   const deadline = Date.now() + 5_000;
-  while ((await fetch(ready)).status !== 200) {
+  while (!(await serving())) {
     if (Date.now() > deadline) {
       await router.close();
       throw new Error(`the router at ${server.url} did not become ready`);

@@ -7,8 +7,8 @@ import { describe, it } from '@jest/globals';
 import type { EventBus } from '../../lib/event-bus/event-bus.ts';
 import { PostgresEventBus } from '../../lib/event-bus/postgres-event-bus.ts';
 import { PubSubEventBus } from '../../lib/event-bus/pubsub-event-bus.ts';
-import { createTestDatabase } from './database.ts';
-import { pubSubTestsEnabled, startPubSubEmulator } from './pubsub-emulator.ts';
+import { createMigratedDatabase } from './database.ts';
+import { pubSubTestsEnabled, testPubSubEmulator } from './pubsub-emulator.ts';
 import { silentLogger, startTestStack, type TestStack } from './services.ts';
 
 /** A stack on one bus, and a way to open a test consumer of our own on that same bus. */
@@ -27,7 +27,7 @@ const postgres: SagaBus = {
   name: 'postgres',
   async start() {
     // Our own bus database (rather than the stack's default) so that the test consumer can join it.
-    const busDatabase = await createTestDatabase('events');
+    const busDatabase = await createMigratedDatabase('events');
     const stack = await startTestStack({ busEnv: { EVENT_BUS_DATABASE_URL: busDatabase.url } }).catch(
       async (error: unknown) => {
         await busDatabase.drop();
@@ -48,7 +48,7 @@ const postgres: SagaBus = {
 const pubsub: SagaBus = {
   name: 'pubsub',
   async start() {
-    const emulator = await startPubSubEmulator();
+    const emulator = await testPubSubEmulator();
     const { host, projectId } = emulator;
     const stack = await startTestStack({
       busEnv: { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: host, PUBSUB_PROJECT_ID: projectId },

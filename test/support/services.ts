@@ -1,19 +1,21 @@
 /** Real services on port 0 for tests: a subgraph on its own fresh database, the router in front of them. */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import type { Subgraph } from '../../lib/subgraph.ts';
 import type { RunningServer } from '../../lib/http-server.ts';
-import { signRouterRequest } from '../../lib/router-proof.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
+import { seedSession } from '../../subgraphs/users/session-seed.ts';
 import { signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { readRouterConfig } from '../../router/config.ts';
 import { createRouter } from '../../router/create-router.ts';
-import { SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/index.ts';
-import { createTestDatabase, type TestDatabase } from './database.ts';
+import { createSubgraphFromEnv } from '../../subgraphs/index.ts';
+import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/registry.ts';
+import { createMigratedDatabase, type TestDatabase } from './database.ts';
 import { TEST_POOLS } from './processes.ts';
 
 export const silentLogger: Logger = pino({ level: 'silent' });
@@ -25,8 +27,11 @@ export interface TestSubgraph {
   stop(): Promise<void>;
 }
 
-/** The secret the test router and subgraphs share. */
-export const TEST_ROUTER_SECRET = 'test-router-secret-for-the-jest-suite-only';
+/**
+ * The secret the test router and subgraphs share: strong and made at run time, as production demands, so
+ * that production-mode routers in the tests accept it.
+ */
+export const TEST_ROUTER_SECRET = randomBytes(32).toString('base64url');
 export const TEST_TOKEN_SETTINGS = { issuer: 'pharmacy-users', audience: 'pharmacy-api', ttlSeconds: 600 };
 
 /** A temporary signing-key file path for a users subgraph (created on its first start, as in development). */
@@ -40,15 +45,15 @@ export async function removeKeysFile(keysFile: string): Promise<void> {
 }
 
 /**
- * Starts subgraph `name` on a fresh database (port 0, silent logs, the test router secret). `create`
- * replaces the factory, e.g. to pass a capturing logger to `createSubgraph`.
+ * Starts subgraph `name` on a fresh copy of its migrated template (port 0, silent logs, the test router
+ * secret); `logger` replaces its JSON logger (to capture what it logs).
  */
 export async function startTestSubgraph(
   name: SubgraphName,
   overrides: Record<string, string> = {},
-  create?: (env: Record<string, string>) => Promise<Subgraph>,
+  logger?: Logger,
 ): Promise<TestSubgraph> {
-  const database = await createTestDatabase(name);
+  const database = await createMigratedDatabase(name);
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
@@ -64,7 +69,7 @@ export async function startTestSubgraph(
   // A users subgraph signs tokens with keys from a file; a temporary one unless the caller shares its own.
   const ownKeysFile = name === 'users' && !overrides.JWT_KEYS_FILE ? await temporaryKeysFile() : undefined;
   if (ownKeysFile) env.JWT_KEYS_FILE = ownKeysFile;
-  const subgraph = await (create ?? SUBGRAPHS[name].fromEnv)(env);
+  const subgraph = await createSubgraphFromEnv(name, env, logger);
   const server = await subgraph.listen();
   return {
     subgraph,
@@ -107,6 +112,10 @@ export interface TestStack {
 /** Budgets far above what a test sends, for tests that are not about rate limits. */
 export const RELAXED_RATE_LIMITS = {
   RATE_LIMIT_LOGIN: '1000/60',
+  RATE_LIMIT_LOGIN_PER_ADDRESS: '10000/60',
+  RATE_LIMIT_LOGIN_PER_ACCOUNT: '10000/60',
+  RATE_LIMIT_REGISTRATIONS: '10000/60',
+  LOGIN_BACKOFF_AFTER_FAILURES: '1000',
   RATE_LIMIT_MUTATIONS: '10000/60',
   RATE_LIMIT_QUERIES: '10000/60',
 };
@@ -135,9 +144,21 @@ export function testRouterEnv(
   };
 }
 
-/** Mints an access token with the key file of a users subgraph. */
-export async function mintAccessToken(keysFile: string, viewer: Viewer, ttlSeconds = 600): Promise<string> {
-  return issueAccessToken(viewer, signingKeysFromFile(keysFile), { ...TEST_TOKEN_SETTINGS, ttlSeconds });
+/**
+ * An access token for `viewer`, as the users subgraph with this key file and database would issue it at a
+ * login: signed with its keys, for a session of its own in its database (the router checks sessions).
+ */
+export async function mintAccessToken(
+  keysFile: string,
+  usersDatabaseUrl: string,
+  viewer: Viewer,
+  ttlSeconds = 600,
+): Promise<string> {
+  const sessionId = await seedSession(usersDatabaseUrl, viewer);
+  return issueAccessToken({ ...viewer, sessionId }, signingKeysFromFile(keysFile), {
+    ...TEST_TOKEN_SETTINGS,
+    ttlSeconds,
+  });
 }
 
 /**
@@ -147,7 +168,7 @@ export async function mintAccessToken(keysFile: string, viewer: Viewer, ttlSecon
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
   const { routerEnv = {} } = options;
   const keysFile = await temporaryKeysFile();
-  const busDatabase = options.busEnv ? undefined : await createTestDatabase('events');
+  const busDatabase = options.busEnv ? undefined : await createMigratedDatabase('events');
   const busEnv = options.busEnv ?? { EVENT_BUS_DATABASE_URL: busDatabase?.url ?? '' };
   const start = (name: SubgraphName, env: Record<string, string> = {}) =>
     startTestSubgraph(name, { JWT_KEYS_FILE: keysFile, ...env });
@@ -168,12 +189,12 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     silentLogger,
   );
   const server = await router.listen();
-  await router.alertFeedListening();
+  await router.started();
   return {
     routerUrl: server.url,
     subgraphs,
     keysFile,
-    tokenFor: (viewer, ttlSeconds) => mintAccessToken(keysFile, viewer, ttlSeconds),
+    tokenFor: (viewer, ttlSeconds) => mintAccessToken(keysFile, users.database.url, viewer, ttlSeconds),
     async stop() {
       await router.close();
       await Promise.all(Object.values(subgraphs).map((subgraph) => subgraph.stop()));
@@ -183,54 +204,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   };
 }
 
-export interface GraphQLResponse<TData = Record<string, unknown>> {
-  status: number;
-  headers: Headers;
-  body: {
-    data?: TData | null;
-    errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[];
-  };
-}
-
 /** `Authorization` for a token. */
 export function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
-}
-
-/** A GraphQL POST straight to a subgraph, signed as the router would sign it for `viewer`. */
-export async function postAsRouter<TData = Record<string, unknown>>(
-  url: string,
-  query: string,
-  variables: Record<string, unknown> | undefined,
-  viewer: Viewer | null,
-): Promise<GraphQLResponse<TData>> {
-  const body = JSON.stringify({ query, variables });
-  return sendGraphQL<TData>(url, body, signRouterRequest(TEST_ROUTER_SECRET, body, viewer));
-}
-
-/** A raw GraphQL POST; the SDK will replace most uses once it lands. */
-export async function postGraphQL<TData = Record<string, unknown>>(
-  url: string,
-  query: string,
-  variables?: Record<string, unknown>,
-  headers: Record<string, string> = {},
-): Promise<GraphQLResponse<TData>> {
-  return sendGraphQL<TData>(url, JSON.stringify({ query, variables }), headers);
-}
-
-async function sendGraphQL<TData>(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<GraphQLResponse<TData>> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body,
-  });
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: (await response.json()) as GraphQLResponse<TData>['body'],
-  };
 }

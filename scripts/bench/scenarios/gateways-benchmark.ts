@@ -5,6 +5,7 @@
  * reference), our router with security on, and Hive Gateway as that benchmark runs it (--jit, inbound
  * in-flight deduplication) and without the deduplication.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { issueAccessToken } from '../../../subgraphs/users/access-token.ts';
 import { ensureSigningKeys, signingKeysFromFile } from '../../../subgraphs/users/signing-keys.ts';
-import { freePort } from '../../../test/support/network.ts';
+import { freePort } from '../../support/ports.ts';
 import { composeBenchmarkSupergraph } from '../gateways-benchmark/compose.ts';
 import { BENCHMARK_SUBGRAPH_NAMES, type BenchmarkSubgraphName } from '../gateways-benchmark/subgraphs.ts';
 import { summariseProfile, type ProfileSummary } from '../profile.ts';
@@ -72,10 +73,11 @@ async function testJwks(
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`,
     mint: () =>
-      issueAccessToken({ userId: 1, role: 'CUSTOMER' }, keys, {
+      // The benchmark's stack has no users service to check the session with: the router goes by the token.
+      issueAccessToken({ userId: 1, role: 'CUSTOMER', sessionId: randomUUID() }, keys, {
         issuer: 'pharmacy-users',
         audience: 'pharmacy-api',
-        ttlSeconds: 3600,
+        ttlSeconds: 600,
       }),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
@@ -122,7 +124,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       NODE_ENV: 'production',
       LOG_LEVEL: settings.logLevel,
       HOST: '127.0.0.1',
-      ROUTER_SECRET: 'bench-router-secret-for-the-gateway-benchmark-only',
+      ROUTER_SECRET: randomBytes(32).toString('base64url'),
       SUPERGRAPH_PATH: supergraphPath,
       JWKS_URL: jwks.url,
       // Its alert feed has nothing to listen to here: it retries quietly.

@@ -3,7 +3,7 @@
  * subgraphs and query, so that what JWT checks, rate limits and operation limits cost is what differs.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { freePort } from '../../../test/support/network.ts';
+import { freePort } from '../../support/ports.ts';
 import {
   answeredRight,
   bearer,

@@ -39,7 +39,8 @@ export type InventoryItem = {
   lots: Array<Lot>;
   /** The product's stock movements, newest first. pageSize is at most 100. PHARMACIST or ADMIN. */
   movements: StockMovementPage;
-  product: Product;
+  /** Null only while the products service cannot be reached (as for every product reference here). */
+  product?: Maybe<Product>;
   /** Units on the shelf, in every lot (expired, quarantined and recalled units included until written off). */
   quantity: Scalars['Int']['output'];
   /** At or below this many available units the product is low on stock. */
@@ -83,7 +84,7 @@ export type Lot = {
   expiresOn?: Maybe<Scalars['Date']['output']>;
   /** The manufacturer's lot number, in upper case; unique per product. */
   lotNumber: Scalars['String']['output'];
-  product: Product;
+  product?: Maybe<Product>;
   /** Units on the shelf. */
   quantity: Scalars['Int']['output'];
   /** Units held for orders that have not shipped. */
@@ -117,7 +118,7 @@ export type LowStockAlert = {
   occurredAt: Scalars['DateTime']['output'];
   /** The order whose reservation caused the fall; null for a change by hand. */
   orderId?: Maybe<Scalars['ID']['output']>;
-  product: Product;
+  product?: Maybe<Product>;
   /** Units on the shelf at that moment. */
   quantity: Scalars['Int']['output'];
   reorderLevel: Scalars['Int']['output'];
@@ -218,8 +219,11 @@ export type Order = {
 export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
-  /** Every product has stock information; quantity is 0 until it is stocked. */
-  inventory: InventoryItem;
+  /**
+   * Every product has stock information; quantity is 0 until it is stocked. Null only while the inventory
+   * service cannot be reached.
+   */
+  inventory?: Maybe<InventoryItem>;
 };
 
 export type Query = {
@@ -531,7 +535,7 @@ export type InventoryItemResolvers<ContextType = InventoryContext, ParentType ex
   isLowStock?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lots?: Resolver<Array<ResolversTypes['Lot']>, ParentType, ContextType>;
   movements?: Resolver<ResolversTypes['StockMovementPage'], ParentType, ContextType, RequireFields<InventoryItemMovementsArgs, 'page' | 'pageSize'>>;
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reorderLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -550,7 +554,7 @@ export type LotResolvers<ContextType = InventoryContext, ParentType extends Reso
   available?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   expiresOn?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
   lotNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['LotStatus'], ParentType, ContextType>;
@@ -562,7 +566,7 @@ export type LowStockAlertResolvers<ContextType = InventoryContext, ParentType ex
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   orderId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reorderLevel?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reserved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -585,7 +589,7 @@ export type OrderResolvers<ContextType = InventoryContext, ParentType extends Re
 export type ProductResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  inventory?: Resolver<ResolversTypes['InventoryItem'], ParentType, ContextType>;
+  inventory?: Resolver<Maybe<ResolversTypes['InventoryItem']>, ParentType, ContextType>;
 }>;
 
 export type QueryResolvers<ContextType = InventoryContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{

@@ -125,8 +125,8 @@ export type Order = {
   /** The sum of the line totals. */
   total: Scalars['Decimal']['output'];
   updatedAt: Scalars['DateTime']['output'];
-  /** The customer who placed the order. */
-  user: User;
+  /** The customer who placed the order; null only while the users service cannot be reached. */
+  user?: Maybe<User>;
 };
 
 export type OrderFilter = {
@@ -143,8 +143,13 @@ export type OrderLine = {
   lineTotal: Scalars['Decimal']['output'];
   /** The lots that cover the line, first to expire first; empty until inventory has reserved the stock. */
   lots: Array<OrderLineLot>;
-  product: Product;
+  /** The product as the catalogue has it now; null only while the products service cannot be reached. */
+  product?: Maybe<Product>;
+  /** The product's name when the order was placed. */
+  productName: Scalars['String']['output'];
   quantity: Scalars['Int']['output'];
+  /** The product's SKU when the order was placed: the order's own record, whatever the catalogue says now. */
+  sku: Scalars['String']['output'];
   unitPrice: Scalars['Decimal']['output'];
 };
 
@@ -254,7 +259,8 @@ export type PrescriptionReview = {
   decision: ReviewDecision;
   /** The pharmacist's note on an approval, or the reason for a rejection. */
   note?: Maybe<Scalars['String']['output']>;
-  reviewer: User;
+  /** The pharmacist; null only while the users service cannot be reached. */
+  reviewer?: Maybe<User>;
 };
 
 export type Product = {
@@ -311,7 +317,8 @@ export type RecallNotice = {
   /** RECALLED, QUARANTINED or EXPIRED. */
   lotStatus: LotStatus;
   noticedAt: Scalars['DateTime']['output'];
-  product: Product;
+  /** Null only while the products service cannot be reached. */
+  product?: Maybe<Product>;
   reason: Scalars['String']['output'];
   /** When the (quarantined) lot was released: the notice no longer keeps the order from shipping. */
   resolvedAt?: Maybe<Scalars['DateTime']['output']>;
@@ -330,7 +337,7 @@ export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
   /** The user's orders, newest first. pageSize is at most 100. The user themself, or PHARMACIST or ADMIN. */
-  orders: OrderPage;
+  orders?: Maybe<OrderPage>;
 };
 
 
@@ -537,14 +544,16 @@ export type OrderResolvers<ContextType = OrdersContext, ParentType extends Resol
   statusHistory?: Resolver<Array<ResolversTypes['OrderStatusChange']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 }>;
 
 export type OrderLineResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = ResolversObject<{
   lineTotal?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   lots?: Resolver<Array<ResolversTypes['OrderLineLot']>, ParentType, ContextType>;
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
+  productName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  sku?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   unitPrice?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
 }>;
 
@@ -584,7 +593,7 @@ export type PrescriptionReviewResolvers<ContextType = OrdersContext, ParentType 
   decidedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   decision?: Resolver<ResolversTypes['ReviewDecision'], ParentType, ContextType>;
   note?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  reviewer?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  reviewer?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
 }>;
 
 export type ProductResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product']> = ResolversObject<{
@@ -603,7 +612,7 @@ export type RecallNoticeResolvers<ContextType = OrdersContext, ParentType extend
   lotNumber?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   lotStatus?: Resolver<ResolversTypes['LotStatus'], ParentType, ContextType>;
   noticedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
+  product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   resolvedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
 }>;
@@ -611,7 +620,7 @@ export type RecallNoticeResolvers<ContextType = OrdersContext, ParentType extend
 export type UserResolvers<ContextType = OrdersContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['OrderPage'], ParentType, ContextType, RequireFields<UserOrdersArgs, 'page' | 'pageSize'>>;
+  orders?: Resolver<Maybe<ResolversTypes['OrderPage']>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'page' | 'pageSize'>>;
 }>;
 
 export type Resolvers<ContextType = OrdersContext> = ResolversObject<{

@@ -85,7 +85,10 @@ export type Product = {
   updatedAt: Scalars['DateTime']['output'];
 };
 
-/** Every given filter must match. Text filters are case-insensitive substrings. */
+/**
+ * Every given filter must match. Text filters are case-insensitive substrings of at most 100 characters
+ * (longer: BAD_USER_INPUT).
+ */
 export type ProductFilter = {
   /** Exact category, case-insensitive. */
   category?: InputMaybe<Scalars['String']['input']>;

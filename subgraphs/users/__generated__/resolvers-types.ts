@@ -17,12 +17,21 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/**
+ * A login session's credentials. The access token is short-lived (10 minutes by default); before it expires,
+ * trade the refresh token for a new pair with `refreshSession`. Each refresh token works once: used a second
+ * time (a copy was stolen), it ends its whole session.
+ */
 export type AuthPayload = {
   __typename?: 'AuthPayload';
   /** A signed JWT; send it as `Authorization: Bearer <accessToken>`. */
   accessToken: Scalars['String']['output'];
-  /** Seconds until the token expires. */
+  /** Seconds until the access token expires. */
   expiresIn: Scalars['Int']['output'];
+  /** Seconds until the refresh token expires. */
+  refreshExpiresIn: Scalars['Int']['output'];
+  /** Trade it once, with refreshSession, for a new pair. Keep it secret: it stands for the session. */
+  refreshToken: Scalars['String']['output'];
   /** Always `Bearer`. */
   tokenType: Scalars['String']['output'];
   user: User;
@@ -30,11 +39,25 @@ export type AuthPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** Exchanges a username and password for an access token. */
+  /** Starts a session: a username and password for an access token and a refresh token. */
   login: AuthPayload;
+  /** Ends the caller's session: its refresh token stops working at once, its access token within a minute. */
+  logout: Scalars['Boolean']['output'];
+  /** A new pair for a refresh token used for the first time, with the account's role as it is now. */
+  refreshSession: AuthPayload;
   /** Creates a CUSTOMER account. */
   register: User;
-  /** ADMIN only; an administrator cannot change their own role. */
+  /** Ends every session of an account (ADMIN, or the user for their own); how many were ended. */
+  revokeSessions: Scalars['Int']['output'];
+  /**
+   * ADMIN only. Deactivating an account ends its sessions (its subscriptions close within a minute) and
+   * refuses its logins; an administrator cannot deactivate their own account.
+   */
+  setUserActive: User;
+  /**
+   * ADMIN only; an administrator cannot change their own role. The new role takes effect within a minute,
+   * open sessions and subscriptions included.
+   */
   setUserRole: User;
 };
 
@@ -45,8 +68,24 @@ export type MutationLoginArgs = {
 };
 
 
+export type MutationRefreshSessionArgs = {
+  refreshToken: Scalars['String']['input'];
+};
+
+
 export type MutationRegisterArgs = {
   input: RegisterInput;
+};
+
+
+export type MutationRevokeSessionsArgs = {
+  userId: Scalars['ID']['input'];
+};
+
+
+export type MutationSetUserActiveArgs = {
+  active: Scalars['Boolean']['input'];
+  userId: Scalars['ID']['input'];
 };
 
 
@@ -206,12 +245,12 @@ export type ResolversTypes = ResolversObject<{
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterInput: RegisterInput;
   Role: Role;
   User: ResolverTypeWrapper<UserEntity>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   UserPage: ResolverTypeWrapper<Omit<UserPage, 'items'> & { items: Array<ResolversTypes['User']> }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;
@@ -222,11 +261,11 @@ export type ResolversParentTypes = ResolversObject<{
   Int: Scalars['Int']['output'];
   DateTime: Scalars['DateTime']['output'];
   Mutation: Record<PropertyKey, never>;
+  Boolean: Scalars['Boolean']['output'];
   ID: Scalars['ID']['output'];
   Query: Record<PropertyKey, never>;
   RegisterInput: RegisterInput;
   User: UserEntity;
-  Boolean: Scalars['Boolean']['output'];
   UserPage: Omit<UserPage, 'items'> & { items: Array<ResolversParentTypes['User']> };
   String: Scalars['String']['output'];
 }>;
@@ -240,6 +279,8 @@ export type RequiresRoleDirectiveResolver<Result, Parent, ContextType = UsersCon
 export type AuthPayloadResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = ResolversObject<{
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refreshExpiresIn?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  refreshToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   tokenType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 }>;
@@ -250,7 +291,11 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 
 export type MutationResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'password' | 'username'>>;
+  logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
+  revokeSessions?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRevokeSessionsArgs, 'userId'>>;
+  setUserActive?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserActiveArgs, 'active' | 'userId'>>;
   setUserRole?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationSetUserRoleArgs, 'role' | 'userId'>>;
 }>;
 

@@ -1,0 +1,144 @@
+/**
+ * The router's live feed of one event-driven subscription field: its own temporary subscription to the
+ * field's topic (so every router replica sees every event), and the subscribers connected to this
+ * replica. Each event is resolved once per group of subscribers that would get the same answer (the same
+ * event query and variables, the same role, or the same viewer when the selection reaches data that
+ * depends on who asks), not once per subscriber, then handed to each of them.
+ */
+import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
+import type { EventEnvelope } from '../../lib/event-bus/event.ts';
+import type { EventBus } from '../../lib/event-bus/event-bus.ts';
+import type { Logger } from '../../lib/logger.ts';
+import type { VerifiedViewer } from '../token-verifier.ts';
+import { EVENT_KEY, FILTER_KEY, type EventQuery } from './event-query.ts';
+
+/** Which events of a topic a subscription field announces, and which of its subscribers want each. */
+export interface SubscribedEvents<TEvent> {
+  /** The bus topic the events come on. */
+  topic: string;
+  /** Names this router's temporary subscription: `<prefix>.tmp-<uuid>`. */
+  subscriptionPrefix: string;
+  /** The event, read from what the bus delivered; undefined for events this field does not announce. */
+  read(event: EventEnvelope): TEvent | undefined;
+  /** Whether a subscriber with these arguments wants the event, decided before it is resolved. */
+  wants(args: Record<string, unknown>, event: TEvent): boolean;
+  /** Whether the subscriber wants the event once resolved, given what its query selected under FILTER_KEY. */
+  wantsResolved(args: Record<string, unknown>, filterData: unknown): boolean;
+}
+
+export interface EventSubscriber {
+  viewer: VerifiedViewer;
+  query: EventQuery;
+  /** Hands a result to the client (it may drop a slow client instead). */
+  deliver(result: FormattedExecutionResult): void;
+}
+
+/** Runs an event query through the gateway for `viewer`, as a query from that viewer would run. */
+export type EventQueryExecutor = (
+  query: EventQuery,
+  eventId: string,
+  viewer: VerifiedViewer,
+  requestId: string,
+) => Promise<FormattedExecutionResult>;
+
+/** Event ids remembered to drop a redelivered event (at-least-once bus), far more than arrive in minutes. */
+const REMEMBERED_EVENTS = 10_000;
+
+export class EventFeed<TEvent> {
+  readonly #events: SubscribedEvents<TEvent>;
+  readonly #execute: EventQueryExecutor;
+  readonly #logger: Logger;
+  readonly #subscribers = new Set<EventSubscriber>();
+  readonly #seen = new Set<string>();
+
+  constructor(events: SubscribedEvents<TEvent>, execute: EventQueryExecutor, logger: Logger) {
+    this.#events = events;
+    this.#execute = execute;
+    this.#logger = logger.child({ component: events.subscriptionPrefix });
+  }
+
+  /** Subscribes this feed on `bus` (on every fresh connection); returns how to unsubscribe. */
+  async listen(bus: EventBus): Promise<() => Promise<void>> {
+    const { topic, subscriptionPrefix } = this.#events;
+    const subscription = await bus.subscribeTemporary(topic, subscriptionPrefix, (event) =>
+      this.publish(event),
+    );
+    return () => subscription.close();
+  }
+
+  add(subscriber: EventSubscriber): void {
+    this.#subscribers.add(subscriber);
+  }
+
+  remove(subscriber: EventSubscriber): void {
+    this.#subscribers.delete(subscriber);
+  }
+
+  get subscriberCount(): number {
+    return this.#subscribers.size;
+  }
+
+  /** Resolves an event for every subscriber that wants it; events the field does not announce are ignored. */
+  async publish(envelope: EventEnvelope): Promise<void> {
+    const event = this.#events.read(envelope);
+    if (event === undefined || this.#seen.has(envelope.id)) return;
+    this.#remember(envelope.id);
+    const groups = new Map<string, EventSubscriber[]>();
+    for (const subscriber of this.#subscribers) {
+      const { viewer, query } = subscriber;
+      if (!this.#events.wants(query.args, event)) continue;
+      const identity = query.sameForRole ? viewer.role : `${viewer.role}:${viewer.userId}`;
+      const key = `${identity}\n${query.text}\n${JSON.stringify(query.variables)}`;
+      const group = groups.get(key);
+      if (group) group.push(subscriber);
+      else groups.set(key, [subscriber]);
+    }
+    const log = this.#logger.child({ requestId: envelope.correlationId, eventId: envelope.id });
+    await Promise.all(
+      [...groups.values()].map(async (members) => {
+        const [first] = members;
+        if (!first) return;
+        const result = await this.#execute(
+          first.query,
+          envelope.id,
+          first.viewer,
+          envelope.correlationId,
+        ).catch((error: unknown): FormattedExecutionResult => {
+          log.error({ err: error }, 'event query failed');
+          return {
+            errors: [
+              { message: 'the event could not be resolved', extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+            ],
+          };
+        });
+        const filterData = result.data?.[FILTER_KEY];
+        for (const subscriber of members) {
+          if (!this.#events.wantsResolved(subscriber.query.args, filterData)) continue;
+          subscriber.deliver(forClient(result, subscriber.query.responseKey));
+        }
+      }),
+    );
+    log.debug({ groups: groups.size }, 'event delivered');
+  }
+
+  #remember(id: string): void {
+    this.#seen.add(id);
+    if (this.#seen.size > REMEMBERED_EVENTS) {
+      const oldest = this.#seen.values().next().value;
+      if (oldest !== undefined) this.#seen.delete(oldest);
+    }
+  }
+}
+
+/** The event under the key the client asked for, errors' paths rewritten to match. */
+function forClient(result: FormattedExecutionResult, responseKey: string): FormattedExecutionResult {
+  const errors = result.errors
+    ?.filter((error) => error.path?.[0] !== FILTER_KEY)
+    .map((error): GraphQLFormattedError =>
+      error.path?.[0] === EVENT_KEY ? { ...error, path: [responseKey, ...error.path.slice(1)] } : error,
+    );
+  return {
+    data: result.data === undefined ? undefined : { [responseKey]: result.data?.[EVENT_KEY] ?? null },
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
