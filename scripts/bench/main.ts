@@ -13,6 +13,7 @@ import { LoadDriver } from './driver.ts';
 import type { ProfileSummary } from './profile.ts';
 import { environment, renderMarkdown, type BenchReport } from './report.ts';
 import { newScenario, type ScenarioResult } from './results.ts';
+import { abuseResistance } from './scenarios/abuse-resistance.ts';
 import { fanOut } from './scenarios/fan-out.ts';
 import { gatewaysBenchmark } from './scenarios/gateways-benchmark.ts';
 import { orderSaga } from './scenarios/order-saga.ts';
@@ -38,6 +39,7 @@ const STACK_SCENARIOS: [number, (ctx: StackContext) => Promise<ScenarioResult>][
   [3, fanOut],
   [4, orderSaga],
   [5, subscriptions],
+  [8, abuseResistance],
   [6, search],
 ];
 const TITLES: Record<number, string> = {
@@ -48,6 +50,7 @@ const TITLES: Record<number, string> = {
   5: 'Subscriptions',
   6: 'Search',
   7: 'Federation gateway benchmark',
+  8: 'Abuse resistance',
 };
 
 /** A scenario that could not finish: reported as a failed check, the others still run. */

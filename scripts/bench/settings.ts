@@ -8,7 +8,7 @@ import type { DataSetSize } from './data-set.ts';
 import type { LoadDriver } from './driver.ts';
 import type { BusKind, PharmacyStack } from './stack.ts';
 
-export const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 7] as const;
+export const SCENARIO_IDS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
 export interface Profile {
   size: DataSetSize;
@@ -29,6 +29,8 @@ export interface Profile {
   searchS: number;
   gatewayWarmupS: number;
   gatewayS: number;
+  /** Logins with made-up usernames of the abuse scenario. */
+  abuseLogins: number;
 }
 
 const FULL: Profile = {
@@ -46,6 +48,7 @@ const FULL: Profile = {
   searchS: 6,
   gatewayWarmupS: 5,
   gatewayS: 15,
+  abuseLogins: 10_000,
 };
 
 const QUICK: Profile = {
@@ -61,8 +64,10 @@ const QUICK: Profile = {
   subscriberCounts: [20, 100],
   alertEvents: 2,
   searchS: 1,
-  gatewayWarmupS: 0.5,
-  gatewayS: 1.5,
+  // Long enough that a contender still answers some requests while other test files load both cores.
+  gatewayWarmupS: 1,
+  gatewayS: 2.5,
+  abuseLogins: 1_000,
 };
 
 export interface BenchSettings {
@@ -77,6 +82,8 @@ export interface BenchSettings {
   /** A previous bench-results.json whose profile is shown as "before". */
   profileBefore: string | undefined;
   scenarios: ReadonlySet<number>;
+  /** The Redis the abuse scenario's second router keeps its limits in. */
+  redisUrl: string;
 }
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -87,7 +94,7 @@ export function readBenchSettings(env: Env): BenchSettings {
     const scenarios = read.string('BENCH_SCENARIOS', SCENARIO_IDS.join(','));
     const chosen = new Set(scenarios.split(',').map((id) => Number(id.trim())));
     if ([...chosen].some((id) => !SCENARIO_IDS.includes(id as (typeof SCENARIO_IDS)[number]))) {
-      read.problem(`BENCH_SCENARIOS must list scenario numbers 1 to 7, got "${scenarios}"`);
+      read.problem(`BENCH_SCENARIOS must list scenario numbers 1 to 8, got "${scenarios}"`);
     }
     return {
       quick,
@@ -103,6 +110,7 @@ export function readBenchSettings(env: Env): BenchSettings {
       cpuProfile: read.boolean('BENCH_PROFILE', false),
       profileBefore: read.optionalString('BENCH_PROFILE_BEFORE'),
       scenarios: chosen,
+      redisUrl: read.url('BENCH_REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
     };
   });
 }

@@ -68,6 +68,8 @@ export interface PharmacyStack {
   routerSecret: string;
   /** Environment shared by every router (the bus). */
   busEnv: Record<string, string>;
+  /** A router's environment in front of the stack's subgraphs, with the production rate limits (no PORT). */
+  routerEnv: Record<string, string>;
   services: Record<SubgraphName | 'router', Service>;
   probe: Record<ProbedSubgraph | 'router', Service>;
   /** Subgraph requests from the probe router, per subgraph. */
@@ -149,7 +151,6 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
     const routerEnv = {
       ...common,
       ...busEnv,
-      ...ADMITTING_RATE_LIMITS,
       // The load driver holds every subscriber from one address, with a handful of users.
       SUBSCRIPTION_MAX_CONNECTIONS: '20000',
       SUBSCRIPTION_MAX_CONNECTIONS_PER_ADDRESS: '20000',
@@ -180,6 +181,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
     ) as Record<SubgraphName | 'router', Service>;
     services.router = serve('router', 'router', {
       ...routerEnv,
+      ...ADMITTING_RATE_LIMITS,
       PORT: String(ports.router),
       ...urlEnv(subgraphUrls),
     });
@@ -210,6 +212,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
     const probeRouterPort = await freePort();
     probe.router = serve('probe-router', 'router', {
       ...routerEnv,
+      ...ADMITTING_RATE_LIMITS,
       PORT: String(probeRouterPort),
       ...urlEnv({
         users: subgraphUrls.users,
@@ -234,6 +237,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       databaseUrls,
       routerSecret,
       busEnv,
+      routerEnv: { ...routerEnv, ...urlEnv(subgraphUrls) },
       services,
       probe,
       requestCounters,
