@@ -10,13 +10,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
+import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from './support/redis.ts';
 import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import { startTestRouter, subgraphUrlEnv, type TestRouter } from './support/routers.ts';
 import { bearer, startTestStack, type TestStack } from './support/services.ts';
 import { sleep } from './support/waiting.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const REDIS_PREFIX = `test:login-abuse:${randomUUID()}:`;
+const REDIS_URL = TEST_REDIS_URL;
+const REDIS_PREFIX = testRedisPrefix('login-abuse');
 
 const LOGIN = `mutation Login($username: String!, $password: String!) {
   login(username: $username, password: $password) { accessToken }
@@ -33,10 +34,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(routers.map((router) => router.close()));
   await stack?.stop();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${REDIS_PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await deleteRedisKeys(REDIS_PREFIX);
 });
 
 /** A router behind one trusted proxy with these limits; closed after the file. */

@@ -4,17 +4,16 @@
  * for itself against its share of the budget (RATE_LIMIT_REPLICAS), /health/dependencies says so, and the
  * shared counters are used again once Redis answers.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from './support/redis.ts';
 import { dataOf, singleError, postGraphQL } from './support/graphql.ts';
 import { startTcpProxy, type TcpProxy } from './support/network.ts';
 import { startTestRouter, subgraphUrlEnv, type TestRouter } from './support/routers.ts';
 import { bearer, startTestStack, type TestStack } from './support/services.ts';
 import { waitFor } from './support/waiting.ts';
 
-const REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
-const PREFIX = `test:rate-limit-failover:${randomUUID()}:`;
+const REDIS = new URL(TEST_REDIS_URL);
+const PREFIX = testRedisPrefix('rate-limit-failover');
 
 let stack: TestStack;
 let proxy: TcpProxy;
@@ -36,10 +35,7 @@ afterAll(async () => {
   await router?.close();
   await proxy?.close();
   await stack?.stop();
-  const redis = new Redis(REDIS.toString());
-  const keys = await redis.keys(`${PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await deleteRedisKeys(PREFIX);
 });
 
 let users = 500;

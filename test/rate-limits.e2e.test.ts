@@ -4,9 +4,8 @@
  * through Redis, exactly the budget admitted from a concurrent burst) and operation limits (depth, aliases,
  * tokens, batches, body size), all refused before any subgraph is called.
  */
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Redis } from 'ioredis';
+import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from './support/redis.ts';
 import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import {
   recordSubgraphs,
@@ -16,9 +15,9 @@ import {
 } from './support/routers.ts';
 import { bearer, startTestStack, type TestStack } from './support/services.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = TEST_REDIS_URL;
 /** Every Redis key this file writes starts with this. */
-const REDIS_PREFIX = `test:rate-limits-e2e:${randomUUID()}:`;
+const REDIS_PREFIX = testRedisPrefix('rate-limits-e2e');
 
 let stack: TestStack;
 let subgraphs: RecordedSubgraphs;
@@ -33,10 +32,7 @@ afterAll(async () => {
   await Promise.all(routers.map((router) => router.close()));
   await subgraphs?.close();
   await stack?.stop();
-  const redis = new Redis(REDIS_URL);
-  const keys = await redis.keys(`${REDIS_PREFIX}*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await redis.quit();
+  await deleteRedisKeys(REDIS_PREFIX);
 });
 
 /** A router in front of the recorded subgraphs; closed after the file. */
