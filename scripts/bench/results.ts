@@ -138,6 +138,56 @@ export function ratio(
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/**
+ * A ratio measured in several interleaved repeats: judged on their median, displayed with the spread, so
+ * that one lucky or unlucky repeat on a shared machine neither makes nor breaks a target.
+ */
+export function repeatedRatio(
+  name: string,
+  values: readonly number[],
+  bound: { atLeast?: number; atMost?: number },
+  format: (value: number) => string,
+  reason: string,
+): Ratio {
+  const judged = ratio(name, values.length === 0 ? null : median(values), bound, format, reason);
+  if (values.length < 2 || judged.value === null) return judged;
+  const spread = `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+  return { ...judged, display: `${judged.display} (median of ${values.length}: ${spread})` };
+}
+
+/**
+ * Measures each contender `repeats` times, interleaved (A B C, A B C, …) so that the machine's drifts fall
+ * on every contender alike; returns each contender's runs in order.
+ */
+export async function interleaved<TName extends string>(
+  repeats: number,
+  contenders: readonly { name: TName; run: (repeat: number) => Promise<Measurement> }[],
+): Promise<Record<TName, Measurement[]>> {
+  const runs = Object.fromEntries(contenders.map(({ name }) => [name, [] as Measurement[]])) as Record<
+    TName,
+    Measurement[]
+  >;
+  for (let repeat = 1; repeat <= repeats; repeat++) {
+    for (const { name, run } of contenders) runs[name].push(await run(repeat));
+  }
+  return runs;
+}
+
+/** The run with the median throughput: the one a scenario's table shows for its contender. */
+export function medianRun(runs: readonly Measurement[]): Measurement {
+  const sorted = [...runs].sort((a, b) => a.load.rps - b.load.rps);
+  return sorted[(sorted.length - 1) >> 1] as Measurement;
+}
+
 export const fixed = (digits: number) => (value: number) => value.toFixed(digits);
 export const ms = (value: number) => `${value.toFixed(2)} ms`;
 export const times = (value: number) => `${value.toFixed(2)}×`;

@@ -31,6 +31,8 @@ export interface Profile {
   gatewayS: number;
   /** Logins with made-up usernames of the abuse scenario. */
   abuseLogins: number;
+  /** Interleaved repeats of each headline ratio's runs (scenarios 1, 2 and 7). */
+  repeats: number;
 }
 
 const FULL: Profile = {
@@ -46,9 +48,10 @@ const FULL: Profile = {
   subscriberCounts: [1_000, 10_000],
   alertEvents: 5,
   searchS: 6,
-  gatewayWarmupS: 5,
-  gatewayS: 15,
+  gatewayWarmupS: 4,
+  gatewayS: 10,
   abuseLogins: 10_000,
+  repeats: 3,
 };
 
 const QUICK: Profile = {
@@ -68,6 +71,7 @@ const QUICK: Profile = {
   gatewayWarmupS: 1,
   gatewayS: 2.5,
   abuseLogins: 1_000,
+  repeats: 1,
 };
 
 export interface BenchSettings {

@@ -85,6 +85,36 @@ export interface PharmacyStack {
 
 const graphqlUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
 
+export interface ExtraRouter {
+  service: Service;
+  url: string;
+}
+
+/**
+ * Another router in front of the stack's subgraphs, started as the image starts it, ready when returned;
+ * the caller stops it. `env` overrides the stack router's (production rate limits unless given).
+ */
+export async function startExtraRouter(
+  stack: PharmacyStack,
+  options: { name: string; env: Record<string, string>; logDir: string; nodeArgs?: string[] },
+): Promise<ExtraRouter> {
+  const port = await freePort();
+  const url = graphqlUrl(port);
+  const service = startService({
+    name: options.name,
+    args: [...(options.nodeArgs ?? []), 'scripts/serve.ts', 'router'],
+    env: { ...stack.routerEnv, ...options.env, PORT: String(port) },
+    logDir: options.logDir,
+  });
+  try {
+    await waitForReady(service, url, 60_000);
+  } catch (error) {
+    await service.stop();
+    throw error;
+  }
+  return { service, url };
+}
+
 export async function startPharmacyStack(options: StackOptions): Promise<PharmacyStack> {
   const logger = createLogger('bench', { level: 'warn', stream: 'stderr' });
   const tag = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;

@@ -9,7 +9,7 @@ import { freePort } from '../../support/ports.ts';
 import { fixed, graphqlBody, newScenario, ratio, type ScenarioResult } from '../results.ts';
 import { retainedMemory } from '../inspector.ts';
 import { peakMemoryMb, resetPeakMemory } from '../proc-stats.ts';
-import { startService, waitForReady, type Service } from '../services.ts';
+import { startExtraRouter } from '../stack.ts';
 import type { StackContext } from '../settings.ts';
 
 const LOGIN =
@@ -114,16 +114,14 @@ export async function abuseResistance(ctx: StackContext): Promise<ScenarioResult
   ];
   try {
     for (const { store, env } of stores) {
-      const [port, inspectPort] = [await freePort(), await freePort()];
-      const url = `http://127.0.0.1:${port}/graphql`;
-      const router: Service = startService({
+      const inspectPort = await freePort();
+      const { service: router, url } = await startExtraRouter(stack, {
         name: `abuse-router-${store.toLowerCase()}`,
-        args: [`--inspect=127.0.0.1:${inspectPort}`, 'scripts/serve.ts', 'router'],
-        env: { ...stack.routerEnv, ...env, PORT: String(port), TRUSTED_PROXY_HOPS: '1' },
+        env: { ...env, TRUSTED_PROXY_HOPS: '1' },
         logDir: ctx.workDir,
+        nodeArgs: [`--inspect=127.0.0.1:${inspectPort}`],
       });
       try {
-        await waitForReady(router, url, 60_000);
         const answers = new Map<string, number>();
         const warmUp = Math.ceil(logins / 10);
         await sendLogins(url, 0, warmUp, profile.connections, answers);

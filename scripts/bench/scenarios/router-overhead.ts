@@ -10,17 +10,22 @@ import {
   answeredRight,
   bearer,
   graphqlBody,
+  interleaved,
   measureLoad,
+  medianRun,
   ms,
   newScenario,
   postGraphQL,
   ratio,
+  repeatedRatio,
   times,
   type Check,
+  type Measurement,
   type ScenarioResult,
 } from '../results.ts';
 import { BENCH_PASSWORD } from '../data-set.ts';
 import type { StackContext } from '../settings.ts';
+import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
 
 const PRODUCT_BY_ID =
   'query ProductById($id: ID!) { product(id: $id) { id sku name price currency category manufacturer } }';
@@ -56,8 +61,11 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
     1,
     'Router overhead',
     'The same one-subgraph query through the router (JWT verified, rate limits and operation limits on) and ' +
-      'straight to the products subgraph (signed per request as the router signs it). Throughput with ' +
-      `autocannon (${profile.connections} connections, ${profile.throughputS} s), latency one request at a time ` +
+      'straight to the products subgraph (signed per request as the router signs it). The router runs twice: ' +
+      'as deployed, sharing identical in-flight queries of a viewer (DEDUPLICATE_REQUESTS), and without that, ' +
+      "so that the direct call is compared with a router that does every request's work. Throughput with " +
+      `autocannon (${profile.connections} connections, ${profile.throughputS} s; the contenders interleaved, ` +
+      `${profile.repeats} time(s), each ratio the median), latency one request at a time ` +
       `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs.`,
   );
   const viewer: Viewer = { userId: 4, role: 'CUSTOMER' };
@@ -68,77 +76,129 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
     { name: 'product(id)', bodies: ids.map((id) => graphqlBody(PRODUCT_BY_ID, { id })) },
     { name: 'products(pageSize: 20)', bodies: [graphqlBody(CATALOGUE_PAGE)] },
   ];
-  const processes = {
-    router: [stack.services.router],
-    subgraphs: [stack.services.products, stack.services.users],
-  };
-  for (const query of queries) {
-    const viaRouter: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: bearer(token) }));
-    const direct: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: {} }));
-    const signAs = { secret: stack.routerSecret, viewer };
+  const subgraphs = [stack.services.products, stack.services.users];
+  const noDedup = await startExtraRouter(stack, {
+    name: 'router-no-dedup',
+    env: { ...ADMITTING_RATE_LIMITS, DEDUPLICATE_REQUESTS: 'false' },
+    logDir: ctx.workDir,
+  });
+  try {
+    for (const query of queries) {
+      const viaRouter: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: bearer(token) }));
+      const direct: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: {} }));
+      const signAs = { secret: stack.routerSecret, viewer };
 
-    const first = query.bodies[0] as string;
-    const routed = await postGraphQL(stack.routerUrl, first, bearer(token));
-    const straight = await postGraphQL(
-      stack.subgraphUrls.products,
-      first,
-      signRouterRequest(stack.routerSecret, first, viewer),
-    );
-    scenario.checks.push({
-      name: `${query.name}: the router answers as the subgraph does`,
-      ok:
-        routed.status === 200 &&
-        routed.json.errors === undefined &&
-        isDeepStrictEqual(routed.json, straight.json),
-      detail: JSON.stringify(routed.json).slice(0, 200),
-    });
+      const first = query.bodies[0] as string;
+      const straight = await postGraphQL(
+        stack.subgraphUrls.products,
+        first,
+        signRouterRequest(stack.routerSecret, first, viewer),
+      );
+      for (const [label, url] of [
+        ['the router', stack.routerUrl],
+        ['the router without deduplication', noDedup.url],
+      ] as const) {
+        const routed = await postGraphQL(url, first, bearer(token));
+        scenario.checks.push({
+          name: `${query.name}: ${label} answers as the subgraph does`,
+          ok:
+            routed.status === 200 &&
+            routed.json.errors === undefined &&
+            isDeepStrictEqual(routed.json, straight.json),
+          detail: JSON.stringify(routed.json).slice(0, 200),
+        });
+      }
 
-    const check = { kind: 'no-errors' } as const;
-    const load = { connections: profile.connections, durationS: profile.throughputS, check };
-    const routerRun = await measureLoad(
-      driver,
-      `${query.name} via router, ${profile.connections} connections`,
-      { kind: 'http', url: stack.routerUrl, requests: viaRouter, ...load },
-      processes,
-    );
-    const directRun = await measureLoad(
-      driver,
-      `${query.name} direct to products, ${profile.connections} connections`,
-      { kind: 'http', url: stack.subgraphUrls.products, requests: direct, signAs, ...load },
-      { router: [], subgraphs: processes.subgraphs },
-    );
-    const sequential = { count: profile.sequentialRequests, check };
-    const routerLatency = await measureLoad(
-      driver,
-      `${query.name} via router, 1 at a time`,
-      { kind: 'sequential', url: stack.routerUrl, requests: viaRouter, ...sequential },
-      processes,
-    );
-    const directLatency = await measureLoad(
-      driver,
-      `${query.name} direct to products, 1 at a time`,
-      { kind: 'sequential', url: stack.subgraphUrls.products, requests: direct, signAs, ...sequential },
-      { router: [], subgraphs: processes.subgraphs },
-    );
-    const runs = [routerRun, directRun, routerLatency, directLatency];
-    scenario.measurements.push(...runs);
-    scenario.checks.push(...runs.map(answeredRight));
-    scenario.ratios.push(
-      ratio(
-        `${query.name}: router / direct req/s`,
-        routerRun.load.rps / directRun.load.rps,
-        { atLeast: 0.5 },
-        times,
-        'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
-      ),
-      ratio(
-        `${query.name}: router − direct p50, 1 at a time`,
-        routerLatency.load.latencyMs.p50 - directLatency.load.latencyMs.p50,
-        { atMost: 2 },
-        ms,
-        'per-request router work (JWT verification, limits, query planning/execution, the extra hop)',
-      ),
-    );
+      const check = { kind: 'no-errors' } as const;
+      const load = { connections: profile.connections, durationS: profile.throughputS, check };
+      const throughput = await interleaved(profile.repeats, [
+        {
+          name: 'router',
+          run: () =>
+            measureLoad(
+              driver,
+              `${query.name} via router, ${profile.connections} connections`,
+              { kind: 'http', url: stack.routerUrl, requests: viaRouter, ...load },
+              { router: [stack.services.router], subgraphs },
+            ),
+        },
+        {
+          name: 'noDedup',
+          run: () =>
+            measureLoad(
+              driver,
+              `${query.name} via router without deduplication, ${profile.connections} connections`,
+              { kind: 'http', url: noDedup.url, requests: viaRouter, ...load },
+              { router: [noDedup.service], subgraphs },
+            ),
+        },
+        {
+          name: 'direct',
+          run: () =>
+            measureLoad(
+              driver,
+              `${query.name} direct to products, ${profile.connections} connections`,
+              { kind: 'http', url: stack.subgraphUrls.products, requests: direct, signAs, ...load },
+              { router: [], subgraphs },
+            ),
+        },
+      ]);
+      const sequential = { count: profile.sequentialRequests, check };
+      const routerLatency = await measureLoad(
+        driver,
+        `${query.name} via router, 1 at a time`,
+        { kind: 'sequential', url: stack.routerUrl, requests: viaRouter, ...sequential },
+        { router: [stack.services.router], subgraphs },
+      );
+      const directLatency = await measureLoad(
+        driver,
+        `${query.name} direct to products, 1 at a time`,
+        { kind: 'sequential', url: stack.subgraphUrls.products, requests: direct, signAs, ...sequential },
+        { router: [], subgraphs },
+      );
+      const all = [
+        ...throughput.router,
+        ...throughput.noDedup,
+        ...throughput.direct,
+        routerLatency,
+        directLatency,
+      ];
+      scenario.checks.push(...all.map(answeredRight));
+      scenario.measurements.push(
+        medianRun(throughput.router),
+        medianRun(throughput.noDedup),
+        medianRun(throughput.direct),
+        routerLatency,
+        directLatency,
+      );
+      const perRepeat = (runs: Measurement[]) =>
+        runs.map((run, repeat) => run.load.rps / (throughput.direct[repeat] as Measurement).load.rps);
+      scenario.ratios.push(
+        repeatedRatio(
+          `${query.name}: router without deduplication / direct req/s`,
+          perRepeat(throughput.noDedup),
+          { atLeast: 0.5 },
+          times,
+          'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
+        ),
+        repeatedRatio(
+          `${query.name}: router (deduplicating) / direct req/s`,
+          perRepeat(throughput.router),
+          { atLeast: 0.5 },
+          times,
+          'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
+        ),
+        ratio(
+          `${query.name}: router − direct p50, 1 at a time`,
+          routerLatency.load.latencyMs.p50 - directLatency.load.latencyMs.p50,
+          { atMost: 2 },
+          ms,
+          'per-request router work (JWT verification, limits, query planning/execution, the extra hop)',
+        ),
+      );
+    }
+  } finally {
+    await noDedup.service.stop();
   }
   return scenario;
 }

@@ -6,16 +6,20 @@ import { isDeepStrictEqual } from 'node:util';
 import { freePort } from '../../support/ports.ts';
 import {
   answeredRight,
+  interleaved,
+  medianRun,
+  repeatedRatio,
+  type Measurement,
   bearer,
   graphqlBody,
   measureLoad,
   newScenario,
   postGraphQL,
-  ratio,
   times,
   type ScenarioResult,
 } from '../results.ts';
-import { startService, waitUntil } from '../services.ts';
+import { startService, waitUntil, type Service } from '../services.ts';
+import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
 import type { StackContext } from '../settings.ts';
 
 const CATALOGUE_WITH_STOCK =
@@ -30,8 +34,16 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     'The router (JWT verified against the users JWKS, rate limits, operation limits, request logging) against a ' +
       'bare @apollo/gateway (Apollo Server + ApolloGateway and its own data source, nothing else; it signs subgraph ' +
       'requests as the router does, since the subgraphs answer only signed ones) on the same supergraph, subgraphs and a ' +
-      `two-subgraph query, ${profile.connections} connections for ${profile.throughputS} s each.`,
+      `two-subgraph query, ${profile.connections} connections for ${profile.throughputS} s each, the contenders ` +
+      `interleaved ${profile.repeats} time(s). The cost of security is judged on a router without inbound ` +
+      'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
+      'deployed, has its own row.',
   );
+  const noDedup = await startExtraRouter(stack, {
+    name: 'router-no-dedup',
+    env: { ...ADMITTING_RATE_LIMITS, DEDUPLICATE_REQUESTS: 'false' },
+    logDir: ctx.workDir,
+  });
   const port = await freePort();
   const bareUrl = `http://127.0.0.1:${port}/`;
   const bare = startService({
@@ -54,45 +66,68 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       async () => (await postGraphQL(bareUrl, body)).status === 200,
     );
     const token = await stack.tokenFor({ userId: 4, role: 'CUSTOMER' });
-    const ours = await postGraphQL(stack.routerUrl, body, bearer(token));
     const theirs = await postGraphQL(bareUrl, body);
-    scenario.checks.push({
-      name: 'the router answers as the bare gateway does',
-      ok: ours.json.errors === undefined && isDeepStrictEqual(ours.json, theirs.json),
-      detail: JSON.stringify(ours.json).slice(0, 200),
-    });
+    for (const [label, url] of [
+      ['the router', stack.routerUrl],
+      ['the router without deduplication', noDedup.url],
+    ] as const) {
+      const ours = await postGraphQL(url, body, bearer(token));
+      scenario.checks.push({
+        name: `${label} answers as the bare gateway does`,
+        ok: ours.json.errors === undefined && isDeepStrictEqual(ours.json, theirs.json),
+        detail: JSON.stringify(ours.json).slice(0, 200),
+      });
+    }
     const subgraphs = [stack.services.products, stack.services.inventory, stack.services.users];
     const load = { kind: 'http', connections: profile.connections, durationS: profile.throughputS } as const;
-    const router = await measureLoad(
-      driver,
-      'router (security on)',
+    const check = { kind: 'no-errors' } as const;
+    const viaRouter = <TName extends string>(name: TName, label: string, url: string, router: Service) => ({
+      name,
+      run: () =>
+        measureLoad(
+          driver,
+          label,
+          { ...load, url, requests: [{ body, headers: bearer(token) }], check },
+          { router: [router], subgraphs },
+        ),
+    });
+    const runs = await interleaved(profile.repeats, [
+      viaRouter('noDedup', 'router (security on, no inbound dedup)', noDedup.url, noDedup.service),
+      viaRouter('router', 'router (security on, deduplicating)', stack.routerUrl, stack.services.router),
       {
-        ...load,
-        url: stack.routerUrl,
-        requests: [{ body, headers: bearer(token) }],
-        check: { kind: 'no-errors' },
+        name: 'bare' as const,
+        run: () =>
+          measureLoad(
+            driver,
+            'bare @apollo/gateway',
+            { ...load, url: bareUrl, requests: [{ body, headers: {} }], check },
+            { router: [bare], subgraphs },
+          ),
       },
-      { router: [stack.services.router], subgraphs },
-    );
-    const bareRun = await measureLoad(
-      driver,
-      'bare @apollo/gateway',
-      { ...load, url: bareUrl, requests: [{ body, headers: {} }], check: { kind: 'no-errors' } },
-      { router: [bare], subgraphs },
-    );
-    scenario.measurements.push(router, bareRun);
-    scenario.checks.push(answeredRight(router), answeredRight(bareRun));
+    ]);
+    const all = Object.values(runs).flat();
+    scenario.checks.push(...all.map(answeredRight));
+    scenario.measurements.push(...Object.values(runs).map(medianRun));
+    const againstBare = (runsOf: Measurement[]) =>
+      runsOf.map((run, repeat) => run.load.rps / (runs.bare[repeat] as Measurement).load.rps);
     scenario.ratios.push(
-      ratio(
-        'router / bare @apollo/gateway req/s',
-        router.load.rps / bareRun.load.rps,
+      repeatedRatio(
+        'router without inbound dedup / bare @apollo/gateway req/s (the cost of security)',
+        againstBare(runs.noDedup),
         { atLeast: 0.95 },
         times,
-        'JWT verification, rate limits, operation limits and per-operation logging cost more than 5% at this load',
+        'JWT verification, session checks, rate limits, operation limits and per-operation logging cost more than 5% at this load',
+      ),
+      repeatedRatio(
+        'router (deduplicating) / bare @apollo/gateway req/s',
+        againstBare(runs.router),
+        { atLeast: 0.95 },
+        times,
+        'as above, less what sharing identical in-flight queries saves',
       ),
     );
   } finally {
-    await bare.stop();
+    await Promise.all([bare.stop(), noDedup.service.stop()]);
   }
   return scenario;
 }
