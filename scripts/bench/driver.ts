@@ -24,6 +24,8 @@ export interface HttpLoadJob {
   /** Sign each request as the router signs subgraph requests (a direct call to a subgraph). */
   signAs?: { secret: string; viewer: Viewer | null };
   check: ResponseCheck;
+  /** A steady rate (requests per second, all connections together) instead of as fast as answered. */
+  ratePerSecond?: number;
 }
 
 /** One request at a time: latency at the lowest concurrency, with sub-millisecond resolution. */

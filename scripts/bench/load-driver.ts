@@ -45,6 +45,7 @@ async function httpLoad(job: HttpLoadJob): Promise<HttpLoadResult> {
     url: job.url,
     connections: job.connections,
     duration: job.durationS,
+    ...(job.ratePerSecond === undefined ? {} : { overallRate: job.ratePerSecond }),
     method: 'POST',
     requests: [
       {

@@ -12,9 +12,12 @@ import {
   graphqlBody,
   measured,
   measureLoad,
+  ms,
   newScenario,
+  ratio,
   type ScenarioResult,
 } from '../results.ts';
+import { ResourceWindow } from '../services.ts';
 import type { StackContext } from '../settings.ts';
 
 const PLACE_ORDER =
@@ -64,6 +67,32 @@ async function outcome(client: pg.Client, afterId: number): Promise<SagaOutcome>
   };
 }
 
+/** The outcome of the orders after `afterId` once none is PENDING (or the time is up). */
+async function settledOutcome(client: pg.Client, afterId: number, withinMs: number): Promise<SagaOutcome> {
+  const deadline = Date.now() + withinMs;
+  let result = await outcome(client, afterId);
+  while (result.pending > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    result = await outcome(client, afterId);
+  }
+  return result;
+}
+
+/** Transactions committed so far in each of the stack's databases (Postgres' own statistics). */
+async function commitsByDatabase(
+  client: pg.Client,
+  databases: Record<string, string>,
+): Promise<Record<string, number>> {
+  const names = Object.fromEntries(
+    Object.entries(databases).map(([label, url]) => [new URL(url).pathname.slice(1), label]),
+  );
+  const { rows } = await client.query<{ datname: string; xact_commit: string }>(
+    'select datname, xact_commit from pg_stat_database where datname = any($1)',
+    [Object.keys(names)],
+  );
+  return Object.fromEntries(rows.map((row) => [names[row.datname] as string, Number(row.xact_commit)]));
+}
+
 export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
   const { stack, driver, settings } = ctx;
   const { profile } = settings;
@@ -75,7 +104,9 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
       'until CONFIRMED is updated_at − created_at of each order (both written by the orders subgraph); confirmed ' +
       'orders/s is their count over the time from the first order to the last confirmation. The raw commit rate: ' +
       `the same Postgres, ${profile.sagaConnections} connections, one transaction = an order row and two line rows ` +
-      `(three INSERTs), for ${profile.sagaS} s.`,
+      `(three INSERTs), for ${profile.sagaS} s. Then placeOrder at half the confirmed rate, steadily, for ` +
+      `${profile.sagaS} s: time until CONFIRMED, and what one order costs (CPU of each process from placement ` +
+      "until the last order settled, transactions in each database from Postgres' statistics).",
   );
   const tokens = await Promise.all(
     Array.from({ length: CUSTOMERS }, (_, i) =>
@@ -129,12 +160,8 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
     scenario.measurements.push(place);
     scenario.checks.push(answeredRight(place));
 
-    const deadline = Date.now() + (settings.quick ? 30_000 : 90_000);
-    let result = await outcome(orders, before);
-    while (result.pending > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      result = await outcome(orders, before);
-    }
+    const settled = (afterId: number) => settledOutcome(orders, afterId, settings.quick ? 30_000 : 90_000);
+    const result = await settled(before);
     scenario.checks.push({
       name: 'every placed order became CONFIRMED',
       ok: result.total > 0 && result.confirmed === result.total,
@@ -190,7 +217,77 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
       pass: meets,
       ...(meets ? {} : { reason: SAGA_COSTS }),
     });
-    scenario.data = { outcome: result, confirmedPerSecond, rawCommits };
+
+    // Half the sustained rate, steadily: how long an order waits for CONFIRMED when the saga keeps up, and
+    // what one order costs each process (CPU) and each database (transactions).
+    const halfRate = Math.max(1, Math.floor((confirmedPerSecond ?? 2) / 2));
+    const steadyAfter = Number(
+      (await orders.query<{ max: number }>('select coalesce(max(id), 0) as max from customer_order')).rows[0]
+        ?.max ?? 0,
+    );
+    const sagaDatabases = {
+      orders: stack.databaseUrls.orders,
+      products: stack.databaseUrls.products,
+      inventory: stack.databaseUrls.inventory,
+      'event bus': stack.databaseUrls.events,
+    };
+    const commitsBefore = await commitsByDatabase(orders, sagaDatabases);
+    const window = new ResourceWindow([stack.services.router, ...subgraphs]);
+    const steady = await driver.run({
+      kind: 'http',
+      url: stack.routerUrl,
+      connections: profile.sagaConnections,
+      durationS: profile.sagaS,
+      ratePerSecond: halfRate,
+      requests,
+      check: { kind: 'no-errors' },
+    });
+    const steadyResult = await settled(steadyAfter);
+    const usage = window.close();
+    // Backends report their statistics at most once a second.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    const commitsAfter = await commitsByDatabase(orders, sagaDatabases);
+    scenario.checks.push({
+      name: `at ${halfRate} orders/s every placed order became CONFIRMED`,
+      ok: steady.failed === 0 && steadyResult.total > 0 && steadyResult.confirmed === steadyResult.total,
+      detail: `${steady.requests} sent (${steady.failed} failed): ${steadyResult.confirmed} confirmed, ${steadyResult.rejected} rejected, ${steadyResult.pending} still pending`,
+    });
+    const perOrder = (value: number) => (steadyResult.total > 0 ? value / steadyResult.total : 0);
+    scenario.tables.push({
+      title: `At half the sustained rate (${halfRate} orders/s for ${profile.sagaS} s): what one order costs`,
+      headers: ['where', 'per order'],
+      rows: [
+        ...Object.entries(usage.processes).map(([name, each]) => [
+          `${name}: CPU ms`,
+          perOrder(each.cpuMs).toFixed(2),
+        ]),
+        ...Object.keys(sagaDatabases).map((label) => [
+          `${label} database: transactions`,
+          perOrder((commitsAfter[label] ?? 0) - (commitsBefore[label] ?? 0)).toFixed(1),
+        ]),
+      ],
+    });
+    const busName = settings.bus === 'pubsub' ? 'Pub/Sub emulator' : 'Postgres bus';
+    const steadyReason =
+      'an order waits for the relay to publish its event, inventory to claim and handle it, and the relay and ' +
+      'orders to do the same with the reply: each hop is a poll or a wake-up plus a transaction';
+    scenario.ratios.push(
+      ratio(
+        `time until CONFIRMED p50 at ${halfRate} orders/s (${busName})`,
+        steadyResult.p50Ms,
+        { atMost: 50 },
+        ms,
+        steadyReason,
+      ),
+      ratio(
+        `time until CONFIRMED p99 at ${halfRate} orders/s (${busName})`,
+        steadyResult.p99Ms,
+        { atMost: 150 },
+        ms,
+        steadyReason,
+      ),
+    );
+    scenario.data = { outcome: result, confirmedPerSecond, rawCommits, steady: steadyResult, usage };
   } finally {
     await orders.end();
   }
