@@ -60,6 +60,11 @@ export class LoginGuard {
     return Math.max(1, Math.ceil((until - now) / 1000));
   }
 
+  /** Whether `account` logged in from `address` lately: its owner, whom an attack must not lock out. */
+  isKnownAddress(account: string, address: string): Promise<boolean> {
+    return this.#store.isKnown(account, address);
+  }
+
   recordFailure(account: string, now = Date.now()): Promise<void> {
     return this.#store.recordFailure(account, now);
   }

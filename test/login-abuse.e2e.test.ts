@@ -139,6 +139,22 @@ describe('guesses at one account from many addresses', () => {
     expectRateLimited(await login(limited.url, 'GUESSED-MANY ', 'guess', from('198.51.100.99')), 'login');
   });
 
+  it('cannot lock the owner out: on an address they logged in from, the budget across addresses does not apply', async () => {
+    const limited = await router({ RATE_LIMIT_LOGIN_PER_ACCOUNT: '3/60', RATE_LIMIT_LOGIN: '5/60' });
+    const password = 'owner-password-2';
+    await register('kept-out', password);
+    const owner = from('192.0.2.60');
+    dataOf(await login(limited.url, 'kept-out', password, owner));
+    // With the owner's first login, guesses from two addresses spend the account's budget of 3.
+    for (const n of [1, 2])
+      expectWrongPassword(await login(limited.url, 'kept-out', 'guess', from(`198.51.100.${50 + (n % 2)}`)));
+    expectRateLimited(await login(limited.url, 'kept-out', 'guess', from('198.51.100.52')), 'login');
+    expectRateLimited(await login(limited.url, 'kept-out', password, from('198.51.100.53')), 'login');
+    // The owner still gets in, again and again, from where they logged in before.
+    dataOf(await login(limited.url, 'kept-out', password, owner));
+    dataOf(await login(limited.url, 'kept-out', password, owner));
+  });
+
   it('make unknown addresses back off, longer with each failure, while the owner on a known address gets in', async () => {
     const limited = await router({ LOGIN_BACKOFF_AFTER_FAILURES: '3', LOGIN_BACKOFF_BASE_SECONDS: '2' });
     const password = 'owner-password-1';

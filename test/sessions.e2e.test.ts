@@ -191,7 +191,7 @@ describe('role changes and deactivation', () => {
     });
   });
 
-  it('setUserRole reads the caller’s role from the database, whatever the router still believes', async () => {
+  it('setUserRole and revokeSessions read the caller’s role from the database, whatever the router still believes', async () => {
     // A router that checks sessions only once a minute: it still takes the demoted administrator for one.
     const slow = await startRouter({ SESSION_CHECK_INTERVAL_MS: '60000' });
     try {
@@ -203,6 +203,10 @@ describe('role changes and deactivation', () => {
       expect(await apiErrorOf(throughSlow.setUserRole({ userId: victim.id, role: 'ADMIN' }))).toMatchObject({
         code: 'FORBIDDEN',
         message: 'setUserRole requires the role ADMIN',
+      });
+      expect(await apiErrorOf(throughSlow.revokeSessions({ userId: victim.id }))).toMatchObject({
+        code: 'FORBIDDEN',
+        message: "only an administrator may end another account's sessions",
       });
     } finally {
       await slow.router.close();

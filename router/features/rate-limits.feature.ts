@@ -217,8 +217,16 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
                 if (!definition) continue; // __typename, introspection
                 const args = getArgumentValues(definition, field, request.variables ?? {});
                 const mutation = operation.operation === 'mutation';
-                const checks = checksFor(mutation ? name : undefined, caller, address);
-                if (mutation && name === 'login') args.username = usernameKey(args.username);
+                let checks = checksFor(mutation ? name : undefined, caller, address);
+                if (mutation && name === 'login') {
+                  args.username = usernameKey(args.username);
+                  // The owner on an address they logged in from is exempt from the budget across every
+                  // address, which guesses from elsewhere could otherwise keep spent to lock them out.
+                  const owner = await guard
+                    .isKnownAddress(String(args.username), address)
+                    .catch(storeUnavailable(contextValue));
+                  if (owner) checks = checks.filter((check) => check.rule !== 'loginPerAccount');
+                }
                 for (const check of checks) {
                   const refused = await refusalOf(check, name, args, contextValue);
                   if (refused) throw refused;

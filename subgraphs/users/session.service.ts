@@ -70,9 +70,9 @@ export class SessionService {
         [user.id],
       );
       await em.execute(
-        `insert into user_session (id, user_id, role, created_at, expires_at)
-         values (?, ?, ?, now(), now() + make_interval(secs => ?))`,
-        [sessionId, user.id, user.role, this.#tokens.sessions.maxAgeSeconds],
+        `insert into user_session (id, user_id, created_at, expires_at)
+         values (?, ?, now(), now() + make_interval(secs => ?))`,
+        [sessionId, user.id, this.#tokens.sessions.maxAgeSeconds],
       );
       return this.#issueRefreshToken(em, sessionId);
     });
@@ -93,7 +93,7 @@ export class SessionService {
           holds: boolean;
         }[]
       >(
-        `select t.session_id, s.user_id, s.role, u.is_active, t.used_at is not null as used,
+        `select t.session_id, s.user_id, u.role, u.is_active, t.used_at is not null as used,
                 s.revoked_at is null and s.expires_at > now() and t.expires_at > now() as holds
          from refresh_token t
          join user_session s on s.id = t.session_id
@@ -140,8 +140,15 @@ export class SessionService {
   async revokeAll(userIdText: string, reason = 'revoked'): Promise<number> {
     const viewer = requireViewer(this.#scope);
     const userId = parseRowId(userIdText, 'userId');
-    if (viewer.role !== 'ADMIN' && viewer.userId !== userId) {
-      throw new ForbiddenError("only an administrator may end another account's sessions");
+    if (viewer.userId !== userId) {
+      // The role as it is now, not as the token (checked up to a check interval ago) says.
+      const [caller] = await this.#em.execute<{ role: string; is_active: boolean }[]>(
+        'select role, is_active from app_user where id = ?',
+        [viewer.userId],
+      );
+      if (caller?.role !== 'ADMIN' || !caller.is_active) {
+        throw new ForbiddenError("only an administrator may end another account's sessions");
+      }
     }
     return this.#revoke(this.#em, 'user_id = ?', [userId], reason);
   }
@@ -151,18 +158,10 @@ export class SessionService {
     return this.#revoke(em, 'user_id = ?', [userId], reason);
   }
 
-  /** A changed role reaches every open session of the account. */
-  setRoleOf(em: EntityManager, userId: number, role: Role): Promise<unknown> {
-    return em.execute('update user_session set role = ? where user_id = ? and revoked_at is null', [
-      role,
-      userId,
-    ]);
-  }
-
   /** For the router: each session that still holds, with its account's role now. */
   async statusOf(sessionIds: readonly string[]): Promise<Record<string, SessionStatus>> {
     const rows = await this.#em.execute<{ id: string; user_id: number; role: string }[]>(
-      `select s.id, s.user_id, s.role from user_session s join app_user u on u.id = s.user_id
+      `select s.id, s.user_id, u.role from user_session s join app_user u on u.id = s.user_id
        where s.id in (?) and s.revoked_at is null and s.expires_at > now() and u.is_active`,
       [sessionIds],
     );

@@ -87,7 +87,6 @@ export class UserService {
       if (!user) throw new NotFoundError('User', userId);
       user.role = role;
       await em.flush();
-      await this.#sessions.setRoleOf(em, id, role);
       return user;
     });
   }

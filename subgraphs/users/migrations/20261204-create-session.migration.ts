@@ -1,8 +1,8 @@
 import { Migration } from '../../../lib/database.ts';
 
 /**
- * Login sessions and their rotating refresh tokens. A session is one login (a family of refresh tokens),
- * with its account's role; each refresh token is kept only as its SHA-256 and is used once: a second use
+ * Login sessions and their rotating refresh tokens. A session is one login (a family of refresh tokens);
+ * its role is always its account's (read from app_user, so a role change cannot miss a session). Each refresh token is kept only as its SHA-256 and is used once: a second use
  * ends its session.
  */
 export class CreateSession extends Migration {
@@ -13,8 +13,6 @@ export class CreateSession extends Migration {
       create table user_session (
         id uuid primary key,
         user_id integer not null references app_user (id) on delete cascade,
-        -- The account's role, kept current by setUserRole: what the router goes by.
-        role text not null check (role in ('CUSTOMER', 'PHARMACIST', 'ADMIN')),
         created_at timestamptz not null,
         expires_at timestamptz not null,
         revoked_at timestamptz null,
