@@ -168,6 +168,10 @@ export function readRouterConfig(env: Env): RouterConfig {
           min: 1,
           max: 1_000_000,
         }),
+        maxSubscriptionsPerConnection: read.int('SUBSCRIPTION_MAX_PER_CONNECTION', 20, {
+          min: 1,
+          max: 10_000,
+        }),
         keepAliveMs: read.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
         recheckMs: read.int('SUBSCRIPTION_RECHECK_MS', 15_000, { min: 100, max: 30_000 }),
         maxPending: read.int('SUBSCRIPTION_MAX_PENDING', 100, { min: 1, max: 100_000 }),

@@ -2,7 +2,8 @@
  * Who may hold the router's WebSockets: a role that can subscribe to nothing is refused at
  * connection_init (4403), one user holds at most SUBSCRIPTION_MAX_CONNECTIONS_PER_USER sockets (1013 past
  * it) and one client address at most SUBSCRIPTION_MAX_CONNECTIONS_PER_ADDRESS (HTTP 429 past it), so one
- * account cannot take the router's sockets from staff.
+ * account cannot take the router's sockets from staff; one socket holds at most SUBSCRIPTION_MAX_PER_CONNECTION
+ * subscriptions.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { WebSocket } from 'ws';
@@ -28,6 +29,7 @@ beforeAll(async () => {
         TRUSTED_PROXY_HOPS: '1',
         SUBSCRIPTION_MAX_CONNECTIONS_PER_USER: '2',
         SUBSCRIPTION_MAX_CONNECTIONS_PER_ADDRESS: '3',
+        SUBSCRIPTION_MAX_PER_CONNECTION: '2',
       }),
     ),
     silentLogger,
@@ -60,6 +62,27 @@ function connect(token: string, address: string): Promise<Outcome> {
     });
     socket.on('close', (code, reason) => resolve({ closed: code, reason: reason.toString('utf8') }));
     socket.on('error', () => undefined);
+  });
+}
+
+/** Subscribes to low-stock alerts on an open socket; the first answer is an error, or undefined if none came. */
+function subscribe(socket: WebSocket, id: string): Promise<{ code?: string; message: string } | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), 1_000);
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as {
+        id?: string;
+        type: string;
+        payload?: { message: string; extensions?: { code?: string } }[];
+      };
+      if (message.id !== id || message.type !== 'error') return;
+      clearTimeout(timer);
+      const [error] = message.payload ?? [];
+      resolve(error && { code: error.extensions?.code, message: error.message });
+    });
+    socket.send(
+      JSON.stringify({ id, type: 'subscribe', payload: { query: 'subscription { lowStockAlerts { id } }' } }),
+    );
   });
 }
 
@@ -97,6 +120,39 @@ describe('WebSocket connections', () => {
     await close(first);
     expect('acked' in (await connect(pharmacist, '198.51.100.6'))).toBe(true);
     await close(colleague);
+  });
+
+  it('counts no socket that closed while its token was checked', async () => {
+    const pharmacist = await stack.tokenFor({ userId: 304, role: 'PHARMACIST' });
+    for (let n = 0; n < 5; n++) {
+      const socket = new WebSocket(url, 'graphql-transport-ws', {
+        headers: { 'x-forwarded-for': '198.51.100.7' },
+      });
+      socket.on('error', () => undefined);
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(
+        JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${pharmacist}` } }),
+      );
+      socket.terminate();
+    }
+    const held = [await connect(pharmacist, '198.51.100.8'), await connect(pharmacist, '198.51.100.9')];
+    expect(held.every((outcome) => 'acked' in outcome)).toBe(true);
+    for (const outcome of held) await close(outcome);
+  });
+
+  it('lets one socket hold two subscriptions and refuses a third on it as RATE_LIMITED', async () => {
+    const outcome = await connect(await stack.tokenFor({ userId: 305, role: 'PHARMACIST' }), '198.51.100.10');
+    if (!('acked' in outcome)) throw new Error(`not connected: ${JSON.stringify(outcome)}`);
+    expect(await subscribe(outcome.socket, 'a')).toBeUndefined();
+    expect(await subscribe(outcome.socket, 'b')).toBeUndefined();
+    expect(await subscribe(outcome.socket, 'c')).toEqual({
+      code: 'RATE_LIMITED',
+      message: 'this connection holds 2 subscriptions already',
+    });
+    // Ending one makes room for another.
+    outcome.socket.send(JSON.stringify({ id: 'a', type: 'complete' }));
+    expect(await subscribe(outcome.socket, 'd')).toBeUndefined();
+    await close(outcome);
   });
 
   it('lets one client address hold three sockets and refuses the fourth upgrade with HTTP 429', async () => {

@@ -26,7 +26,7 @@ import {
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocket, WebSocketServer } from 'ws';
 import { ErrorCode } from '../../lib/errors.ts';
 import { GRAPHQL_PATH } from '../../lib/http-server.ts';
 import { REQUEST_ID_HEADER, requestIdFrom } from '../../lib/logger.ts';
@@ -45,6 +45,8 @@ export interface SubscriptionSettings extends EventStreamLimits {
   maxConnectionsPerAddress: number;
   /** Open sockets of one user; more are closed at connection_init with 1013. */
   maxConnectionsPerUser: number;
+  /** Subscriptions one socket holds at once; more are refused with an error on that subscription. */
+  maxSubscriptionsPerConnection: number;
   /** Ping interval; a client that has not answered the previous ping is dropped. */
   keepAliveMs: number;
   /**
@@ -185,6 +187,8 @@ export function attachSubscriptionServer(
           );
           return false;
         }
+        // Closed while its token was checked: onClose has run already, so nothing may be counted now.
+        if (socket.readyState !== WebSocket.OPEN) return false;
         const { viewer } = context;
         if (!viewer) {
           socket.close(CloseCode.Unauthorized, 'Unauthorized');
@@ -239,6 +243,13 @@ export function attachSubscriptionServer(
         const schema = runtime.apiSchema();
         const viewer = connection?.viewer;
         if (!connection || !viewer || !schema) return refuse('not connected', ErrorCode.UNAUTHENTICATED);
+        // graphql-ws has registered this one already.
+        if (Object.keys(ctx.subscriptions).length > settings.maxSubscriptionsPerConnection) {
+          return refuse(
+            `this connection holds ${settings.maxSubscriptionsPerConnection} subscriptions already`,
+            ErrorCode.RATE_LIMITED,
+          );
+        }
         const requestId = `${connection.requestId}:${id}`;
         const context: RouterContext = {
           ...connection,
