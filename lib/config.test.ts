@@ -95,6 +95,20 @@ describe('router configuration', () => {
     const strong = randomBytes(32).toString('base64url');
     expect(readRouterConfig(production(strong)).routerSecret).toBe(strong);
   });
+
+  it('keeps a role change within a minute of every subscription: the two check intervals together', async () => {
+    const { readRouterConfig } = await import('../router/config.ts');
+    const intervals = (session: number, subscription: number) => ({
+      ...BUS,
+      SESSION_CHECK_INTERVAL_MS: String(session),
+      SUBSCRIPTION_RECHECK_MS: String(subscription),
+    });
+    const config = readRouterConfig(intervals(45_000, 15_000));
+    expect([config.sessions.checkIntervalMs, config.subscriptions.recheckMs]).toEqual([45_000, 15_000]);
+    expect(() => readRouterConfig(intervals(50_000, 15_000))).toThrow(
+      'SESSION_CHECK_INTERVAL_MS + SUBSCRIPTION_RECHECK_MS must be at most 60000 ms (a role change takes effect everywhere within it), got 65000',
+    );
+  });
 });
 
 describe('event bus configuration', () => {

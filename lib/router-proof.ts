@@ -9,7 +9,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { EnvReader } from './config.ts';
 import { readSecret } from './secrets.ts';
-import { isRole, type Viewer } from './viewer.ts';
+import { isRole, isSessionId, type Viewer } from './viewer.ts';
 
 export const ROUTER_PROOF_HEADER = 'x-router-proof';
 export const VIEWER_ID_HEADER = 'x-viewer-id';
@@ -53,7 +53,6 @@ export function signRouterRequest(
 export type ProofCheck = { valid: true; viewer: Viewer | null } | { valid: false; reason: string };
 
 const PROOF = /^t=(\d{1,16}),sig=([\w-]{43})$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? undefined : value;
@@ -80,7 +79,7 @@ export function verifyRouterRequest(
       !id ||
       !/^[1-9]\d{0,9}$/.test(id) ||
       !isRole(role) ||
-      (sessionId !== undefined && !UUID.test(sessionId))
+      (sessionId !== undefined && !isSessionId(sessionId))
     )
       return { valid: false, reason: 'malformed viewer headers' };
     viewer = { userId: Number(id), role, ...(sessionId === undefined ? {} : { sessionId }) };

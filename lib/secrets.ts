@@ -1,7 +1,7 @@
 /**
  * Secrets read from the environment. In production a secret must be strong and must not be one of the
  * values committed to this repository (the development defaults, the templates' placeholders, the compose
- * and local-cluster files, the tests): those are public. `test/secrets.test.ts` scans the repository and
+ * and local-cluster files, the tests): those are public. `lib/secrets.test.ts` scans the repository and
  * fails when a committed secret is missing from COMMITTED_SECRETS.
  */
 import type { EnvReader } from './config.ts';

@@ -14,5 +14,15 @@ export interface Viewer {
   sessionId?: string;
 }
 
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Whether `value` can be a session id (a lower-case UUID, as the users service makes them). */
+export function isSessionId(value: unknown): value is string {
+  return typeof value === 'string' && SESSION_ID.test(value);
+}
+
+/** What the users service says of a login session: whose it is and their role now, null once it ended. */
+export type SessionStatus = { userId: number; role: Role } | null;
+
 /** Pharmacists and administrators: the pharmacy's staff. */
 export const STAFF_ROLES: readonly Role[] = ['PHARMACIST', 'ADMIN'];

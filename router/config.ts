@@ -58,6 +58,9 @@ export interface RouterConfig extends ServiceConfig {
   subscriptions: SubscriptionSettings;
 }
 
+/** The longest a role change or an ended session may take to reach every request and subscription. */
+const MAX_SESSION_EFFECT_MS = 60_000;
+
 export const DEFAULT_SUPERGRAPH_PATH = new URL('../schema/supergraph.graphql', import.meta.url).pathname;
 
 /** `RATE_LIMIT_LOGIN=5/60`: at most 5 calls in 60 seconds. */
@@ -85,6 +88,15 @@ export function readRouterConfig(env: Env): RouterConfig {
       }),
     );
     const usersUrl = subgraphUrls.users ?? SUBGRAPHS.users.defaultUrl;
+    const sessionCheckIntervalMs = read.int('SESSION_CHECK_INTERVAL_MS', 30_000, { min: 100, max: 60_000 });
+    const subscriptionRecheckMs = read.int('SUBSCRIPTION_RECHECK_MS', 15_000, { min: 100, max: 30_000 });
+    // A role change or an ended session reaches an open subscription within both together.
+    if (sessionCheckIntervalMs + subscriptionRecheckMs > MAX_SESSION_EFFECT_MS) {
+      read.problem(
+        `SESSION_CHECK_INTERVAL_MS + SUBSCRIPTION_RECHECK_MS must be at most ${MAX_SESSION_EFFECT_MS} ms ` +
+          `(a role change takes effect everywhere within it), got ${sessionCheckIntervalMs + subscriptionRecheckMs}`,
+      );
+    }
     return {
       ...service,
       supergraphPath: read.string('SUPERGRAPH_PATH', DEFAULT_SUPERGRAPH_PATH),
@@ -125,7 +137,7 @@ export function readRouterConfig(env: Env): RouterConfig {
           new URL(SESSION_STATUS_PATH, usersUrl).toString(),
         ),
         // At most a minute: a role change or an ended session takes effect within it.
-        checkIntervalMs: read.int('SESSION_CHECK_INTERVAL_MS', 30_000, { min: 100, max: 60_000 }),
+        checkIntervalMs: sessionCheckIntervalMs,
         maxStaleMs: read.int('SESSION_STATUS_MAX_STALE_MS', 600_000, { min: 0, max: 86_400_000 }),
         maxSessions: read.int('SESSION_CACHE_SIZE', 100_000, { min: 100, max: 10_000_000 }),
       },
@@ -173,7 +185,7 @@ export function readRouterConfig(env: Env): RouterConfig {
           max: 10_000,
         }),
         keepAliveMs: read.int('SUBSCRIPTION_KEEPALIVE_MS', 12_000, { min: 1_000, max: 300_000 }),
-        recheckMs: read.int('SUBSCRIPTION_RECHECK_MS', 15_000, { min: 100, max: 30_000 }),
+        recheckMs: subscriptionRecheckMs,
         maxPending: read.int('SUBSCRIPTION_MAX_PENDING', 100, { min: 1, max: 100_000 }),
         maxBufferedBytes: read.int('SUBSCRIPTION_MAX_BUFFERED_BYTES', 1_000_000, { min: 1_000 }),
         maxMessageBytes: read.int('SUBSCRIPTION_MAX_MESSAGE_BYTES', 100_000, { min: 1_000 }),

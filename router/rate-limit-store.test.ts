@@ -3,11 +3,18 @@
  * the real Redis (REDIS_URL, default redis://127.0.0.1:6379), so concurrent calls never overspend a budget.
  */
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { getGraphQLRateLimiter } from 'graphql-rate-limit';
 import type { GraphQLResolveInfo } from 'graphql';
 import { Redis } from 'ioredis';
-import { MemoryRateLimitStore, RedisRateLimitStore, type RateLimitStore } from './rate-limit-store.ts';
+import {
+  closeRedis,
+  connectRateLimitRedis,
+  MemoryRateLimitStore,
+  RedisRateLimitStore,
+  type RateLimitStore,
+} from './rate-limit-store.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RETENTION_MS = 60_000;
@@ -61,12 +68,12 @@ async function admittedByLimiter(stores: RateLimitStore[], user: string, count: 
   return refusals.filter((refusal) => refusal === undefined).length;
 }
 
-/** Waits until the store answers ping (at most 5 s). */
-async function connected(store: RateLimitStore): Promise<void> {
+/** Waits until the connection answers ping (at most 5 s). */
+async function connected(redis: Redis): Promise<void> {
   const deadline = Date.now() + 5_000;
   for (;;) {
     try {
-      await store.ping();
+      await redis.ping();
       return;
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -153,21 +160,24 @@ describe('MemoryRateLimitStore', () => {
 describe('RedisRateLimitStore', () => {
   const prefix = `test:rate-limit-store:${randomUUID()}:`;
   let admin: Redis;
-  const stores: RedisRateLimitStore[] = [];
+  const connections: Redis[] = [];
 
-  /**
-   * A store as one router replica opens it, once connected: the store does not queue commands while it
-   * connects (it refuses them, so the router refuses rather than waits), so a store used at once fails.
-   */
+  /** A connection as a router replica opens it, once connected (it queues nothing while it connects). */
+  async function replicaConnection(url = REDIS_URL, commandTimeoutMs?: number): Promise<Redis> {
+    const redis = connectRateLimitRedis(url, commandTimeoutMs);
+    redis.on('error', () => undefined);
+    connections.push(redis);
+    await connected(redis);
+    return redis;
+  }
+
+  /** A store as one router replica opens it, on a connection of its own. */
   async function replica(
     retentionMs = RETENTION_MS,
     storePrefix = prefix,
     maxCalls = MAX_CALLS,
   ): Promise<RedisRateLimitStore> {
-    const store = new RedisRateLimitStore(REDIS_URL, storePrefix, retentionMs, maxCalls);
-    stores.push(store);
-    await connected(store);
-    return store;
+    return new RedisRateLimitStore(await replicaConnection(), storePrefix, retentionMs, maxCalls);
   }
 
   beforeAll(() => {
@@ -175,14 +185,10 @@ describe('RedisRateLimitStore', () => {
   });
 
   afterAll(async () => {
-    await Promise.all(stores.map((store) => store.close().catch(() => undefined)));
+    await Promise.all(connections.map(closeRedis));
     const keys = await admin.keys(`${prefix}*`);
     if (keys.length > 0) await admin.del(...keys);
     await admin.quit();
-  });
-
-  it('answers ping once connected', async () => {
-    await expect((await replica()).ping()).resolves.toBeUndefined();
   });
 
   it('records each call atomically across replicas, returning the earlier ones once they spend the budget', async () => {
@@ -256,11 +262,44 @@ describe('RedisRateLimitStore', () => {
     expect(await admin.exists(`${prefix}user:7|categories`, `${prefix}other:user:7|categories`)).toBe(2);
   });
 
-  it('stops answering once closed', async () => {
-    const store = new RedisRateLimitStore(REDIS_URL, prefix, RETENTION_MS, MAX_CALLS);
-    await connected(store);
-    await store.close();
-    await expect(store.ping()).rejects.toThrow();
+  it('fails a call at once while its connection is closed, and closes while Redis is out of reach', async () => {
+    const redis = await replicaConnection();
+    const store = new RedisRateLimitStore(redis, prefix, RETENTION_MS, MAX_CALLS);
+    await closeRedis(redis);
     await expect(store.getForIdentity(identity('user:8'))).rejects.toThrow();
+    const unreachable = connectRateLimitRedis('redis://127.0.0.1:1');
+    unreachable.on('error', () => undefined);
+    await expect(closeRedis(unreachable)).resolves.toBeUndefined();
+  });
+
+  it('fails a call within its command timeout when Redis stops answering without closing the connection', async () => {
+    // A proxy to Redis that can go silent: what a failing-over Redis looks like to its clients.
+    let silent = false;
+    const upstream = new URL(REDIS_URL);
+    const open: Socket[] = [];
+    const proxy = createServer((client) => {
+      const server = connect(Number(upstream.port || 6379), upstream.hostname);
+      open.push(client, server);
+      client.on('data', (data) => silent || server.write(data));
+      server.on('data', (data) => silent || client.write(data));
+      client.on('error', () => undefined);
+      server.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const redis = await replicaConnection(
+        `redis://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        300,
+      );
+      const store = new RedisRateLimitStore(redis, prefix, RETENTION_MS, MAX_CALLS);
+      await expect(store.getForIdentity(identity('user:9'))).resolves.toEqual([]);
+      silent = true;
+      const started = Date.now();
+      await expect(store.getForIdentity(identity('user:9'))).rejects.toThrow(/timed out/i);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      for (const socket of open) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -20,9 +20,6 @@ import type { Failover } from './failover.ts';
 export interface RateLimitStore extends Store {
   /** Timestamps of the calls recorded for `identity` within the last `windowMs`, oldest first. */
   recentCalls(identity: Identity, windowMs: number): Promise<number[]>;
-  /** Rejects when the store cannot be reached (the router's /ready uses it). */
-  ping(): Promise<void>;
-  close(): Promise<void>;
 }
 
 /** What a store returns while an identity's earlier calls are fewer than the budget. */
@@ -102,10 +99,6 @@ export class MemoryRateLimitStore implements RateLimitStore {
     const log = this.#calls.get(keyOf(identity));
     return (log?.times.slice(log.head) ?? []).filter((t) => t > now - windowMs);
   }
-
-  async ping(): Promise<void> {}
-
-  async close(): Promise<void> {}
 }
 
 /**
@@ -136,9 +129,9 @@ export class RedisRateLimitStore implements RateLimitStore {
   readonly #maxCalls: number;
   #sequence = 0;
 
-  /** As MemoryRateLimitStore, with keys under `prefix` in the Redis at `url`. */
-  constructor(url: string, prefix: string, retentionMs: number, maxCalls: number) {
-    this.#redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+  /** As MemoryRateLimitStore, with keys under `prefix` in `redis` (shared, closed by its owner). */
+  constructor(redis: Redis, prefix: string, retentionMs: number, maxCalls: number) {
+    this.#redis = redis;
     this.#redis.defineCommand('recordCall', { numberOfKeys: 1, lua: RECORD_CALL });
     this.#prefix = prefix;
     this.#retentionMs = retentionMs;
@@ -163,14 +156,27 @@ export class RedisRateLimitStore implements RateLimitStore {
     const key = this.#prefix + keyOf(identity);
     return scoresOf(await this.#redis.zrangebyscore(key, Date.now() - windowMs, '+inf', 'WITHSCORES'));
   }
+}
 
-  async ping(): Promise<void> {
-    await this.#redis.ping();
-  }
+/**
+ * The router's one connection to the rate-limit Redis. A command that gets no answer within
+ * `commandTimeoutMs` fails (a Redis that stops answering without closing its connections, as in a
+ * failover, must not hold every request), and nothing queues while it is unreachable: the stores fail
+ * over to each replica's own counters at once.
+ */
+export function connectRateLimitRedis(url: string, commandTimeoutMs = 500): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    commandTimeout: commandTimeoutMs,
+    connectTimeout: 2_000,
+  });
+}
 
-  async close(): Promise<void> {
-    await this.#redis.quit();
-  }
+/** Closes `redis` whether or not it is connected now (quit() rejects while it reconnects). */
+export async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
 }
 
 /**
@@ -203,13 +209,5 @@ export class FailoverRateLimitStore implements RateLimitStore {
       () => this.#primary.recentCalls(identity, windowMs),
       () => this.#fallback.recentCalls(identity, windowMs),
     );
-  }
-
-  ping(): Promise<void> {
-    return this.#primary.ping();
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([this.#primary.close(), this.#fallback.close()]);
   }
 }

@@ -58,7 +58,7 @@ export interface RouterFeature {
 /** Every hook of a list of features, as one. */
 export type ComposedFeatures = Required<Omit<RouterFeature, 'name'>>;
 
-/** The features as one: each hook runs every feature's in list order (readiness and start in parallel). */
+/** The features as one: each hook runs every feature's in list order (dependency reports and start in parallel). */
 export function composeFeatures(features: readonly RouterFeature[]): ComposedFeatures {
   const extensions = features.flatMap((feature) => feature.extendContext ?? []);
   const finishers = features.flatMap((feature) => feature.finishResponse ?? []);
@@ -88,7 +88,11 @@ export function composeFeatures(features: readonly RouterFeature[]): ComposedFea
     },
     started: () => all((feature) => feature.started?.()),
     async close() {
-      for (const feature of features) await feature.close?.();
+      // Every feature closes, in order, even when one before it fails (a store out of reach).
+      const failures: unknown[] = [];
+      for (const feature of features) await feature.close?.().catch((error: unknown) => failures.push(error));
+      if (failures.length > 0)
+        throw new AggregateError(failures, 'some router features did not close cleanly');
     },
   };
 }

@@ -12,7 +12,7 @@
 import { LruMap } from '../lib/lru-map.ts';
 import type { Logger } from '../lib/logger.ts';
 import { signRouterRequest } from '../lib/router-proof.ts';
-import type { Role } from '../lib/viewer.ts';
+import type { SessionStatus } from '../lib/viewer.ts';
 import {
   MAX_SESSIONS_PER_REQUEST,
   type SessionStatusResponse,
@@ -30,8 +30,6 @@ export interface SessionCheckOptions {
   maxSessions: number;
   logger: Logger;
 }
-
-export type SessionStatus = { userId: number; role: Role } | null;
 
 interface Known {
   status: SessionStatus;
@@ -63,6 +61,8 @@ export class SessionChecker {
   async statusOf(sessionId: string): Promise<SessionStatus | undefined> {
     const now = Date.now();
     const known = this.#known.get(sessionId);
+    // An ended session never holds again: no need to ask, and no staleness can revive it.
+    if (known?.status === null) return null;
     if (known && now - known.checkedAt < this.#options.checkIntervalMs) return known.status;
     const fresh = now - this.#failedAt < RETRY_AFTER_FAILURE_MS ? undefined : await this.#ask(sessionId);
     if (fresh !== undefined) return fresh;

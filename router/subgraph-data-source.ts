@@ -121,7 +121,7 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
 
 /**
  * Connections to the subgraphs, kept open between requests. An idle one is closed after a minute, before
- * the subgraphs' own keep-alive timeout (65 s), so a request never goes out on a socket being closed.
+ * the subgraphs' own keep-alive timeout (620 s, above the load balancer's), so a request never goes out on a socket being closed.
  */
 const KEEP_ALIVE = { keepAlive: true, timeout: 60_000 };
 const httpAgent = new HttpAgent(KEEP_ALIVE);

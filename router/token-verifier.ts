@@ -9,7 +9,7 @@ import { decodeProtectedHeader, errors as joseErrors, jwtVerify } from 'jose';
 import { refusal, ServiceUnavailableError, UnauthenticatedError } from '../lib/errors.ts';
 import { LruMap } from '../lib/lru-map.ts';
 import type { Logger } from '../lib/logger.ts';
-import { isRole, type Viewer } from '../lib/viewer.ts';
+import { isRole, isSessionId, type Viewer } from '../lib/viewer.ts';
 import { JwksKeyRing, KeysUnavailableError } from './jwks-key-ring.ts';
 
 export interface TokenVerification {
@@ -45,7 +45,6 @@ const REMEMBERED_TOKENS = 10_000;
 
 /** The only signature algorithms accepted: asymmetric ones. `none` and HMAC never verify. */
 const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
-const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<VerifiedViewer | null>;
 
@@ -100,7 +99,7 @@ export function createTokenVerifier(options: TokenVerification, logger?: Logger)
         throw unauthenticated('the access token does not name a user and role');
       }
       // Every token belongs to a login session, which can end before the token expires.
-      if (typeof payload.sid !== 'string' || !SESSION_ID.test(payload.sid)) {
+      if (!isSessionId(payload.sid)) {
         throw unauthenticated('the access token belongs to no session: log in again');
       }
       return {

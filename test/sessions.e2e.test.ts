@@ -193,7 +193,7 @@ describe('role changes and deactivation', () => {
 
   it('setUserRole and revokeSessions read the caller’s role from the database, whatever the router still believes', async () => {
     // A router that checks sessions only once a minute: it still takes the demoted administrator for one.
-    const slow = await startRouter({ SESSION_CHECK_INTERVAL_MS: '60000' });
+    const slow = await startRouter({ SESSION_CHECK_INTERVAL_MS: '59000' });
     try {
       const admin = await account('ADMIN');
       const victim = await account('CUSTOMER');

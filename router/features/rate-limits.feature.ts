@@ -16,7 +16,6 @@ import { createHash } from 'node:crypto';
 import type { GraphQLRequestContextWillSendResponse } from '@apollo/server';
 import { getArgumentValues, type FieldNode, type GraphQLObjectType, type GraphQLResolveInfo } from 'graphql';
 import { getFieldIdentity, getGraphQLRateLimiter } from 'graphql-rate-limit';
-import { Redis } from 'ioredis';
 import { ErrorCode, RateLimitedError, refusal, ServiceUnavailableError } from '../../lib/errors.ts';
 import type { DependencyReport } from '../../lib/http-server.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -31,6 +30,8 @@ import {
 } from '../login-guard.ts';
 import { rootFields } from '../operation-fields.ts';
 import {
+  closeRedis,
+  connectRateLimitRedis,
   FailoverRateLimitStore,
   MemoryRateLimitStore,
   RedisRateLimitStore,
@@ -103,7 +104,7 @@ const RULE_NAMES: readonly RateLimitRuleName[] = [
 
 /**
  * The rate limits, with one store of counters per rule (rate-limit-store.ts: a store keeps one rule's
- * window and budget). Ready while the stores answer; they close with the router.
+ * window and budget), all in one Redis connection when REDIS_URL is set; it closes with the router.
  */
 export function useRateLimits(options: RateLimitOptions): RouterFeature {
   const { rules, redisUrl, redisKeyPrefix, maxIdentities, replicas, logger } = options;
@@ -119,10 +120,13 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
   /** A rule's budget now: its share per replica while the counters are each replica's own. */
   const budgetOf = ({ max }: RateLimitRule) =>
     redisUrl && failover.degraded ? Math.max(1, Math.floor(max / replicas)) : max;
+  const redis = redisUrl ? connectRateLimitRedis(redisUrl) : undefined;
+  // Connection errors show as failover transitions, logged once each.
+  redis?.on('error', () => undefined);
   const storeFor = (rule: RateLimitRule): RateLimitStore =>
-    redisUrl
+    redis
       ? new FailoverRateLimitStore(
-          new RedisRateLimitStore(redisUrl, redisKeyPrefix, rule.windowMs, rule.max),
+          new RedisRateLimitStore(redis, redisKeyPrefix, rule.windowMs, rule.max),
           new MemoryRateLimitStore(
             rule.windowMs,
             Math.max(1, Math.floor(rule.max / replicas)),
@@ -141,21 +145,17 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
       getGraphQLRateLimiter({ store: stores[name], identifyContext: (identity: string) => identity }),
     ]),
   ) as Record<RateLimitRuleName, ReturnType<typeof getGraphQLRateLimiter>>;
-  const guardRedis = redisUrl
-    ? new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
-    : undefined;
   const ownGuardStore = new MemoryLoginGuardStore(options.loginBackoff, maxIdentities);
   const guard = new LoginGuard(
-    guardRedis
+    redis
       ? new FailoverLoginGuardStore(
-          new RedisLoginGuardStore(guardRedis, redisKeyPrefix, options.loginBackoff),
+          new RedisLoginGuardStore(redis, redisKeyPrefix, options.loginBackoff),
           ownGuardStore,
           failover,
         )
       : ownGuardStore,
     options.loginBackoff,
   );
-  const everyStore = Object.values(stores);
 
   /** What the rules say of one call: nothing when admitted, else the refusal to throw. */
   async function refusalOf(
@@ -185,8 +185,8 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
   return {
     name: 'rate limits',
     reportDependencies: async (): Promise<Record<string, DependencyReport>> => {
-      if (!redisUrl) return {};
-      const answer = await Promise.all([...everyStore.map((store) => store.ping()), guardRedis?.ping()]).then(
+      if (!redis) return {};
+      const answer = await redis.ping().then(
         () => ({ ok: true }),
         (error: unknown) => ({ ok: false, reason: (error as Error).message }),
       );
@@ -196,7 +196,7 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
       return { 'rate-limit store (Redis)': { ...answer, ...counting } };
     },
     close: async () => {
-      await Promise.all([...everyStore.map((store) => store.close()), guardRedis?.quit()]);
+      if (redis) await closeRedis(redis);
     },
     plugins: [
       {

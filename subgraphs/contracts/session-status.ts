@@ -4,7 +4,7 @@
  * is (lib/router-proof.ts), answered with a `SessionStatusResponse`. A session that ended (logout,
  * revocation, a reused refresh token, its account deactivated or gone) is null.
  */
-import type { Role } from '../../lib/viewer.ts';
+import { isSessionId, type SessionStatus } from '../../lib/viewer.ts';
 
 export const SESSION_STATUS_PATH = '/internal/session-status';
 
@@ -16,10 +16,8 @@ export interface SessionStatusRequest {
 }
 
 export interface SessionStatusResponse {
-  sessions: Record<string, { userId: number; role: Role } | null>;
+  sessions: Record<string, SessionStatus>;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** The session ids of a request body, or undefined when it is not a well-formed request. */
 export function readSessionStatusRequest(body: string): string[] | undefined {
@@ -31,5 +29,5 @@ export function readSessionStatusRequest(body: string): string[] | undefined {
   }
   const ids = (parsed as Partial<SessionStatusRequest> | null)?.sessionIds;
   if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_SESSIONS_PER_REQUEST) return undefined;
-  return ids.every((id) => typeof id === 'string' && UUID.test(id)) ? ids : undefined;
+  return ids.every(isSessionId) ? ids : undefined;
 }

@@ -10,7 +10,7 @@ import type { EntityManager } from '../../lib/database.ts';
 import { ForbiddenError, UnauthenticatedError } from '../../lib/errors.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import { requireViewer, type RequestScope } from '../../lib/request-scope.ts';
-import { isRole, type Role } from '../../lib/viewer.ts';
+import { isRole, type Role, type SessionStatus } from '../../lib/viewer.ts';
 import { issueAccessToken, type TokenSettings } from './access-token.ts';
 import { isRefreshToken, newRefreshToken, refreshTokenHash } from './session.rules.ts';
 import type { SigningKeys } from './signing-keys.ts';
@@ -37,9 +37,6 @@ export interface AuthPayload {
   refreshExpiresIn: number;
   user: User;
 }
-
-/** What the router learns of a session: whose it is and their role now, or null when it no longer holds. */
-export type SessionStatus = { userId: number; role: Role } | null;
 
 const INVALID_REFRESH = 'the refresh token is not valid: log in again';
 
