@@ -21,6 +21,23 @@ export interface SessionSettings {
   refreshTtlSeconds: number;
   /** The longest a session lasts, however often it is refreshed (SESSION_MAX_AGE_SECONDS). */
   maxAgeSeconds: number;
+  /** How often sessions ended a day ago are forgotten (SESSION_SWEEP_INTERVAL_MS). */
+  sweepIntervalMs: number;
+}
+
+/**
+ * Forgets sessions that ended (expired or revoked) more than a day ago, with their refresh tokens, and the
+ * refresh tokens of live sessions that expired as long ago: a used or expired token is refused either way,
+ * so what is kept is only what reuse detection needs. How many sessions went.
+ */
+export async function forgetEndedSessions(em: EntityManager): Promise<number> {
+  await em.execute(`delete from refresh_token where expires_at < now() - interval '1 day'`);
+  const gone = await em.execute<{ id: string }[]>(
+    `delete from user_session
+     where expires_at < now() - interval '1 day' or revoked_at < now() - interval '1 day'
+     returning id`,
+  );
+  return gone.length;
 }
 
 export interface TokenIssuer {
@@ -61,11 +78,6 @@ export class SessionService {
   async start(user: User): Promise<AuthPayload> {
     const sessionId = randomUUID();
     const refreshToken = await this.#em.transactional(async (em) => {
-      // Sessions long over are forgotten on the account's next login, with their tokens.
-      await em.execute(
-        `delete from user_session where user_id = ? and expires_at < now() - interval '1 day'`,
-        [user.id],
-      );
       await em.execute(
         `insert into user_session (id, user_id, created_at, expires_at)
          values (?, ?, now(), now() + make_interval(secs => ?))`,

@@ -10,6 +10,7 @@ import type { Role, Viewer } from '../../lib/viewer.ts';
 import { sql } from '../../test/support/database.ts';
 import { dataOf, postGraphQL, singleError } from '../../test/support/graphql.ts';
 import { startTestSubgraph, type TestSubgraph } from '../../test/support/services.ts';
+import { waitFor } from '../../test/support/waiting.ts';
 import {
   expectRefusalWithoutData,
   subgraphClient,
@@ -57,7 +58,10 @@ let service: TestSubgraph;
 let api: SubgraphClient;
 
 beforeAll(async () => {
-  service = await startTestSubgraph('users', { ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS) });
+  service = await startTestSubgraph('users', {
+    ACCESS_TOKEN_TTL_SECONDS: String(TTL_SECONDS),
+    SESSION_SWEEP_INTERVAL_MS: '200',
+  });
   api = subgraphClient(service);
 });
 
@@ -499,5 +503,41 @@ describe('calls that do not come from the router', () => {
         },
       ],
     });
+  });
+});
+
+describe('ended sessions', () => {
+  it('are forgotten a day after they end, with their refresh tokens; live ones stay', async () => {
+    const [user] = await sql<{ id: number }>(service, 'select min(id)::int as id from app_user');
+    const session = (id: string, ends: string, revoked: string | null) =>
+      sql(
+        service,
+        `insert into user_session (id, user_id, created_at, expires_at, revoked_at)
+         values (?, ?, now() - interval '40 days', now() + ?::interval, now() + ?::interval)`,
+        [id, user?.id, ends, revoked],
+      );
+    const [expired, revoked, live] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    await session(expired, '-2 days', null);
+    await session(revoked, '10 days', '-2 days');
+    await session(live, '10 days', null);
+    await sql(
+      service,
+      `insert into refresh_token (token_hash, session_id, issued_at, expires_at)
+       values (sha256('gone'::bytea), ?, now() - interval '3 days', now() - interval '2 days')`,
+      [expired],
+    );
+    const left = () =>
+      sql<{ id: string }>(service, 'select id::text from user_session where id in (?, ?, ?) order by id', [
+        expired,
+        revoked,
+        live,
+      ]);
+    await waitFor('the ended sessions forgotten', async () =>
+      (await left()).length === 1 ? true : undefined,
+    );
+    expect(await left()).toEqual([{ id: live }]);
+    expect(
+      await sql(service, `select 1 from refresh_token where token_hash = sha256('gone'::bytea)`),
+    ).toEqual([]);
   });
 });

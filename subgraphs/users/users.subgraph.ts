@@ -9,7 +9,7 @@ import { CreateUser } from './migrations/20261125-create-user.migration.ts';
 import { CreateSession } from './migrations/20261204-create-session.migration.ts';
 import { usersResolvers } from './resolvers.ts';
 import { sessionStatusRoute, SESSION_STATUS_PATH } from './session-status.route.ts';
-import { SessionService, type SessionSettings } from './session.service.ts';
+import { forgetEndedSessions, SessionService, type SessionSettings } from './session.service.ts';
 import { ensureSigningKeys, signingKeysFromFile } from './signing-keys.ts';
 import { User } from './user.entity.ts';
 import { UserService } from './user.service.ts';
@@ -51,15 +51,24 @@ export const usersSubgraph: SubgraphDefinition<UsersConfig, UsersContext> = {
             max: 365 * 86_400,
           }),
           maxAgeSeconds: read.int('SESSION_MAX_AGE_SECONDS', 30 * 86_400, { min: 60, max: 365 * 86_400 }),
+          sweepIntervalMs: read.int('SESSION_SWEEP_INTERVAL_MS', 3_600_000, { min: 100, max: 86_400_000 }),
         },
       };
     }),
-  async assemble(config, { orm }) {
+  async assemble(config, { orm, logger }) {
     if (!config.production) await ensureSigningKeys(config.jwtKeysFile);
     const keys = signingKeysFromFile(config.jwtKeysFile);
     await keys.current(); // a missing or malformed key file stops the start, not the first login
     const issuer = { keys, settings: config.tokens, sessions: config.sessions };
+    const sweep = setInterval(() => {
+      forgetEndedSessions(orm.em.fork()).then(
+        (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'ended sessions forgotten'),
+        (error: unknown) => logger.warn({ err: error }, 'forgetting ended sessions failed: tried again later'),
+      );
+    }, config.sessions.sweepIntervalMs);
+    sweep.unref();
     return {
+      stop: async () => clearInterval(sweep),
       createContext: (scope) => {
         const sessions = new SessionService(scope, issuer);
         return { ...scope, sessions, users: new UserService(scope, sessions) };
