@@ -21,6 +21,8 @@ export interface KeyRingOptions {
 
 /** How long one fetch of the JWKS may take. */
 const FETCH_TIMEOUT_MS = 3_000;
+/** How long after a failed fetch the key set is not fetched again. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 
 export class KeysUnavailableError extends Error {
   constructor(cause: unknown) {
@@ -39,6 +41,8 @@ export class JwksKeyRing {
   #keys: KeySet | undefined;
   #refreshing: Promise<void> | undefined;
   #lastAttemptAt = 0;
+  /** The last fetch's failure, while it is recent: no request waits on another fetch before it passes. */
+  #failure: { at: number; error: unknown } | undefined;
 
   constructor(options: KeyRingOptions) {
     this.#options = options;
@@ -70,24 +74,39 @@ export class JwksKeyRing {
   };
 
   /**
-   * Fetches the set again, one fetch at a time; a failure keeps the last good keys while they are not too
-   * old, and throws KeysUnavailableError after that.
+   * Fetches the set again, one fetch at a time and, after a failure, not again for RETRY_AFTER_FAILURE_MS
+   * (an unreachable users service must not add a fetch timeout to every request). A failure keeps the last
+   * good keys while they are not too old, and throws KeysUnavailableError after that.
    */
   async refresh(): Promise<void> {
-    this.#refreshing ??= this.#fetch().finally(() => {
-      this.#refreshing = undefined;
-    });
+    const failure = this.#failure;
+    if (failure && Date.now() - failure.at < RETRY_AFTER_FAILURE_MS) return this.#lastGoodKeys(failure.error);
+    this.#refreshing ??= this.#fetch()
+      .then(
+        () => {
+          this.#failure = undefined;
+        },
+        (error: unknown) => {
+          this.#failure = { at: Date.now(), error };
+          this.#options.logger?.warn({ err: error }, 'JWKS refresh failed');
+          throw error;
+        },
+      )
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
     try {
       await this.#refreshing;
     } catch (error) {
-      const keys = this.#keys;
-      if (!keys || Date.now() - keys.fetchedAt > this.#options.maxStaleMs)
-        throw new KeysUnavailableError(error);
-      this.#options.logger?.warn(
-        { err: error, ageMs: Date.now() - keys.fetchedAt },
-        'JWKS refresh failed: verifying with the last good keys',
-      );
+      this.#lastGoodKeys(error);
     }
+  }
+
+  /** After a failed fetch: the last good keys serve while they are not too old. */
+  #lastGoodKeys(error: unknown): void {
+    const keys = this.#keys;
+    if (!keys || Date.now() - keys.fetchedAt > this.#options.maxStaleMs)
+      throw new KeysUnavailableError(error);
   }
 
   async #fetch(): Promise<void> {

@@ -130,6 +130,22 @@ describe('createTokenVerifier', () => {
     });
   });
 
+  it('asks a failing JWKS again only after a pause, and stops trusting remembered tokens past JWKS_MAX_STALE_MS', async () => {
+    const verify = verifierFor({ jwksRefreshMs: 100, jwksMaxStaleMs: 1_000 });
+    const remembered = `Bearer ${await tokenFor(11)}`;
+    expect(await verify(remembered)).toMatchObject({ userId: 11 });
+    served.status = 500;
+    await sleep(200);
+    const before = fetches;
+    for (let n = 0; n < 10; n++) expect(await verify(`Bearer ${await tokenFor(20 + n)}`)).toMatchObject({});
+    // One failed fetch, then the last good keys without asking again for every request.
+    expect(fetches - before).toBe(1);
+    await sleep(1_000);
+    expect(await failureOf(verify(remembered))).toMatchObject({
+      extensions: { code: 'SERVICE_UNAVAILABLE' },
+    });
+  });
+
   it('stops accepting a key withdrawn from the JWKS within JWKS_REFRESH_MS, remembered tokens included', async () => {
     const verify = verifierFor({ jwksRefreshMs: 500 });
     const token = `Bearer ${await tokenFor(5)}`;

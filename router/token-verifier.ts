@@ -70,9 +70,15 @@ export function createTokenVerifier(options: TokenVerification, logger?: Logger)
     if (!token) throw unauthenticated('the Authorization header must be "Bearer <token>"');
     const remembered = verified.get(token);
     if (remembered && Date.now() < remembered.reusableUntil) {
-      // A remembered token is trusted only while its key is still in a fresh enough set.
-      if (keys.stale) await keys.refresh().catch(() => undefined);
-      if (keys.has(remembered.kid)) return remembered.viewer;
+      // A remembered token is trusted only while its key is in a set fresh enough: refreshed, or the last
+      // good one within JWKS_MAX_STALE_MS (past that, verifying it again answers SERVICE_UNAVAILABLE).
+      const trusted =
+        !keys.stale ||
+        (await keys.refresh().then(
+          () => true,
+          () => false,
+        ));
+      if (trusted && keys.has(remembered.kid)) return remembered.viewer;
     }
     verified.delete(token);
     const viewer = await verifyToken(token);
