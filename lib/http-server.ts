@@ -82,6 +82,8 @@ export interface RunningServer {
 }
 
 const READY_TIMEOUT_MS = 2_000;
+/** How long one dependency report answers /health/dependencies. */
+const DEPENDENCY_REPORT_TTL_MS = 2_000;
 
 /** A request refused before GraphQL, with its HTTP status and the `extensions.code` clients see. */
 class HttpError extends Error {
@@ -148,13 +150,22 @@ export async function listenGraphQL<TContext extends BaseContext>(
     }
   }
 
-  /** Always 200: the answer is in the body, for people and monitors, not for a load balancer. */
+  /**
+   * Always 200: the answer is in the body, for people and monitors, not for a load balancer. One report
+   * serves every caller for DEPENDENCY_REPORT_TTL_MS, so asking often costs the dependencies nothing more.
+   */
+  let report: { at: number; dependencies: Promise<Record<string, DependencyReport>> } | undefined;
   async function answerDependencies(res: ServerResponse): Promise<void> {
-    const dependencies = await withTimeout(
-      options.reportDependencies?.() ?? Promise.resolve({}),
-      READY_TIMEOUT_MS,
-    ).catch((error: unknown) => ({ report: { ok: false, reason: (error as Error).message } }));
-    sendJson(res, 200, { dependencies });
+    if (!report || Date.now() - report.at >= DEPENDENCY_REPORT_TTL_MS) {
+      report = {
+        at: Date.now(),
+        dependencies: withTimeout(
+          options.reportDependencies?.() ?? Promise.resolve({}),
+          READY_TIMEOUT_MS,
+        ).catch((error: unknown) => ({ report: { ok: false, reason: (error as Error).message } })),
+      };
+    }
+    sendJson(res, 200, { dependencies: await report.dependencies });
   }
 
   async function serveRoute(
