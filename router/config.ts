@@ -50,6 +50,8 @@ export interface RouterConfig extends ServiceConfig {
   /** Shared rate-limit counters for several router replicas; in memory when unset. */
   redisUrl: string | undefined;
   redisKeyPrefix: string;
+  /** A Redis command slower than this counts as Redis unreachable (the stores fail over to memory). */
+  redisCommandTimeoutMs: number;
   /** Proxies in front of the router whose X-Forwarded-For entries are trusted (0: use the socket address). */
   trustedProxyHops: number;
   operationLimits: OperationLimits;
@@ -160,6 +162,7 @@ export function readRouterConfig(env: Env): RouterConfig {
       rateLimitMaxIdentities: read.int('RATE_LIMIT_MAX_IDENTITIES', 100_000, { min: 100, max: 10_000_000 }),
       redisUrl,
       redisKeyPrefix: read.string('REDIS_KEY_PREFIX', 'pharmacy:rate-limit:'),
+      redisCommandTimeoutMs: read.int('REDIS_COMMAND_TIMEOUT_MS', 500, { min: 50, max: 10_000 }),
       trustedProxyHops: read.int('TRUSTED_PROXY_HOPS', 0, { min: 0, max: 10 }),
       operationLimits: {
         maxDepth: read.int('MAX_DEPTH', 6, { min: 1, max: 100 }),

@@ -43,6 +43,7 @@ export function createRouter(
       maxIdentities: config.rateLimitMaxIdentities,
       redisUrl: config.redisUrl,
       redisKeyPrefix: config.redisKeyPrefix,
+      redisCommandTimeoutMs: config.redisCommandTimeoutMs,
       replicas: config.rateLimitReplicas,
       logger,
     }),

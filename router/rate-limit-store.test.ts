@@ -163,7 +163,7 @@ describe('RedisRateLimitStore', () => {
   const connections: Redis[] = [];
 
   /** A connection as a router replica opens it, once connected (it queues nothing while it connects). */
-  async function replicaConnection(url = REDIS_URL, commandTimeoutMs?: number): Promise<Redis> {
+  async function replicaConnection(url = REDIS_URL, commandTimeoutMs = 5_000): Promise<Redis> {
     const redis = connectRateLimitRedis(url, commandTimeoutMs);
     redis.on('error', () => undefined);
     connections.push(redis);
@@ -267,7 +267,7 @@ describe('RedisRateLimitStore', () => {
     const store = new RedisRateLimitStore(redis, prefix, RETENTION_MS, MAX_CALLS);
     await closeRedis(redis);
     await expect(store.getForIdentity(identity('user:8'))).rejects.toThrow();
-    const unreachable = connectRateLimitRedis('redis://127.0.0.1:1');
+    const unreachable = connectRateLimitRedis('redis://127.0.0.1:1', 500);
     unreachable.on('error', () => undefined);
     await expect(closeRedis(unreachable)).resolves.toBeUndefined();
   });

@@ -164,7 +164,7 @@ export class RedisRateLimitStore implements RateLimitStore {
  * failover, must not hold every request), and nothing queues while it is unreachable: the stores fail
  * over to each replica's own counters at once.
  */
-export function connectRateLimitRedis(url: string, commandTimeoutMs = 500): Redis {
+export function connectRateLimitRedis(url: string, commandTimeoutMs: number): Redis {
   return new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,

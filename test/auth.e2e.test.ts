@@ -35,6 +35,12 @@ const AUTHENTICATION_REQUIRED =
   'authentication required: send a valid access token as "Authorization: Bearer <token>"';
 const INTROSPECTION = '{ __schema { queryType { name } } __type(name: "User") { name } }';
 
+/**
+ * The administrator the tests mint tokens for: an account of its own (seeding a session gives the account
+ * its role), so the customer registered below stays a customer.
+ */
+const ADMIN_ID = 9_000;
+
 let stack: TestStack;
 /** A second router in front of the same subgraphs, with NODE_ENV=production. */
 let production: TestRouter;
@@ -149,7 +155,7 @@ describe('who needs a token', () => {
 
 describe('CSRF prevention', () => {
   it('blocks a simple cross-site request (GET without a preflight header, or a text/plain POST)', async () => {
-    const token = bearer(await stack.tokenFor({ userId: 1, role: 'ADMIN' }));
+    const token = bearer(await stack.tokenFor({ userId: ADMIN_ID, role: 'ADMIN' }));
     const get = await fetch(`${stack.routerUrl}?query=${encodeURIComponent('{ categories }')}`, {
       headers: token,
     });
@@ -175,7 +181,7 @@ describe('development and production routers', () => {
   });
 
   it('refuses introspection in production, with or without a token', async () => {
-    for (const headers of [{}, bearer(await stack.tokenFor({ userId: 1, role: 'ADMIN' }))]) {
+    for (const headers of [{}, bearer(await stack.tokenFor({ userId: ADMIN_ID, role: 'ADMIN' }))]) {
       const response = await postGraphQL(production.url, INTROSPECTION, undefined, headers);
       expect(response.status).toBe(400);
       expect(response.body.data).toBeUndefined();
@@ -190,7 +196,7 @@ describe('development and production routers', () => {
   });
 
   it('suggests field names in development only', async () => {
-    const token = bearer(await stack.tokenFor({ userId: 1, role: 'ADMIN' }));
+    const token = bearer(await stack.tokenFor({ userId: ADMIN_ID, role: 'ADMIN' }));
     const development = singleError(await postGraphQL(stack.routerUrl, '{ categorie }', undefined, token));
     expect(development.message).toBe(
       'Cannot query field "categorie" on type "Query". Did you mean "categories"?',
@@ -222,7 +228,7 @@ describe('forged, expired and broken tokens', () => {
   const claims = (overrides: JWTPayload = {}): JWTPayload => {
     const now = Math.floor(Date.now() / 1000);
     return {
-      sub: '1',
+      sub: String(ADMIN_ID),
       role: 'ADMIN',
       sid: sessionId,
       iss: 'pharmacy-users',
@@ -244,7 +250,7 @@ describe('forged, expired and broken tokens', () => {
 
   beforeAll(async () => {
     // The forged tokens belong to a real session: only what each test changes is wrong.
-    sessionId = await seedSession(stack.subgraphs.users.database.url, { userId: 1, role: 'ADMIN' });
+    sessionId = await seedSession(stack.subgraphs.users.database.url, { userId: ADMIN_ID, role: 'ADMIN' });
     const { keys } = JSON.parse(await readFile(stack.keysFile, 'utf8')) as { keys: StoredKey[] };
     signingKey = keys[0] as StoredKey;
     privateKey = (await importJWK(signingKey, 'EdDSA')) as CryptoKey;
@@ -303,7 +309,7 @@ describe('forged, expired and broken tokens', () => {
   });
 
   it('refuses an expired token', async () => {
-    const minted = await stack.tokenFor({ userId: 1, role: 'ADMIN' }, -60);
+    const minted = await stack.tokenFor({ userId: ADMIN_ID, role: 'ADMIN' }, -60);
     expectUnauthenticated(await probe(bearer(minted)), 'the access token has expired: log in again');
     const now = Math.floor(Date.now() / 1000);
     const old = await signedWithRealKey(claims({ iat: now - 3_600, nbf: now - 3_600, exp: now - 31 }));
@@ -357,7 +363,7 @@ describe('forged, expired and broken tokens', () => {
   });
 
   it('refuses garbage in the Authorization header', async () => {
-    const token = await stack.tokenFor({ userId: 1, role: 'ADMIN' });
+    const token = await stack.tokenFor({ userId: ADMIN_ID, role: 'ADMIN' });
     const headers = [
       'Bearer x',
       'Basic abc',

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
-import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from './support/redis.ts';
+import { deleteRedisKeys, routerRedisEnv, testRedisPrefix, TEST_REDIS_URL } from './support/redis.ts';
 import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import { startTestRouter, subgraphUrlEnv, type TestRouter } from './support/routers.ts';
 import { bearer, startTestStack, type TestStack } from './support/services.ts';
@@ -210,8 +210,7 @@ describe('limiter state', () => {
   it('holds no username a client sent and stays bounded, however many and however long the usernames', async () => {
     const prefix = `${REDIS_PREFIX}bounded:`;
     const limited = await router({
-      REDIS_URL,
-      REDIS_KEY_PREFIX: prefix,
+      ...routerRedisEnv(prefix),
       RATE_LIMIT_LOGIN_PER_ADDRESS: '20/60',
       RATE_LIMIT_LOGIN: '5/60',
       RATE_LIMIT_LOGIN_PER_ACCOUNT: '5/60',

@@ -5,7 +5,7 @@
  * tokens, batches, body size), all refused before any subgraph is called.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { deleteRedisKeys, testRedisPrefix, TEST_REDIS_URL } from './support/redis.ts';
+import { deleteRedisKeys, routerRedisEnv, testRedisPrefix } from './support/redis.ts';
 import { dataOf, singleError, postGraphQL, type GraphQLResponse } from './support/graphql.ts';
 import {
   recordSubgraphs,
@@ -15,7 +15,6 @@ import {
 } from './support/routers.ts';
 import { bearer, startTestStack, type TestStack } from './support/services.ts';
 
-const REDIS_URL = TEST_REDIS_URL;
 /** Every Redis key this file writes starts with this. */
 const REDIS_PREFIX = testRedisPrefix('rate-limits-e2e');
 
@@ -208,7 +207,7 @@ describe('router replicas', () => {
   let sharedB: TestRouter;
 
   beforeAll(async () => {
-    const env = { RATE_LIMIT_QUERIES: '5/60', REDIS_URL, REDIS_KEY_PREFIX: `${REDIS_PREFIX}shared:` };
+    const env = { RATE_LIMIT_QUERIES: '5/60', ...routerRedisEnv(`${REDIS_PREFIX}shared:`) };
     [sharedA, sharedB] = await Promise.all([router(env), router(env)]);
   });
 

@@ -78,6 +78,8 @@ export interface RateLimitOptions {
   logger: Logger;
   /** Prefix of this router's Redis keys (REDIS_KEY_PREFIX). */
   redisKeyPrefix: string;
+  /** How long a Redis command may take before the stores fail over to memory (REDIS_COMMAND_TIMEOUT_MS). */
+  redisCommandTimeoutMs: number;
 }
 
 /** One rule applied to one root field: whose calls it counts, and which arguments tell calls apart. */
@@ -120,7 +122,7 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
   /** A rule's budget now: its share per replica while the counters are each replica's own. */
   const budgetOf = ({ max }: RateLimitRule) =>
     redisUrl && failover.degraded ? Math.max(1, Math.floor(max / replicas)) : max;
-  const redis = redisUrl ? connectRateLimitRedis(redisUrl) : undefined;
+  const redis = redisUrl ? connectRateLimitRedis(redisUrl, options.redisCommandTimeoutMs) : undefined;
   // Connection errors show as failover transitions, logged once each.
   redis?.on('error', () => undefined);
   const storeFor = (rule: RateLimitRule): RateLimitStore =>

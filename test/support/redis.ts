@@ -19,3 +19,12 @@ export async function deleteRedisKeys(prefix: string): Promise<void> {
     await redis.quit();
   }
 }
+
+/**
+ * A router's settings for counting in the tests' Redis under `prefix`. On a loaded machine a command may
+ * take longer than production's 500 ms, which would fail the counters over to memory and change the
+ * counts the tests assert; the failover itself is tested apart (rate-limit-failover.e2e.test.ts).
+ */
+export function routerRedisEnv(prefix: string): Record<string, string> {
+  return { REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, REDIS_COMMAND_TIMEOUT_MS: '5000' };
+}
