@@ -84,7 +84,10 @@ const config: CodegenConfig = {
       documents: operations,
       plugins: ['typescript-operations', 'typescript-generic-sdk'],
       config: {
-        documentMode: 'documentNode',
+        // The client preset's documents, each carrying its trusted-document hash (`__meta__.hash`).
+        documentMode: 'external',
+        importDocumentNodeExternallyFrom: './typed/graphql.ts',
+        importExtension: '.ts',
         useTypeImports: true,
         enumsAsTypes: true,
         scalars: clientScalars,

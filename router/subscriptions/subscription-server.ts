@@ -261,7 +261,9 @@ export function attachSubscriptionServer(
         let query: string;
         try {
           const admitted = runtime.admitOperation({ ...payload }, context);
-          if (typeof admitted.query !== 'string') return refuse('no query was sent', 'BAD_REQUEST');
+          // Still no text: a hash that no manifest here stands for (TRUSTED_DOCUMENTS=off keeps none).
+          if (typeof admitted.query !== 'string' || admitted.query === '')
+            return refuse('PersistedQueryNotFound', ErrorCode.PERSISTED_QUERY_NOT_FOUND);
           query = admitted.query;
         } catch (error) {
           const { message, extensions } = error as GraphQLError;
