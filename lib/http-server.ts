@@ -13,7 +13,13 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import {
+  HeaderMap,
+  type ApolloServer,
+  type BaseContext,
+  type HTTPGraphQLRequest,
+  type HTTPGraphQLResponse,
+} from '@apollo/server';
 import { ErrorCode } from './errors.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from './logger.ts';
 
@@ -28,6 +34,18 @@ export interface IncomingRequest {
   /** The body exactly as received (a subgraph checks the router's signature over it). */
   rawBody: string;
   remoteAddress: string | undefined;
+}
+
+/**
+ * One operation as a client sent it (a POST body, one entry of a batch, a GET's search parameters or a
+ * subscribe message), before anything parsed it: every field is the client's, so nothing is trusted.
+ */
+export interface OperationSource {
+  readonly query?: unknown;
+  /** A trusted document's id (`sha256:<hex>` or `<hex>`), as GraphQL over HTTP's persisted documents send it. */
+  readonly documentId?: unknown;
+  readonly extensions?: unknown;
+  readonly [field: string]: unknown;
 }
 
 /** An extra endpoint, e.g. the users subgraph's JWKS; a POST's body is read (within the size limit) first. */
@@ -56,6 +74,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
     context: TContext,
     response: HTTPGraphQLResponse | Error,
   ) => Promise<HTTPGraphQLResponse | Error>;
+  /**
+   * Admits each operation of a request once its context is built and before Apollo parses it: returns the
+   * operation to run (the same object when unchanged) or throws the GraphQLError, with its HTTP status in
+   * `extensions.http`, that refuses the whole request (the router's trusted documents).
+   */
+  admitOperation?: (operation: OperationSource, context: TContext) => OperationSource;
   /** GET endpoints beside /graphql, /health and /ready, by path. */
   routes?: Readonly<Record<string, Route>>;
   /**
@@ -203,14 +227,16 @@ export async function listenGraphQL<TContext extends BaseContext>(
       );
     }
     let context: TContext | undefined;
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: req.method ?? 'GET',
+      headers,
+      search: req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '',
+      body,
+    };
+    const { admitOperation } = options;
     const produced = await apollo
       .executeHTTPGraphQLRequest({
-        httpGraphQLRequest: {
-          method: req.method ?? 'GET',
-          headers,
-          search: req.url?.includes('?') ? req.url.slice(req.url.indexOf('?')) : '',
-          body,
-        },
+        httpGraphQLRequest,
         context: async () => {
           context = await options.context({
             requestId,
@@ -220,6 +246,12 @@ export async function listenGraphQL<TContext extends BaseContext>(
             rawBody: raw,
             remoteAddress: req.socket.remoteAddress,
           });
+          // Apollo reads the operations only once it has their context: they are admitted here, where who
+          // asks is known and nothing has been parsed yet.
+          if (admitOperation)
+            admitOperations(httpGraphQLRequest, (operation) =>
+              admitOperation(operation, context as TContext),
+            );
           return context;
         },
       })
@@ -262,6 +294,48 @@ export async function listenGraphQL<TContext extends BaseContext>(
       await apollo.stop();
     },
   };
+}
+
+/** Puts each operation of `request` (POST body, batch, or GET search) through `admit`, in place. */
+function admitOperations(
+  request: HTTPGraphQLRequest,
+  admit: (operation: OperationSource) => OperationSource,
+): void {
+  const { body } = request;
+  if (Array.isArray(body)) {
+    request.body = body.map((operation: unknown) =>
+      isOperationSource(operation) ? admit(operation) : operation,
+    );
+  } else if (isOperationSource(body)) {
+    request.body = admit(body);
+  } else if (request.method === 'GET') {
+    const params = new URLSearchParams(request.search);
+    const extensions = params.get('extensions');
+    let parsedExtensions: unknown;
+    try {
+      parsedExtensions = extensions === null ? undefined : JSON.parse(extensions);
+    } catch {
+      // Apollo refuses it.
+      parsedExtensions = undefined;
+    }
+    const source: OperationSource = {
+      query: params.get('query') ?? undefined,
+      documentId: params.get('documentId') ?? undefined,
+      extensions: parsedExtensions,
+    };
+    const admitted = admit(source);
+    if (admitted === source) return;
+    for (const name of ['query', 'documentId', 'extensions'] as const) {
+      const value = admitted[name];
+      if (value === undefined) params.delete(name);
+      else params.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+    }
+    request.search = `?${params.toString()}`;
+  }
+}
+
+function isOperationSource(value: unknown): value is OperationSource {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import {
   readConfig,
   readServiceConfig,
@@ -12,6 +13,7 @@ import { SESSION_STATUS_PATH } from '../subgraphs/contracts/session-status.ts';
 import { ROUTER_DEFAULT_PORT, SUBGRAPHS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/registry.ts';
 import type { TokenVerification } from './token-verifier.ts';
 import type { OperationLimits } from './features/operation-limits.feature.ts';
+import { TRUSTED_DOCUMENTS_MODES, type TrustedDocumentsMode } from './features/trusted-documents.feature.ts';
 import type { RateLimitRule, RateLimitRules } from './features/rate-limits.feature.ts';
 import type { BreakerSettings } from './circuit-breaker.ts';
 import type { LoginBackoff } from './login-guard.ts';
@@ -58,12 +60,24 @@ export interface RouterConfig extends ServiceConfig {
   /** The bus that carries low-stock alerts to the router's subscribers. */
   eventBus: EventBusConfig;
   subscriptions: SubscriptionSettings;
+  /** Which operations run (router/features/trusted-documents.feature.ts). */
+  trustedDocuments: {
+    mode: TrustedDocumentsMode;
+    manifest: string;
+    reloadMs: number;
+    staffBypass: boolean;
+  };
 }
 
 /** The longest a role change or an ended session may take to reach every request and subscription. */
 const MAX_SESSION_EFFECT_MS = 60_000;
 
 export const DEFAULT_SUPERGRAPH_PATH = new URL('../schema/supergraph.graphql', import.meta.url).pathname;
+/** The manifest `npm run codegen` writes for the operations of schema/operations/. */
+export const DEFAULT_TRUSTED_DOCUMENTS_MANIFEST = new URL(
+  '../sdk/__generated__/typed/persisted-documents.json',
+  import.meta.url,
+).pathname;
 
 /** `RATE_LIMIT_LOGIN=5/60`: at most 5 calls in 60 seconds. */
 function rateLimitRule(read: EnvReader, name: string, fallback: `${number}/${number}`): RateLimitRule {
@@ -97,6 +111,19 @@ export function readRouterConfig(env: Env): RouterConfig {
       read.problem(
         `SESSION_CHECK_INTERVAL_MS + SUBSCRIPTION_RECHECK_MS must be at most ${MAX_SESSION_EFFECT_MS} ms ` +
           `(a role change takes effect everywhere within it), got ${sessionCheckIntervalMs + subscriptionRecheckMs}`,
+      );
+    }
+    // Production runs only the clients' operations; development lets Apollo Sandbox send its own.
+    const trustedDocumentsMode = read.oneOf<TrustedDocumentsMode>(
+      'TRUSTED_DOCUMENTS',
+      TRUSTED_DOCUMENTS_MODES,
+      production ? 'enforce' : 'allow',
+    );
+    const manifest = read.string('TRUSTED_DOCUMENTS_MANIFEST', DEFAULT_TRUSTED_DOCUMENTS_MANIFEST);
+    if (trustedDocumentsMode !== 'off' && !/^https?:\/\//.test(manifest) && !existsSync(manifest)) {
+      read.problem(
+        `TRUSTED_DOCUMENTS_MANIFEST must be a file path or an http(s) URL of the manifest \`npm run codegen\` writes, ` +
+          `and ${manifest} does not exist (or set TRUSTED_DOCUMENTS=off)`,
       );
     }
     return {
@@ -192,6 +219,12 @@ export function readRouterConfig(env: Env): RouterConfig {
         maxPending: read.int('SUBSCRIPTION_MAX_PENDING', 100, { min: 1, max: 100_000 }),
         maxBufferedBytes: read.int('SUBSCRIPTION_MAX_BUFFERED_BYTES', 1_000_000, { min: 1_000 }),
         maxMessageBytes: read.int('SUBSCRIPTION_MAX_MESSAGE_BYTES', 100_000, { min: 1_000 }),
+      },
+      trustedDocuments: {
+        mode: trustedDocumentsMode,
+        manifest,
+        reloadMs: read.int('TRUSTED_DOCUMENTS_RELOAD_MS', 60_000, { min: 0, max: 86_400_000 }),
+        staffBypass: read.boolean('TRUSTED_DOCUMENTS_STAFF_BYPASS', false),
       },
     };
   });

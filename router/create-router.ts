@@ -14,6 +14,7 @@ import { useRateLimits } from './features/rate-limits.feature.ts';
 import { useRequestDeduplication } from './features/request-deduplication.feature.ts';
 import { useRequestLogging } from './features/request-logging.feature.ts';
 import { useSubgraphHealth } from './features/subgraph-health.feature.ts';
+import { useTrustedDocuments } from './features/trusted-documents.feature.ts';
 import { createGateway } from './gateway.ts';
 import { composeFeatures } from './router-feature.ts';
 import { routerServer, type Router } from './router-server.ts';
@@ -31,6 +32,8 @@ export function createRouter(
     useRequestLogging(),
     useClientAddress({ trustedProxyHops: config.trustedProxyHops }),
     useOperationLimits(config.operationLimits),
+    // Admits operations once the context (who asks: TRUSTED_DOCUMENTS_STAFF_BYPASS) is built, before parsing.
+    useTrustedDocuments({ ...config.trustedDocuments, logger }),
     useAuth({
       tokens: config.tokens,
       sessions: { ...config.sessions, routerSecret: config.routerSecret },

@@ -6,7 +6,7 @@
 import type { Server } from 'node:http';
 import type { ApolloServer, ApolloServerPlugin, HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLSchema, ParseOptions, ValidationRule } from 'graphql';
-import type { DependencyReport, IncomingRequest } from '../lib/http-server.ts';
+import type { DependencyReport, IncomingRequest, OperationSource } from '../lib/http-server.ts';
 import type { Logger } from '../lib/logger.ts';
 import type { RouterContext } from './router-context.ts';
 
@@ -24,6 +24,8 @@ export interface RouterRuntime {
    * feature refuses it with (a bad token: UNAUTHENTICATED).
    */
   contextFor(request: IncomingRequest, purpose: RouterContext['purpose']): Promise<RouterContext>;
+  /** Every feature's `admitOperation`, for operations that do not come over HTTP (a subscribe message). */
+  admitOperation(operation: OperationSource, context: RouterContext): OperationSource;
 }
 
 export interface RouterFeature {
@@ -35,6 +37,13 @@ export interface RouterFeature {
   validationRules?: readonly ValidationRule[];
   /** Options for parsing every operation (merged across features). */
   parseOptions?: ParseOptions;
+  /**
+   * Admits one operation before anything parses it (an HTTP request's, each of a batch's, a subscribe
+   * message's), once its context is built: returns it as it should run (a document looked up by its
+   * hash), the same object when unchanged, or throws the GraphQLError it is refused with (trusted
+   * documents).
+   */
+  admitOperation?(operation: OperationSource, context: RouterContext): OperationSource;
   /** Adds to the context of every request (HTTP, or a WebSocket connection's), after the router's own. */
   extendContext?(request: IncomingRequest): Promise<Partial<RouterContext>>;
   /** The response to send for an HTTP request, given the one Apollo produced (or the error it threw). */
@@ -62,6 +71,9 @@ export type ComposedFeatures = Required<Omit<RouterFeature, 'name'>>;
 export function composeFeatures(features: readonly RouterFeature[]): ComposedFeatures {
   const extensions = features.flatMap((feature) => feature.extendContext ?? []);
   const finishers = features.flatMap((feature) => feature.finishResponse ?? []);
+  const admitters = features.flatMap((feature) =>
+    feature.admitOperation ? [feature.admitOperation.bind(feature)] : [],
+  );
   const all = async (hook: (feature: RouterFeature) => Promise<void> | undefined) => {
     await Promise.all(features.map(hook));
   };
@@ -69,6 +81,10 @@ export function composeFeatures(features: readonly RouterFeature[]): ComposedFea
     plugins: features.flatMap((feature) => feature.plugins ?? []),
     validationRules: features.flatMap((feature) => feature.validationRules ?? []),
     parseOptions: Object.assign({}, ...features.map((feature) => feature.parseOptions)) as ParseOptions,
+    admitOperation(operation, context) {
+      for (const admit of admitters) operation = admit(operation, context);
+      return operation;
+    },
     async extendContext(request) {
       const extension: Partial<RouterContext> = {};
       for (const extend of extensions) Object.assign(extension, await extend(request));

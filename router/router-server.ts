@@ -62,6 +62,7 @@ export function routerServer(
     apiSchema: () => apiSchema,
     parseOptions: features.parseOptions,
     contextFor,
+    admitOperation: features.admitOperation,
   };
 
   let server: RunningServer | undefined;
@@ -76,6 +77,7 @@ export function routerServer(
           maxBatchSize: config.maxBatchSize,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           context: (request) => contextFor(request, 'request'),
+          admitOperation: features.admitOperation,
           reportDependencies: features.reportDependencies,
           finishResponse: features.finishResponse,
           attach: (httpServer) => features.attach(httpServer, runtime),

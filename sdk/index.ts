@@ -7,16 +7,27 @@
  *   await pharmacy.login({ username: 'customer', password: 'customer123' });
  *   const { products } = await pharmacy.products({ filter: { search: 'ibu' } });
  *
- * A login (or a refreshSession) hands the client its tokens. When the access token has expired, the
- * client trades the refresh token for a new pair and retries the call once; a subscription reconnects with
- * the new token. `onTokens` hears of every new pair, to keep it across restarts.
+ * Each operation is sent as its trusted-document hash only (`extensions.persistedQuery.sha256Hash`): the
+ * router runs the document its manifest has under that hash. Only when the router answers that it does not
+ * know the hash (PERSISTED_QUERY_NOT_FOUND: an older manifest, TRUSTED_DOCUMENTS=allow or off) is the
+ * text sent instead, from then on for that operation; a router that enforces trusted documents refuses
+ * unknown text anyway.
+ *
+ * A login (or a refreshSession) hands the client its tokens. When a call is refused because the access
+ * token expired, the client trades the refresh token for a new pair and retries the call once; an open
+ * subscription keeps its connection, and a new connection uses the new token. `onTokens` hears of every
+ * new pair, to keep it across restarts.
+ *
+ * Nothing here needs Node: `fetch` and `WebSocket` are the platform's (a browser's, Node 22's), or
+ * `webSocketImpl` (the `ws` package on Node 20).
  *
  * A GraphQL error is thrown as a PharmacyApiError carrying the errors and the first one's
  * `extensions.code` (BAD_USER_INPUT, FORBIDDEN, …).
  */
 import { createClient, type Client } from 'graphql-ws';
-import { getOperationAST, print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
-import { getSdk, RefreshSessionDocument, type Requester, type Sdk } from './__generated__/sdk.ts';
+import { getOperationAST, Kind, print, type DocumentNode, type GraphQLFormattedError } from 'graphql';
+import { getSdk, type Requester, type Sdk } from './__generated__/sdk.ts';
+import { RefreshSessionDocument } from './__generated__/typed/graphql.ts';
 
 export type * from './__generated__/sdk.ts';
 
@@ -54,14 +65,17 @@ export class PharmacyApiError extends Error {
   readonly code: string | undefined;
   /** The HTTP status (200 for errors in a successful response); undefined on WebSocket. */
   readonly status: number | undefined;
+  /** The data that came with the errors (a partial answer), if any. */
+  readonly data: unknown;
 
-  constructor(errors: readonly GraphQLFormattedError[], status?: number) {
+  constructor(errors: readonly GraphQLFormattedError[], status?: number, data?: unknown) {
     super(errors.map((error) => error.message).join('; ') || `HTTP ${status}`);
     this.name = 'PharmacyApiError';
     this.errors = errors;
     const code = errors[0]?.extensions?.code;
     this.code = typeof code === 'string' ? code : undefined;
     this.status = status;
+    this.data = data ?? undefined;
   }
 }
 
@@ -94,6 +108,24 @@ interface GraphQLReply {
   errors?: GraphQLFormattedError[];
 }
 
+/** The operations that hand out or renew a session: never retried after a refresh. */
+const SESSION_FIELDS = new Set(['login', 'register', 'refreshSession']);
+
+function startsSession(document: DocumentNode): boolean {
+  const operation = getOperationAST(document);
+  return (
+    operation?.selectionSet.selections.some(
+      (selection) => selection.kind === Kind.FIELD && SESSION_FIELDS.has(selection.name.value),
+    ) ?? false
+  );
+}
+
+/** The trusted-document hash codegen put on a generated document (`sha256:<hex>` → `<hex>`). */
+function hashOf(document: DocumentNode): string | undefined {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === 'string' ? hash.replace(/^sha256:/, '') : undefined;
+}
+
 /** Each operation's text, printed once from its generated document. */
 const printed = new WeakMap<DocumentNode, string>();
 function queryText(document: DocumentNode): string {
@@ -111,12 +143,22 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
   /** The refresh in flight: concurrent calls that find their token expired share it. */
   let refreshing: Promise<boolean> | undefined;
   let sockets: Client | undefined;
+  /** Hashes the router said it does not know: their operations go as text from then on. */
+  const unknownHashes = new Set<string>();
   const authorization = (): Record<string, string> => (token ? { authorization: `Bearer ${token}` } : {});
 
-  function setTokens(accessToken: string | undefined, nextRefreshToken: string | undefined): void {
+  /**
+   * A refreshed pair keeps the WebSocket connection (its subscriptions go on; the next connection sends the
+   * new token); another account's token or a logout closes it, so nothing goes on in the old name.
+   */
+  function setTokens(
+    accessToken: string | undefined,
+    nextRefreshToken: string | undefined,
+    renewal = false,
+  ): void {
     token = accessToken;
     refreshToken = nextRefreshToken;
-    // The token is sent when a connection opens: a new one is needed for the new token.
+    if (renewal) return;
     void sockets?.dispose();
     sockets = undefined;
   }
@@ -129,13 +171,16 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
         field
       ];
       if (typeof payload?.accessToken === 'string' && typeof payload.refreshToken === 'string') {
-        setTokens(payload.accessToken, payload.refreshToken);
+        setTokens(payload.accessToken, payload.refreshToken, field === 'refreshSession');
         options.onTokens?.({ accessToken: payload.accessToken, refreshToken: payload.refreshToken });
       }
     }
   }
 
-  async function send<R>(query: string, variables: unknown, anonymous = false): Promise<R> {
+  async function post(
+    operation: object,
+    anonymous: boolean,
+  ): Promise<{ status: number; reply: GraphQLReply }> {
     const response = await fetch(options.url, {
       method: 'POST',
       headers: {
@@ -143,11 +188,28 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
         ...options.headers,
         ...(anonymous ? {} : authorization()),
       },
-      body: JSON.stringify({ query, variables }),
+      body: JSON.stringify(operation),
     });
-    const reply = (await response.json().catch(() => ({}))) as GraphQLReply;
+    return { status: response.status, reply: (await response.json().catch(() => ({}))) as GraphQLReply };
+  }
+
+  /** The operation as its hash, or as text once the router said it does not know the hash. */
+  function payloadOf(document: DocumentNode, variables: unknown): Record<string, unknown> {
+    const hash = hashOf(document);
+    return hash === undefined || unknownHashes.has(hash)
+      ? { query: queryText(document), variables }
+      : { variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
+  }
+
+  async function send<R>(document: DocumentNode, variables: unknown, anonymous = false): Promise<R> {
+    let { status, reply } = await post(payloadOf(document, variables), anonymous);
+    const hash = hashOf(document);
+    if (hash !== undefined && reply.errors?.[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND') {
+      unknownHashes.add(hash);
+      ({ status, reply } = await post(payloadOf(document, variables), anonymous));
+    }
     if (reply.errors?.length || reply.data === undefined || reply.data === null) {
-      throw new PharmacyApiError(reply.errors ?? [], response.status);
+      throw new PharmacyApiError(reply.errors ?? [], status, reply.data);
     }
     keepTokens(reply.data);
     return reply.data as R;
@@ -160,11 +222,13 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
       if (held === undefined) return false;
       try {
         // Without the expired access token: the router refuses a request that sends a bad one.
-        await send(queryText(RefreshSessionDocument), { refreshToken: held }, true);
+        await send(RefreshSessionDocument, { refreshToken: held }, true);
         return true;
-      } catch {
-        // Refused (ended, reused, expired): the client holds no session any more.
-        if (refreshToken === held) setTokens(undefined, undefined);
+      } catch (error) {
+        // Refused (ended, reused, expired): the client holds no session any more. Anything else (the
+        // network, a router restarting) leaves the pair for the next try.
+        const refused = error instanceof PharmacyApiError && error.code === 'UNAUTHENTICATED';
+        if (refused && refreshToken === held) setTokens(undefined, undefined);
         return false;
       }
     })().finally(() => {
@@ -173,19 +237,27 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
     return refreshing;
   }
 
-  /** A call, retried once with a new pair when the access token was refused and a refresh token is held. */
-  async function request<R>(query: string, variables: unknown): Promise<R> {
+  /**
+   * A call, retried once with a new pair when the access token was refused (UNAUTHENTICATED without data:
+   * the whole request, not one field) and a refresh token is held; never a login, register or refresh.
+   */
+  async function request<R>(document: DocumentNode, variables: unknown): Promise<R> {
     try {
-      return await send<R>(query, variables);
+      return await send<R>(document, variables);
     } catch (error) {
-      const refreshable = error instanceof PharmacyApiError && error.code === 'UNAUTHENTICATED' && token;
-      if (!refreshable || query === queryText(RefreshSessionDocument) || !(await refresh())) throw error;
-      return send<R>(query, variables);
+      const refreshable =
+        error instanceof PharmacyApiError &&
+        error.code === 'UNAUTHENTICATED' &&
+        (error.data === undefined || error.data === null) &&
+        token !== undefined &&
+        !startsSession(document);
+      if (!refreshable || !(await refresh())) throw error;
+      return send<R>(document, variables);
     }
   }
 
-  async function* subscribe<R>(query: string, variables: unknown): AsyncIterable<R> {
-    for (let renewed = false; ; renewed = true) {
+  async function* subscribe<R>(document: DocumentNode, variables: unknown): AsyncIterable<R> {
+    for (let renewed = false; ;) {
       sockets ??= createClient({
         url: options.url.replace(/^http/, 'ws'),
         connectionParams: authorization,
@@ -194,9 +266,11 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
         ...(options.webSocketImpl === undefined ? {} : { webSocketImpl: options.webSocketImpl }),
       });
       try {
+        // graphql-ws needs a `query`: empty when the hash stands for it.
+        const { query = '', ...rest } = payloadOf(document, variables) as { query?: string };
         for await (const result of sockets.iterate({
           query,
-          variables: variables as Record<string, unknown>,
+          ...(rest as { variables?: Record<string, unknown>; extensions?: Record<string, unknown> }),
         })) {
           if (result.errors?.length) throw new PharmacyApiError(result.errors);
           yield result.data as R;
@@ -204,20 +278,33 @@ export function createPharmacyClient(options: PharmacyClientOptions): PharmacyCl
         return;
       } catch (error) {
         // graphql-ws rejects with the errors of an `error` message, or with the close event.
-        if (Array.isArray(error)) throw new PharmacyApiError(error as GraphQLFormattedError[]);
+        if (Array.isArray(error)) {
+          const errors = error as GraphQLFormattedError[];
+          const hash = hashOf(document);
+          if (
+            hash !== undefined &&
+            !unknownHashes.has(hash) &&
+            errors[0]?.extensions?.code === 'PERSISTED_QUERY_NOT_FOUND'
+          ) {
+            unknownHashes.add(hash);
+            continue;
+          }
+          throw new PharmacyApiError(errors);
+        }
         const closed = closeError(error);
         if (!closed) throw error;
         // The router closes a subscription when its token expires: renew it once and subscribe again.
         const expired = /expired/.test(closed.message);
         if (renewed || !expired || !(await refresh())) throw closed;
+        renewed = true;
       }
     }
   }
 
   const requester: Requester = <R, V>(document: DocumentNode, variables?: V) =>
     getOperationAST(document)?.operation === 'subscription'
-      ? subscribe<R>(queryText(document), variables)
-      : request<R>(queryText(document), variables);
+      ? subscribe<R>(document, variables)
+      : request<R>(document, variables);
 
   const operations = Object.fromEntries(
     Object.entries(getSdk(requester)).map(([name, call]) => [name[0]?.toLowerCase() + name.slice(1), call]),

@@ -10,7 +10,7 @@ import {
   validate,
   type DocumentNode,
 } from 'graphql';
-import * as generated from '../../sdk/__generated__/sdk.ts';
+import * as generated from '../../sdk/__generated__/typed/graphql.ts';
 import { readRouterConfig, DEFAULT_SUPERGRAPH_PATH } from '../config.ts';
 import { apiSchemaSdl } from '../../scripts/supergraph.ts';
 import { operationCost } from '../operation-cost.ts';

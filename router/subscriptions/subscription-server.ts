@@ -7,7 +7,8 @@
  * - The access token comes in `connection_init` (`{ "authorization": "Bearer …" }`); the connection's
  *   context is built as an HTTP request's is, so without a valid token the socket is closed with 4401
  *   before anything else, and when the token expires the socket is closed with 4403.
- * - A subscribe message goes through the router's own request pipeline first (parsing with the token
+ * - A subscribe message is admitted as an HTTP operation is (trusted documents: a hash, with `query: ""`,
+ *   or a trusted text), then goes through the router's own request pipeline (parsing with the token
  *   limit, validation with the operation limits, authentication and rate limits), as a query would; then
  *   the roles that the owning subgraph declares for the field (`@requiresRole`) are checked.
  * - Each accepted subscription is a subscriber of its field's feed, with a bounded queue.
@@ -256,10 +257,22 @@ export function attachSubscriptionServer(
           requestId,
           logger: runtime.logger.child({ requestId }),
         };
+        // Trusted documents, as for an HTTP request: a hash-only subscribe sends `query: ""`.
+        let query: string;
+        try {
+          const admitted = runtime.admitOperation({ ...payload }, context);
+          // Still no text: a hash that no manifest here stands for (TRUSTED_DOCUMENTS=off keeps none).
+          if (typeof admitted.query !== 'string' || admitted.query === '')
+            return refuse('PersistedQueryNotFound', ErrorCode.PERSISTED_QUERY_NOT_FOUND);
+          query = admitted.query;
+        } catch (error) {
+          const { message, extensions } = error as GraphQLError;
+          return refuse(message, typeof extensions?.code === 'string' ? extensions.code : 'BAD_REQUEST');
+        }
         // The same checks as an HTTP request: token limit, validation, operation limits, rate limits.
         const checked = await runtime.apollo.executeOperation(
           {
-            query: payload.query,
+            query,
             variables: payload.variables ?? undefined,
             operationName: payload.operationName ?? undefined,
           },
@@ -267,7 +280,7 @@ export function attachSubscriptionServer(
         );
         const errors = checked.body.kind === 'single' ? checked.body.singleResult.errors : undefined;
         if (errors?.length) return errors.map(toGraphQLError);
-        const document = parse(payload.query, runtime.parseOptions);
+        const document = parse(query, runtime.parseOptions);
         const operation = getOperationAST(document, payload.operationName);
         const field = operation && fields.get(rootFields(document, operation)[0]?.name.value ?? '');
         if (field && !field.allowedRoles.includes(viewer.role)) {
@@ -290,11 +303,15 @@ export function attachSubscriptionServer(
           payload.variables ?? {},
         );
         if (coerced.errors) return [...coerced.errors];
-        const query = eventQuery(schema, document, operation, coerced.coerced, {
+        const selection = eventQuery(schema, document, operation, coerced.coerced, {
           subscriptionField: field.name,
           ...field.query,
         });
-        const subscriber: EventSubscriber = { viewer, query, deliver: (result) => stream.push(result) };
+        const subscriber: EventSubscriber = {
+          viewer,
+          query: selection,
+          deliver: (result) => stream.push(result),
+        };
         const stream: EventStream = createEventStream(
           settings,
           () => socket.bufferedAmount,

@@ -135,6 +135,8 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
       // TestQuery nests 8 levels deep (fragments counted as they nest).
       MAX_DEPTH: '10',
       MAX_COST: '1000000',
+      // Another schema: the pharmacy's trusted documents do not apply to it.
+      TRUSTED_DOCUMENTS: 'off',
     };
     const contenders: Contender[] = [
       {
