@@ -123,11 +123,34 @@ describe('event bus configuration', () => {
       kind: 'postgres',
       databaseUrl: BUS.EVENT_BUS_DATABASE_URL,
       poolMax: 5,
+      claimTimeoutSeconds: 5,
+      drainTimeoutSeconds: 20,
       maxAttempts: 5,
       redelivery: { retryDelaySeconds: 1, maxRetryDelaySeconds: 60 },
     });
     expect(await readBus({ ...BUS, EVENT_BUS_POOL_MAX: '2' })).toMatchObject({ poolMax: 2 });
     await expect(readBus({ ...BUS, EVENT_BUS_POOL_MAX: '0' })).rejects.toThrow('EVENT_BUS_POOL_MAX');
+  });
+
+  it('bounds how long a killed consumer keeps its events and how long closing waits for handlers', async () => {
+    expect(
+      await readBus({ ...BUS, EVENT_BUS_CLAIM_TIMEOUT_SECONDS: '8', EVENT_BUS_DRAIN_TIMEOUT_SECONDS: '15' }),
+    ).toMatchObject({ claimTimeoutSeconds: 8, drainTimeoutSeconds: 15 });
+    await expect(readBus({ ...BUS, EVENT_BUS_CLAIM_TIMEOUT_SECONDS: '1' })).rejects.toThrow(
+      'EVENT_BUS_CLAIM_TIMEOUT_SECONDS',
+    );
+    await expect(readBus({ ...BUS, EVENT_BUS_DRAIN_TIMEOUT_SECONDS: '0' })).rejects.toThrow(
+      'EVENT_BUS_DRAIN_TIMEOUT_SECONDS',
+    );
+    const pubsub = { EVENT_BUS: 'pubsub', PUBSUB_EMULATOR_HOST: '127.0.0.1:8085' };
+    expect(await readBus(pubsub)).toMatchObject({ ackDeadlineSeconds: 10, drainTimeoutSeconds: 20 });
+    expect(await readBus({ ...pubsub, PUBSUB_ACK_DEADLINE_SECONDS: '30' })).toMatchObject({
+      ackDeadlineSeconds: 30,
+    });
+    // Pub/Sub's own least is 10 s.
+    await expect(readBus({ ...pubsub, PUBSUB_ACK_DEADLINE_SECONDS: '5' })).rejects.toThrow(
+      'PUBSUB_ACK_DEADLINE_SECONDS',
+    );
   });
 
   it('takes Pub/Sub with a project, or the emulator with a default project', async () => {

@@ -280,6 +280,10 @@ function mainContainer(workload: Json): Json {
       const { deployments, configMaps } = overlay(name);
       const shutdownSeconds = Number(configMaps.get('pharmacy-config')?.SHUTDOWN_TIMEOUT_MS) / 1000;
       expect(shutdownSeconds).toBe(10);
+      // The bus's drain is bounded (at most 20 s by default, so that it fits beside preStop and the HTTP drain).
+      const drainSeconds = Number(configMaps.get('pharmacy-config')?.EVENT_BUS_DRAIN_TIMEOUT_SECONDS);
+      expect(drainSeconds).toBeGreaterThan(0);
+      expect(drainSeconds).toBeLessThanOrEqual(20);
       const ours = [...deployments.values()].filter(
         (deployment) => at(deployment, 'metadata', 'labels', 'app.kubernetes.io/component') === 'server',
       );
@@ -333,8 +337,8 @@ function mainContainer(workload: Json): Json {
         expect(at(container, 'resources', 'limits', 'cpu')).toBe('1');
         // The router waits for the load balancer's NEG to stop sending it requests (15–20 s).
         expect(preStopSeconds).toBeGreaterThanOrEqual(service === 'router' ? 15 : 5);
-        // preStop, the drain, and (orders, inventory, router) the Pub/Sub subscriber's close of at most 20 s.
-        const busClose = ['orders', 'inventory', 'router'].includes(service) ? 20 : 0;
+        // preStop, the drain, and (orders, inventory, router) the bus's bounded close.
+        const busClose = ['orders', 'inventory', 'router'].includes(service) ? drainSeconds : 0;
         expect(Number(pod.terminationGracePeriodSeconds)).toBeGreaterThanOrEqual(
           preStopSeconds + shutdownSeconds + busClose,
         );

@@ -3,9 +3,14 @@
  *
  * - `EVENT_BUS=postgres` (the default): queues in the database `EVENT_BUS_DATABASE_URL` names. Every
  *   service of the saga must name the same one, or their events never meet. `EVENT_BUS_POOL_MAX` (5) is
- *   the bus's own connections.
+ *   the bus's own connections; `EVENT_BUS_CLAIM_TIMEOUT_SECONDS` (5) how soon a killed consumer's events
+ *   go back to the queue.
  * - `EVENT_BUS=pubsub`: Google Cloud Pub/Sub in project `PUBSUB_PROJECT_ID`, or the emulator at
- *   `PUBSUB_EMULATOR_HOST` (`host:port`, the variable Google's clients read).
+ *   `PUBSUB_EMULATOR_HOST` (`host:port`, the variable Google's clients read); `PUBSUB_ACK_DEADLINE_SECONDS`
+ *   (10) how soon a killed consumer's messages are redelivered.
+ *
+ * Both: `EVENT_BUS_DRAIN_TIMEOUT_SECONDS` (20), how long closing waits for handlers in flight, which must
+ * fit in the pod's termination grace period beside the preStop pause.
  */
 import type { EnvReader } from '../config.ts';
 import { checkUrlPassword } from '../secrets.ts';
@@ -15,9 +20,11 @@ import type { EventBus, RedeliveryOptions } from './event-bus.ts';
 const EVENT_BUS_KINDS = ['postgres', 'pubsub'] as const;
 
 export type EventBusConfig = (
-  | { kind: 'postgres'; databaseUrl: string; poolMax: number }
-  | { kind: 'pubsub'; projectId: string; emulatorHost: string | undefined }
+  | { kind: 'postgres'; databaseUrl: string; poolMax: number; claimTimeoutSeconds: number }
+  | { kind: 'pubsub'; projectId: string; emulatorHost: string | undefined; ackDeadlineSeconds: number }
 ) & {
+  /** How long closing the bus waits for handlers in flight. */
+  drainTimeoutSeconds: number;
   redelivery: Required<RedeliveryOptions>;
   /** Deliveries of an event before it goes to the subscription's dead letters. */
   maxAttempts: number;
@@ -31,6 +38,7 @@ export function readEventBusConfig(read: EnvReader, production = false): EventBu
   const kind = read.oneOf('EVENT_BUS', EVENT_BUS_KINDS, 'postgres');
   const common = {
     maxAttempts: read.int('EVENT_MAX_ATTEMPTS', 5, { min: 1, max: 100 }),
+    drainTimeoutSeconds: read.int('EVENT_BUS_DRAIN_TIMEOUT_SECONDS', 20, { min: 1, max: 600 }),
     redelivery: {
       retryDelaySeconds: read.int('EVENT_RETRY_DELAY_SECONDS', 1, { min: 0, max: 600 }),
       maxRetryDelaySeconds: read.int('EVENT_MAX_RETRY_DELAY_SECONDS', 60, { min: 0, max: 600 }),
@@ -46,6 +54,8 @@ export function readEventBusConfig(read: EnvReader, production = false): EventBu
       kind,
       databaseUrl,
       poolMax: read.int('EVENT_BUS_POOL_MAX', 5, { min: 1, max: 100 }),
+      // At least 2 s: heartbeats go three times per timeout, and pg-boss's timers tick no finer than that.
+      claimTimeoutSeconds: read.int('EVENT_BUS_CLAIM_TIMEOUT_SECONDS', 5, { min: 2, max: 600 }),
       ...common,
     };
   }
@@ -57,7 +67,9 @@ export function readEventBusConfig(read: EnvReader, production = false): EventBu
     emulatorHost === undefined
       ? read.string('PUBSUB_PROJECT_ID')
       : read.string('PUBSUB_PROJECT_ID', EMULATOR_PROJECT);
-  return { kind, projectId, emulatorHost, ...common };
+  // Pub/Sub's own bounds for an ack deadline.
+  const ackDeadlineSeconds = read.int('PUBSUB_ACK_DEADLINE_SECONDS', 10, { min: 10, max: 600 });
+  return { kind, projectId, emulatorHost, ackDeadlineSeconds, ...common };
 }
 
 /**
@@ -70,6 +82,8 @@ export async function openEventBus(config: EventBusConfig, logger: Logger): Prom
     return PostgresEventBus.start({
       url: config.databaseUrl,
       poolMax: config.poolMax,
+      claimTimeoutSeconds: config.claimTimeoutSeconds,
+      drainTimeoutSeconds: config.drainTimeoutSeconds,
       logger,
       ...config.redelivery,
     });
@@ -78,6 +92,8 @@ export async function openEventBus(config: EventBusConfig, logger: Logger): Prom
   return new PubSubEventBus({
     projectId: config.projectId,
     emulatorHost: config.emulatorHost,
+    ackDeadlineSeconds: config.ackDeadlineSeconds,
+    drainTimeoutSeconds: config.drainTimeoutSeconds,
     logger,
     ...config.redelivery,
   });

@@ -10,7 +10,8 @@
  *   created, while the consumers of one subscription compete (each event goes to one of them);
  * - `close()` stops taking events and waits for the handlers in flight.
  *
- * Order is not guaranteed, by either adapter.
+ * Order is not guaranteed, by either adapter (the Postgres bus serves the oldest first, up to a
+ * consumer's concurrency at a time; docs/saga-and-event-bus.md says what that gives the saga).
  */
 import { randomUUID } from 'node:crypto';
 import type { EventEnvelope } from './event.ts';

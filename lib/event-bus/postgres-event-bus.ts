@@ -48,13 +48,24 @@ export interface PostgresEventBusOptions extends RedeliveryOptions {
    * smallest pg-boss allows; new events wake consumers at once through LISTEN/NOTIFY.
    */
   pollIntervalSeconds?: number;
+  /**
+   * How long an event claimed by a consumer that stopped sending heartbeats (a killed process) stays
+   * with it before any consumer of the subscription takes it back, without spending one of its delivery
+   * attempts: the counterpart of Pub/Sub's ack deadline. Default 5.
+   */
+  claimTimeoutSeconds?: number;
+  /** How long `close()` waits for handlers in flight; their events then come back to a consumer after the claim timeout. Default 20. */
+  drainTimeoutSeconds?: number;
 }
 
 /**
- * A consumer that stops sending heartbeats (a crashed process) loses its events to another consumer after
- * this many seconds plus one supervision pass (60 s): the counterpart of Pub/Sub's ack deadline.
+ * pg-boss's own heartbeat expiry, which its supervisor applies once a minute and which spends a delivery
+ * attempt, only backs up our reclaim (below): it must be at least 10 s, and is set well beyond the claim
+ * timeout so that our reclaim always comes first.
  */
-const HEARTBEAT_SECONDS = 30;
+function bossHeartbeatSeconds(claimTimeoutSeconds: number): number {
+  return Math.max(10, claimTimeoutSeconds * 3);
+}
 
 /** How often a temporary subscription's queue is touched to show that its process is alive. */
 const TEMPORARY_HEARTBEAT_MS = 5 * 60_000;
@@ -65,22 +76,50 @@ export class PostgresEventBus implements EventBus {
   readonly #redelivery: Required<RedeliveryOptions>;
   readonly #pollIntervalSeconds: number;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #schema: string;
+  readonly #claimTimeoutSeconds: number;
+  readonly #drainTimeoutSeconds: number;
 
   private constructor(
     boss: PgBoss,
     logger: Logger,
     redelivery: Required<RedeliveryOptions>,
-    pollIntervalSeconds: number,
+    settings: {
+      pollIntervalSeconds: number;
+      schema: string;
+      claimTimeoutSeconds: number;
+      drainTimeoutSeconds: number;
+    },
   ) {
     this.#boss = boss;
     this.#logger = logger;
     this.#redelivery = redelivery;
-    this.#pollIntervalSeconds = pollIntervalSeconds;
+    this.#pollIntervalSeconds = settings.pollIntervalSeconds;
+    this.#schema = settings.schema;
+    this.#claimTimeoutSeconds = settings.claimTimeoutSeconds;
+    this.#drainTimeoutSeconds = settings.drainTimeoutSeconds;
   }
 
   /** Connects and creates (or migrates) the bus's schema. */
   static async start(options: PostgresEventBusOptions): Promise<PostgresEventBus> {
-    const { url, schema = 'event_bus', logger, poolMax = 5, pollIntervalSeconds = 0.5 } = options;
+    const {
+      url,
+      schema = 'event_bus',
+      logger,
+      poolMax = 5,
+      pollIntervalSeconds = 0.5,
+      claimTimeoutSeconds = 5,
+      drainTimeoutSeconds = 20,
+    } = options;
+    if (!Number.isInteger(claimTimeoutSeconds) || claimTimeoutSeconds < 2) {
+      throw new Error(
+        `claimTimeoutSeconds must be a whole number of seconds >= 2, got ${claimTimeoutSeconds}`,
+      );
+    }
+    if (!/^[a-z_][a-z0-9_]*$/.test(schema)) {
+      // It is written into the reclaim's SQL, so only a plain identifier is accepted.
+      throw new Error(`schema must be a plain lower-case identifier, got "${schema}"`);
+    }
     const redelivery = resolveRedelivery(options);
     const log = logger.child({ component: 'postgres-event-bus' });
     const boss = new PgBoss({
@@ -97,7 +136,12 @@ export class PostgresEventBus implements EventBus {
     boss.on('error', (error) => log.error({ err: error }, 'event bus error'));
     boss.on('warning', (warning) => log.warn({ data: warning.data }, warning.message));
     await boss.start();
-    return new PostgresEventBus(boss, log, redelivery, pollIntervalSeconds);
+    return new PostgresEventBus(boss, log, redelivery, {
+      pollIntervalSeconds,
+      schema,
+      claimTimeoutSeconds,
+      drainTimeoutSeconds,
+    });
   }
 
   async publish(topic: string, event: EventEnvelope): Promise<void> {
@@ -120,7 +164,7 @@ export class PostgresEventBus implements EventBus {
       deadLetter,
       notify: true,
       retryLimit: maxAttempts - 1,
-      heartbeatSeconds: HEARTBEAT_SECONDS,
+      heartbeatSeconds: bossHeartbeatSeconds(this.#claimTimeoutSeconds),
       // pg-boss's backoff starts at one second at least, so no delay means no backoff at all.
       ...(retryDelaySeconds === 0
         ? { retryDelay: 0, retryBackoff: false }
@@ -141,10 +185,20 @@ export class PostgresEventBus implements EventBus {
     await this.ensureSubscription(topic, subscription, options);
     const { concurrency } = resolveSubscribeOptions(options);
     const log = this.#logger.child({ topic, subscription });
+    // Takes back what a killed predecessor held before this consumer starts, then keeps doing it for any
+    // consumer of the subscription that dies while this one lives.
+    await this.#reclaim(subscription, log);
+    const reclaimer = setInterval(
+      () => void this.#reclaim(subscription, log),
+      Math.max(1000, (this.#claimTimeoutSeconds * 1000) / 2),
+    );
+    reclaimer.unref();
     const workerId = await this.#boss.work<object>(
       subscription,
       {
         batchSize: concurrency,
+        // Three heartbeats per claim timeout, so one slow heartbeat does not lose a live consumer its events.
+        heartbeatRefreshSeconds: this.#claimTimeoutSeconds / 3,
         // Each event of a batch is settled on its own: one failure does not redeliver the others.
         perJobResults: true,
         // A full batch means a backlog: fetch again at once instead of waiting for the next poll.
@@ -155,9 +209,54 @@ export class PostgresEventBus implements EventBus {
       (jobs) => Promise.all(jobs.map((job) => deliver(job, handler, log))),
     );
 
-    return trackSubscription(this.#subscriptions, () =>
-      this.#boss.offWork(subscription, { id: workerId, wait: true }),
-    );
+    return trackSubscription(this.#subscriptions, async () => {
+      clearInterval(reclaimer);
+      // Bounded: what is still running when the time is up stays claimed, and comes back to a consumer
+      // once its heartbeats have stopped for the claim timeout.
+      await withinSeconds(
+        this.#drainTimeoutSeconds,
+        this.#boss.offWork(subscription, { id: workerId, wait: true }),
+        () =>
+          log.warn(
+            { drainTimeoutSeconds: this.#drainTimeoutSeconds },
+            'handlers still running at the end of the drain',
+          ),
+      );
+    });
+  }
+
+  /**
+   * Puts the subscription's events whose consumer has sent no heartbeat for the claim timeout back in the
+   * queue, in their place (ordered by creation), as pg-boss's own restore does: with no start time, so
+   * the next claim does not count as a delivery attempt. A killed process's events thus come back within
+   * seconds instead of after pg-boss's heartbeat expiry and supervision pass (about a minute), which
+   * would also spend an attempt. A consumer that is alive but stalled for the whole claim timeout loses
+   * its events too; they are then handled twice, which idempotent consumers absorb.
+   */
+  async #reclaim(subscription: string, log: Logger): Promise<void> {
+    try {
+      const { rows } = await this.#boss
+        .getDb()
+        .executeSql(`SELECT table_name FROM ${this.#schema}.queue WHERE name = $1`, [subscription]);
+      const table = (rows[0] as { table_name?: string } | undefined)?.table_name;
+      if (table === undefined || !/^[a-z_][a-z0-9_]*$/.test(table)) return;
+      const result = await this.#boss.getDb().executeSql(
+        `UPDATE ${this.#schema}.${table}
+         SET state = 'created', started_on = NULL, heartbeat_on = NULL
+         WHERE name = $1 AND state = 'active'
+           AND heartbeat_on < ${this.#schema}.job_now() - $2 * interval '1 second'
+         RETURNING id`,
+        [subscription, this.#claimTimeoutSeconds],
+      );
+      if (result.rows.length > 0) {
+        log.warn(
+          { events: result.rows.length, claimTimeoutSeconds: this.#claimTimeoutSeconds },
+          'events of a consumer that stopped (no heartbeat) taken back',
+        );
+      }
+    } catch (error) {
+      log.warn({ err: error }, "reclaim of stopped consumers' events failed; retried shortly");
+    }
   }
 
   /**
@@ -232,7 +331,20 @@ export class PostgresEventBus implements EventBus {
 
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
-    await this.#boss.stop({ graceful: true });
+    await this.#boss.stop({ graceful: true, timeout: this.#drainTimeoutSeconds * 1000 });
+  }
+}
+
+/** Waits for `work` at most `seconds`; `onTimeout` is told when it is left running. */
+async function withinSeconds(seconds: number, work: Promise<unknown>, onTimeout: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), seconds * 1000);
+  });
+  try {
+    if ((await Promise.race([work.then(() => 'done' as const), timeout])) === 'timeout') onTimeout();
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -54,8 +54,14 @@ export interface PubSubEventBusOptions extends RedeliveryOptions {
    * fails a publish within this time instead of the client's default 60 s to 10 min. Default 10 000.
    */
   callTimeoutMs?: number;
-  /** How long `close()` waits for handlers in flight before it nacks their messages. Default 60. */
+  /** How long `close()` waits for handlers in flight before it nacks their messages. Default 20. */
   drainTimeoutSeconds?: number;
+  /**
+   * The ack deadline of the subscriptions and of every lease extension: a killed consumer's messages are
+   * redelivered this long after its last extension. Pub/Sub counts that redelivery as an attempt. Default 10
+   * (Pub/Sub's least).
+   */
+  ackDeadlineSeconds?: number;
 }
 
 /** Pub/Sub's bounds for a dead-letter policy's `maxDeliveryAttempts`. */
@@ -73,12 +79,21 @@ export class PubSubEventBus implements EventBus {
   readonly #redelivery: Required<RedeliveryOptions>;
   readonly #callOptions: CallOptions;
   readonly #drainTimeoutSeconds: number;
+  readonly #ackDeadlineSeconds: number;
   /** Topics known to exist, so a publish costs one call. */
   readonly #topics = new Map<string, Promise<Topic>>();
   readonly #subscriptions = new Set<Subscription>();
 
   constructor(options: PubSubEventBusOptions) {
-    const { projectId, emulatorHost, logger, callTimeoutMs = 10_000, drainTimeoutSeconds = 60 } = options;
+    const {
+      projectId,
+      emulatorHost,
+      logger,
+      callTimeoutMs = 10_000,
+      drainTimeoutSeconds = 20,
+      ackDeadlineSeconds = 10,
+    } = options;
+    this.#ackDeadlineSeconds = ackDeadlineSeconds;
     this.#redelivery = resolveRedelivery(options);
     this.#projectId = projectId;
     this.#logger = logger.child({ component: 'pubsub-event-bus' });
@@ -124,6 +139,7 @@ export class PubSubEventBus implements EventBus {
     await this.#ensureSubscription(deadLetterTopic, deadLetterName(subscriptionName), {});
     const { retryDelaySeconds, maxRetryDelaySeconds } = this.#redelivery;
     await this.#ensureSubscription(await this.#topic(topicName), subscriptionName, {
+      ackDeadlineSeconds: this.#ackDeadlineSeconds,
       deadLetterPolicy: {
         deadLetterTopic: deadLetterTopic.name,
         maxDeliveryAttempts: Math.max(maxAttempts, SERVER_MIN_ATTEMPTS),
@@ -153,6 +169,10 @@ export class PubSubEventBus implements EventBus {
       // Sent to the server too, so that on GCP competing consumers share a backlog; the emulator ignores
       // it and hands a burst to one consumer (a steady stream is shared).
       flowControl: { maxMessages: concurrency, allowExcessMessages: false },
+      // The client otherwise extends leases by its p99 processing time (10 s to 10 min): a fixed deadline
+      // bounds how long a killed consumer's messages wait, whatever the handlers took before.
+      minAckDeadline: Duration.from({ seconds: this.#ackDeadlineSeconds }),
+      maxAckDeadline: Duration.from({ seconds: this.#ackDeadlineSeconds }),
       closeOptions: {
         behavior: SubscriptionCloseBehaviors.WaitForProcessing,
         timeout: Duration.from({ seconds: this.#drainTimeoutSeconds }),

@@ -15,6 +15,7 @@ import type { EnvReader } from '../../lib/config.ts';
 import type { EntityManager } from '../../lib/database.ts';
 import { enqueueEvent } from '../../lib/event-bus/outbox.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { schedulePeriodicSweep, type PeriodicSweep } from '../../lib/periodic-sweep.ts';
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LotExpiry } from '../contracts/inventory-events.ts';
 import { ReservationService } from './reservation.service.ts';
 import { announceLowStock, applyLotChange, lockItems, type ChangeCause } from './stock-levels.ts';
@@ -124,36 +125,15 @@ async function announce(
   await enqueueEvent(em, INVENTORY_EVENTS_TOPIC, inventoryEvent({ type, payload }, correlationId));
 }
 
-/** A running schedule of sweeps; `stop` cancels the next one and waits for one under way. */
-export interface LotExpirySchedule {
-  stop(): Promise<void>;
-}
-
 export function scheduleLotExpirySweep(
   orm: MikroORM,
   logger: Logger,
   config: LotExpiryConfig,
-): LotExpirySchedule {
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const sweepOnce = async (): Promise<void> => {
-    try {
-      const result = await sweepLotExpiry(orm.em.fork(), logger, {
-        today: today(),
-        warningDays: config.warningDays,
-      });
-      logger.info(result, 'lot expiry sweep done');
-    } catch (error) {
-      logger.error({ err: error }, 'lot expiry sweep failed; it runs again at the next interval');
-    }
-    if (!stopped) timer = setTimeout(() => void (running = sweepOnce()), config.sweepIntervalMs);
-  };
-  let running = sweepOnce();
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
-  };
+): PeriodicSweep {
+  return schedulePeriodicSweep({
+    name: 'lot expiry sweep',
+    intervalMs: config.sweepIntervalMs,
+    logger,
+    run: () => sweepLotExpiry(orm.em.fork(), logger, { today: today(), warningDays: config.warningDays }),
+  });
 }

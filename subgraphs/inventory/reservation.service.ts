@@ -116,10 +116,7 @@ export class ReservationService {
   async reserveStock(order: OrderPlaced): Promise<void> {
     const em = this.#em;
     if (!(await this.#claim(order.orderId, 'HELD'))) {
-      this.#logger.info(
-        { orderId: order.orderId },
-        'order already decided here (cancelled first?); not reserved',
-      );
+      await this.#answerAgain(order);
       return;
     }
     const wanted = quantitiesByProduct(order.lines);
@@ -281,6 +278,51 @@ export class ReservationService {
       orderId,
     ]);
     await announceLowStock(this.#em, productIds, orderId, this.#cause.correlationId);
+  }
+
+  /**
+   * A placement decided here already (orders' stale order sweep republished it: the answer never reached
+   * orders): reserved again is not reserved twice, so the earlier answer goes out again. A held order's
+   * lots as they are now; a rejected order's earlier rejection, from the outbox (kept a week), or, once
+   * that is gone, the shortages as they are now. An order released or shipped meanwhile has moved on:
+   * nothing to answer.
+   */
+  async #answerAgain(order: OrderPlaced): Promise<void> {
+    const { orderId } = order;
+    const [reservation] = await this.#em.execute<{ status: ReservationStatus }[]>(
+      `select status from reservation where order_id = ?`,
+      [orderId],
+    );
+    const status = reservation?.status;
+    if (status === 'HELD') {
+      await this.#reply({
+        type: 'inventory.reserved',
+        payload: { orderId, lines: lineLotsOf(await this.#heldLots(orderId)) },
+      });
+    } else if (status === 'REJECTED') {
+      const [earlier] = await this.#em.execute<{ shortages: StockShortage[] }[]>(
+        `select event->'payload'->'shortages' as shortages from outbox_event
+         where event->>'type' = 'inventory.rejected' and (event->'payload'->>'orderId')::int = ?
+         order by id desc limit 1`,
+        [orderId],
+      );
+      const shortages = earlier?.shortages ?? (await this.#currentShortages(order));
+      await this.#reply({ type: 'inventory.rejected', payload: { orderId, shortages } });
+    } else {
+      this.#logger.info({ orderId, status }, 'order already decided here (cancelled first?); not reserved');
+      return;
+    }
+    this.#logger.warn({ orderId, status }, 'placement already decided here: the earlier answer sent again');
+  }
+
+  /** What each line of `order` asks for against what its product has available now. */
+  async #currentShortages(order: OrderPlaced): Promise<StockShortage[]> {
+    const shortages: StockShortage[] = [];
+    for (const [productId, requested] of quantitiesByProduct(order.lines)) {
+      const lots = await usableLots(this.#em, productId);
+      shortages.push({ productId, requested, available: lots.reduce((sum, lot) => sum + lot.available, 0) });
+    }
+    return shortages;
   }
 
   /** Creates the order's reservation row with `status`; false when the order already has one. */

@@ -36,6 +36,8 @@ export const OrderSchema = defineEntity({
     idempotencyKey: p.string().length(100).nullable(),
     /** A digest of the placeOrder input that came with the key (order.rules.ts requestFingerprint). */
     requestFingerprint: p.string().length(64).nullable(),
+    /** When the stale order sweep last republished its `order.placed` (stale-orders.sweep.ts). */
+    placedRepublishedAt: p.datetime().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -1,0 +1,137 @@
+/**
+ * A consumer process killed (SIGKILL) while it holds claimed events: a new consumer of the same
+ * subscription gets them within seconds (the Postgres bus's claim timeout, Pub/Sub's ack deadline), not
+ * after pg-boss's minute of heartbeat expiry and supervision. On the Postgres bus the crash does not spend
+ * one of the events' delivery attempts; Pub/Sub counts it, which its attempts budget allows for.
+ *
+ * Time bounds are loose on purpose: the point is seconds rather than a minute, on a loaded machine.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createEvent, type EventEnvelope } from '../lib/event-bus/event.ts';
+import type { EventBus } from '../lib/event-bus/event-bus.ts';
+import { PostgresEventBus } from '../lib/event-bus/postgres-event-bus.ts';
+import { PubSubEventBus } from '../lib/event-bus/pubsub-event-bus.ts';
+import { createMigratedDatabase } from './support/database.ts';
+import { killAllServices, spawnService } from './support/processes.ts';
+import { pubSubTestsEnabled, testPubSubEmulator } from './support/pubsub-emulator.ts';
+import { silentLogger } from './support/services.ts';
+import { waitFor } from './support/waiting.ts';
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterAll(async () => {
+  await killAllServices();
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+});
+
+const TOPIC = 'claims-test';
+const SUBSCRIPTION = 'claims-test.consumer';
+const EVENTS = 3;
+/** Well above the 5 s claim timeout and 10 s ack deadline, well below pg-boss's minute. */
+const BACK_WITHIN_MS = 40_000;
+
+interface BusUnderTest {
+  name: string;
+  enabled: boolean;
+  /** The consumer process's bus variables, and a bus of the test's own on the same place. */
+  start(): Promise<{ env: Record<string, string>; open(): Promise<EventBus> }>;
+  /** The attempt a redelivered event may carry after the crash. */
+  attemptsAfterCrash: number[];
+}
+
+const BUSES: BusUnderTest[] = [
+  {
+    name: 'postgres',
+    enabled: true,
+    async start() {
+      const database = await createMigratedDatabase('events', 'events_claims');
+      cleanups.push(() => database.drop());
+      return {
+        env: { EVENT_BUS_DATABASE_URL: database.url, EVENT_BUS_CLAIM_TIMEOUT_SECONDS: '5' },
+        open: () =>
+          PostgresEventBus.start({ url: database.url, logger: silentLogger, claimTimeoutSeconds: 5 }),
+      };
+    },
+    // The crash is not an attempt: the event comes back as it was.
+    attemptsAfterCrash: [1],
+  },
+  {
+    name: 'pubsub',
+    enabled: pubSubTestsEnabled(),
+    async start() {
+      const emulator = await testPubSubEmulator();
+      cleanups.push(() => emulator.stop());
+      return {
+        env: {
+          EVENT_BUS: 'pubsub',
+          PUBSUB_EMULATOR_HOST: emulator.host,
+          PUBSUB_PROJECT_ID: emulator.projectId,
+          PUBSUB_ACK_DEADLINE_SECONDS: '10',
+        },
+        open: async () =>
+          new PubSubEventBus({
+            projectId: emulator.projectId,
+            emulatorHost: emulator.host,
+            logger: silentLogger,
+          }),
+      };
+    },
+    // Pub/Sub counts the lost delivery as an attempt; the emulator sometimes counts the stream's end too.
+    // What matters is that the crash leaves the event short of the dead letters (5 attempts).
+    attemptsAfterCrash: [1, 2, 3],
+  },
+];
+
+describe.each(BUSES.filter(({ enabled }) => enabled))('on the $name bus', (bus) => {
+  it('a killed consumer’s claimed events go to the next consumer within seconds, with no delivery attempt lost to the crash on the Postgres bus', async () => {
+    const { env, open } = await bus.start();
+    const ours = await open();
+    cleanups.push(() => ours.close());
+    await ours.ensureSubscription(TOPIC, SUBSCRIPTION, { maxAttempts: 5 });
+    // Published before the consumer starts, so that it claims them all in one batch (pg-boss fetches the
+    // next batch only once the last one is settled).
+    const published: EventEnvelope[] = [];
+    for (let index = 0; index < EVENTS; index += 1) {
+      const event = createEvent('claims.test', { index }, `claims-${index}`);
+      await ours.publish(TOPIC, event);
+      published.push(event);
+    }
+
+    const first = spawnService('test/support/claiming-consumer.ts', {
+      ...env,
+      TEST_TOPIC: TOPIC,
+      TEST_SUBSCRIPTION: SUBSCRIPTION,
+      EVENT_RETRY_DELAY_SECONDS: '0',
+      EVENT_MAX_RETRY_DELAY_SECONDS: '0',
+    });
+    await first.waitForOutput(/^subscribed$/m, 30_000);
+    await waitFor(
+      'every event claimed by the first consumer',
+      async () => {
+        const claimed = new Set([...first.stdout().matchAll(/^claimed (\S+) /gm)].map((match) => match[1]));
+        return published.every(({ id }) => claimed.has(id)) ? true : undefined;
+      },
+      30_000,
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}; stdout:\n${first.stdout()}\nstderr:\n${first.stderr()}`);
+    });
+
+    await first.stop('SIGKILL', 10_000);
+    const killedAt = performance.now();
+    const handled = new Map<string, { attempt: number; afterMs: number }>();
+    await ours.subscribe(TOPIC, SUBSCRIPTION, async (event, { attempt }) => {
+      if (!handled.has(event.id)) handled.set(event.id, { attempt, afterMs: performance.now() - killedAt });
+    });
+    await waitFor(
+      'every event handled by the next consumer',
+      async () => (published.every(({ id }) => handled.has(id)) ? true : undefined),
+      BACK_WITHIN_MS,
+    );
+
+    const outcomes = published.flatMap(({ id }) => handled.get(id) ?? []);
+    process.stdout.write(
+      `${bus.name}: claimed events back after ${outcomes.map(({ afterMs }) => Math.round(afterMs)).join(', ')} ms\n`,
+    );
+    for (const { attempt } of outcomes) expect(bus.attemptsAfterCrash).toContain(attempt);
+    expect(await ours.deadLetters(SUBSCRIPTION)).toEqual([]);
+  }, 120_000);
+});
