@@ -11,7 +11,7 @@ import { killAllServices, spawnService } from '../test/support/processes.ts';
 
 const ALL_APPLIED = [
   'users: applied 20261125-create-user, 20261204-create-session',
-  'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order',
+  'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text',
   'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line, 20261127-prescription-review-lots-audit',
   'inventory: applied 20261125-create-inventory-item, 20261125-create-stock-movement, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-reservation, 20261126-create-low-stock-alert, 20261127-create-lot, 20261127-record-movement-causes',
   '',
@@ -73,7 +73,8 @@ describe('npm run migrate', () => {
     try {
       expect(await migrate({ SUBGRAPH: 'products', DATABASE_URL: fresh.url })).toEqual({
         code: 0,
-        stdout: 'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order\n',
+        stdout:
+          'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text\n',
         stderr: '',
       });
       expect(await tables(fresh.url)).toEqual(['mikro_orm_migrations', 'product']);
@@ -99,7 +100,8 @@ describe('npm run migrate', () => {
       const { code } = await task.waitForExit(30_000);
       expect({ code, stdout: task.stdout() }).toEqual({
         code: 0,
-        stdout: 'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order\n',
+        stdout:
+          'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text\n',
       });
       expect(task.stderr()).toContain('database unreachable: trying again in 1 s');
     } finally {

@@ -3,7 +3,8 @@
  * field's topic (so every router replica sees every event), and the subscribers connected to this
  * replica. Each event is resolved once per group of subscribers that would get the same answer (the same
  * event query and variables, the same role, or the same viewer when the selection reaches data that
- * depends on who asks), not once per subscriber, then handed to each of them.
+ * depends on who asks), not once per subscriber, and serialised once per group (and response key), then
+ * handed to each of them as the same bytes (event-stream.ts).
  */
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
@@ -11,6 +12,7 @@ import type { EventBus } from '../../lib/event-bus/event-bus.ts';
 import type { Logger } from '../../lib/logger.ts';
 import type { VerifiedViewer } from '../token-verifier.ts';
 import { EVENT_KEY, FILTER_KEY, type EventQuery } from './event-query.ts';
+import { NextMessage } from './event-stream.ts';
 
 /** Which events of a topic a subscription field announces, and which of its subscribers want each. */
 export interface SubscribedEvents<TEvent> {
@@ -30,7 +32,7 @@ export interface EventSubscriber {
   viewer: VerifiedViewer;
   query: EventQuery;
   /** Hands a result to the client (it may drop a slow client instead). */
-  deliver(result: FormattedExecutionResult): void;
+  deliver(message: NextMessage): void;
 }
 
 /** Runs an event query through the gateway for `viewer`, as a query from that viewer would run. */
@@ -112,9 +114,17 @@ export class EventFeed<TEvent> {
           };
         });
         const filterData = result.data?.[FILTER_KEY];
+        // The event query's text leaves out the subscription field's alias: one message per alias.
+        const messages = new Map<string, NextMessage>();
         for (const subscriber of members) {
           if (!this.#events.wantsResolved(subscriber.query.args, filterData)) continue;
-          subscriber.deliver(forClient(result, subscriber.query.responseKey));
+          const { responseKey } = subscriber.query;
+          let message = messages.get(responseKey);
+          if (!message) {
+            message = new NextMessage(forClient(result, responseKey));
+            messages.set(responseKey, message);
+          }
+          subscriber.deliver(message);
         }
       }),
     );

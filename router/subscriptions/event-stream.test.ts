@@ -1,22 +1,40 @@
 /**
- * One subscriber's bounded queue of events: what graphql-ws iterates, what the feed pushes into, and
- * how a client that does not keep up is let go.
+ * One subscriber's stream of events: results written to its socket as graphql-ws `next` frames serialised
+ * once for everyone, what graphql-ws iterates (nothing, until the subscription ends), and how a client
+ * that does not keep up is let go.
  */
 import { describe, expect, it } from '@jest/globals';
 import type { FormattedExecutionResult } from 'graphql';
-import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.ts';
+import { createEventStream, NextMessage, type EventStream, type EventStreamLimits } from './event-stream.ts';
 
 const alert = (id: string): FormattedExecutionResult => ({ data: { alerts: { id, shortage: 1 } } });
 
 const DONE = { value: undefined, done: true };
 
-/** A stream whose socket holds `socket.bufferedBytes`, counting the calls of its callbacks. */
-function streamWith(limits: Partial<EventStreamLimits> = {}) {
-  const socket = { bufferedBytes: 0 };
+/** A socket that records what is sent and leaves each write unfinished until `flush()`. */
+class FakeSocket {
+  bufferedAmount = 0;
+  readonly sent: { data: Buffer; binary: boolean }[] = [];
+  readonly #callbacks: (() => void)[] = [];
+  send(data: Buffer, options: { binary: boolean }, written: () => void): void {
+    this.sent.push({ data, binary: options.binary });
+    this.#callbacks.push(written);
+  }
+  flush(): void {
+    for (const written of this.#callbacks.splice(0)) written();
+  }
+  messages(): unknown[] {
+    return this.sent.map(({ data }) => JSON.parse(data.toString('utf8')));
+  }
+}
+
+/** A stream of subscription `id` on a fake socket, counting the calls of its callbacks. */
+function streamWith(limits: Partial<EventStreamLimits> = {}, id = '1', socket = new FakeSocket()) {
   const calls = { overflow: 0, end: 0 };
   const stream = createEventStream(
     { maxPending: 100, maxBufferedBytes: 1_000_000, ...limits },
-    () => socket.bufferedBytes,
+    socket,
+    id,
     () => {
       calls.overflow += 1;
     },
@@ -27,13 +45,15 @@ function streamWith(limits: Partial<EventStreamLimits> = {}) {
   return { stream, socket, calls };
 }
 
+const next = (id: string, result: FormattedExecutionResult) => ({ id, type: 'next', payload: result });
+
 /** What graphql-ws calls when the client completes or the socket closes (optional in the iterator type). */
-function end(stream: EventStream): Promise<IteratorResult<FormattedExecutionResult>> {
+function end(stream: EventStream): Promise<IteratorResult<never>> {
   if (!stream.return) throw new Error('the stream has no return()');
   return stream.return();
 }
 
-function fail(stream: EventStream, error: Error): Promise<IteratorResult<FormattedExecutionResult>> {
+function fail(stream: EventStream, error: Error): Promise<IteratorResult<never>> {
   if (!stream.throw) throw new Error('the stream has no throw()');
   return stream.throw(error);
 }
@@ -49,112 +69,123 @@ async function settled(promise: Promise<unknown>): Promise<boolean> {
   return done;
 }
 
-describe('createEventStream', () => {
-  it('hands a pushed result to the reader waiting for it', async () => {
-    const { stream, calls } = streamWith();
-    const waiting = stream.next();
-    expect(await settled(waiting)).toBe(false);
-    stream.push(alert('1'));
-    expect(await waiting).toEqual({ value: alert('1'), done: false });
-    // The next reader waits again until the next push.
-    const second = stream.next();
-    expect(await settled(second)).toBe(false);
-    stream.push(alert('2'));
-    expect(await second).toEqual({ value: alert('2'), done: false });
-    expect(calls).toEqual({ overflow: 0, end: 0 });
-  });
-
-  it('queues results pushed while no reader waits and hands them out in order', async () => {
-    const { stream, calls } = streamWith({ maxPending: 3 });
-    stream.push(alert('1'));
-    stream.push(alert('2'));
-    stream.push(alert('3'));
-    expect(await stream.next()).toEqual({ value: alert('1'), done: false });
-    stream.push(alert('4'));
-    expect(await stream.next()).toEqual({ value: alert('2'), done: false });
-    expect(await stream.next()).toEqual({ value: alert('3'), done: false });
-    expect(await stream.next()).toEqual({ value: alert('4'), done: false });
-    expect(calls).toEqual({ overflow: 0, end: 0 });
-  });
-
-  it('is iterated by for await, and leaving the loop ends the stream once', async () => {
-    const { stream, calls } = streamWith();
-    stream.push(alert('1'));
-    stream.push(alert('2'));
-    const seen: FormattedExecutionResult[] = [];
-    for await (const result of stream) {
-      seen.push(result);
-      if (seen.length === 2) break;
+describe('NextMessage', () => {
+  it('is the message graphql-ws would send, byte for byte', () => {
+    const result: FormattedExecutionResult = {
+      data: { lowStockAlerts: { name: 'Crème "forte" ✓', available: 2 } },
+      errors: [{ message: 'partly', path: ['lowStockAlerts', 'product'] }],
+    };
+    const message = new NextMessage(result);
+    for (const id of ['1', 'a "quoted" id', '0b9c…']) {
+      expect(message.frame(id).toString('utf8')).toBe(JSON.stringify({ id, type: 'next', payload: result }));
     }
-    expect(seen).toEqual([alert('1'), alert('2')]);
-    expect(calls).toEqual({ overflow: 0, end: 1 });
-    expect(await stream.next()).toEqual(DONE);
   });
 
-  it('overflows on a push beyond maxPending waiting results: onOverflow once, the stream ends, queued results are dropped', async () => {
-    const { stream, calls } = streamWith({ maxPending: 2 });
-    stream.push(alert('1'));
-    stream.push(alert('2'));
-    expect(calls).toEqual({ overflow: 0, end: 0 });
-    stream.push(alert('3'));
-    expect(calls).toEqual({ overflow: 1, end: 1 });
-    expect(await stream.next()).toEqual(DONE);
-    // Later pushes are ignored: no second overflow, nothing queued.
-    stream.push(alert('4'));
-    stream.push(alert('5'));
-    stream.push(alert('6'));
-    expect(calls).toEqual({ overflow: 1, end: 1 });
-    expect(await stream.next()).toEqual(DONE);
-    expect(await end(stream)).toEqual(DONE);
-    expect(calls).toEqual({ overflow: 1, end: 1 });
+  it('builds the frame of an id once: every subscription with that id gets the very same bytes', () => {
+    const message = new NextMessage(alert('7'));
+    expect(message.frame('1')).toBe(message.frame('1'));
+    expect(message.frame('2')).not.toBe(message.frame('1'));
   });
+});
 
-  it('overflows on a push while the socket holds more than maxBufferedBytes unsent, however short the queue', async () => {
-    const { stream, socket, calls } = streamWith({ maxPending: 100, maxBufferedBytes: 1_000 });
-    socket.bufferedBytes = 1_000;
-    stream.push(alert('1'));
-    expect(calls).toEqual({ overflow: 0, end: 0 });
-    expect(await stream.next()).toEqual({ value: alert('1'), done: false });
-
-    socket.bufferedBytes = 1_001;
-    stream.push(alert('2'));
-    expect(calls).toEqual({ overflow: 1, end: 1 });
-    expect(await stream.next()).toEqual(DONE);
-    socket.bufferedBytes = 5_000;
-    stream.push(alert('3'));
-    expect(calls).toEqual({ overflow: 1, end: 1 });
-    expect(await stream.next()).toEqual(DONE);
-  });
-
-  it('return() ends the stream: done, onEnd once, later pushes ignored, no overflow', async () => {
-    const { stream, calls } = streamWith({ maxPending: 1 });
-    stream.push(alert('1'));
-    expect(await end(stream)).toEqual(DONE);
-    expect(calls).toEqual({ overflow: 0, end: 1 });
-    expect(await stream.next()).toEqual(DONE);
-    stream.push(alert('2'));
-    stream.push(alert('3'));
-    expect(await stream.next()).toEqual(DONE);
-    expect(await end(stream)).toEqual(DONE);
-    expect(calls).toEqual({ overflow: 0, end: 1 });
-  });
-
-  it('gives done to the reader waiting when return() is called', async () => {
-    const { stream, calls } = streamWith();
+describe('createEventStream', () => {
+  it('writes each pushed result to the socket as a text frame, in order, and yields nothing to graphql-ws', async () => {
+    const { stream, socket, calls } = streamWith({}, 'sub-9');
     const waiting = stream.next();
+    stream.push(new NextMessage(alert('1')));
+    stream.push(new NextMessage(alert('2')));
+    expect(socket.messages()).toEqual([next('sub-9', alert('1')), next('sub-9', alert('2'))]);
+    expect(socket.sent.map(({ binary }) => binary)).toEqual([false, false]);
     expect(await settled(waiting)).toBe(false);
+    expect(calls).toEqual({ overflow: 0, end: 0 });
+  });
+
+  it('writes one message to many streams as the same Buffer', () => {
+    const message = new NextMessage(alert('1'));
+    const sockets = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+    for (const socket of sockets) streamWith({}, '1', socket).stream.push(message);
+    const [first] = sockets[0]?.sent ?? [];
+    expect(sockets.every((socket) => socket.sent.length === 1 && socket.sent[0]?.data === first?.data)).toBe(
+      true,
+    );
+  });
+
+  it('is iterated by for await until return(): the loop then ends and onEnd runs once', async () => {
+    const { stream, calls } = streamWith();
+    const loop = (async () => {
+      for await (const result of stream) throw new Error(`nothing is yielded, got ${String(result)}`);
+      return 'ended';
+    })();
+    expect(await settled(loop)).toBe(false);
     expect(await end(stream)).toEqual(DONE);
-    expect(await waiting).toEqual(DONE);
+    expect(await loop).toBe('ended');
+    expect(calls).toEqual({ overflow: 0, end: 1 });
+    expect(await stream.next()).toEqual(DONE);
+  });
+
+  it('overflows on a push beyond maxPending messages not yet written out: onOverflow once, the stream ends, later pushes ignored', async () => {
+    const { stream, socket, calls } = streamWith({ maxPending: 2 });
+    stream.push(new NextMessage(alert('1')));
+    stream.push(new NextMessage(alert('2')));
+    expect(calls).toEqual({ overflow: 0, end: 0 });
+    stream.push(new NextMessage(alert('3')));
+    expect(calls).toEqual({ overflow: 1, end: 1 });
+    expect(await stream.next()).toEqual(DONE);
+    stream.push(new NextMessage(alert('4')));
+    socket.flush();
+    stream.push(new NextMessage(alert('5')));
+    expect(calls).toEqual({ overflow: 1, end: 1 });
+    expect(socket.sent).toHaveLength(2);
+    expect(await end(stream)).toEqual(DONE);
+    expect(calls).toEqual({ overflow: 1, end: 1 });
+  });
+
+  it('counts a message as pending only until the socket has written it', () => {
+    const { stream, socket, calls } = streamWith({ maxPending: 2 });
+    for (let n = 1; n <= 10; n += 1) {
+      stream.push(new NextMessage(alert(String(n))));
+      socket.flush();
+    }
+    expect(socket.sent).toHaveLength(10);
+    expect(calls).toEqual({ overflow: 0, end: 0 });
+  });
+
+  it('overflows on a push while the socket holds more than maxBufferedBytes unsent, however few messages are pending', async () => {
+    const { stream, socket, calls } = streamWith({ maxPending: 100, maxBufferedBytes: 1_000 });
+    socket.bufferedAmount = 1_000;
+    stream.push(new NextMessage(alert('1')));
+    expect(calls).toEqual({ overflow: 0, end: 0 });
+    expect(socket.sent).toHaveLength(1);
+
+    socket.bufferedAmount = 1_001;
+    stream.push(new NextMessage(alert('2')));
+    expect(calls).toEqual({ overflow: 1, end: 1 });
+    expect(await stream.next()).toEqual(DONE);
+    socket.bufferedAmount = 0;
+    stream.push(new NextMessage(alert('3')));
+    expect(calls).toEqual({ overflow: 1, end: 1 });
+    expect(socket.sent).toHaveLength(1);
+  });
+
+  it('return() ends the stream: done, onEnd once, later pushes not written, no overflow', async () => {
+    const { stream, socket, calls } = streamWith({ maxPending: 1 });
+    expect(await end(stream)).toEqual(DONE);
+    expect(calls).toEqual({ overflow: 0, end: 1 });
+    stream.push(new NextMessage(alert('2')));
+    stream.push(new NextMessage(alert('3')));
+    expect(socket.sent).toEqual([]);
+    expect(await stream.next()).toEqual(DONE);
+    expect(await end(stream)).toEqual(DONE);
     expect(calls).toEqual({ overflow: 0, end: 1 });
   });
 
   it('throw() ends the stream and rejects with the error', async () => {
-    const { stream, calls } = streamWith();
+    const { stream, socket, calls } = streamWith();
     const waiting = stream.next();
     await expect(fail(stream, new Error('socket gone'))).rejects.toThrow('socket gone');
     expect(await waiting).toEqual(DONE);
     expect(calls).toEqual({ overflow: 0, end: 1 });
-    stream.push(alert('1'));
-    expect(await stream.next()).toEqual(DONE);
+    stream.push(new NextMessage(alert('1')));
+    expect(socket.sent).toEqual([]);
   });
 });

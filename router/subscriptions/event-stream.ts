@@ -1,35 +1,80 @@
 /**
- * One subscriber's stream of events as graphql-ws consumes it: an async iterator over a bounded queue.
- * A client that does not keep up (too many events waiting, or too many bytes unsent on its socket) is
- * disconnected rather than allowed to hold the router's memory.
+ * One subscriber's stream of events. graphql-ws owns the subscription's life (it iterates the stream,
+ * calls return() when the client completes or the socket closes, and sends `complete` when it ends), but
+ * results do not pass through it: graphql-ws serialises each message for each socket, which at 10,000
+ * subscribers was most of a delivery's cost. Each result is serialised once per group of subscribers
+ * (NextMessage) and its `next` frame written to every socket as it is (a Buffer: ws neither copies nor
+ * re-encodes it). A client that does not keep up (too many messages not yet written out, or too many bytes
+ * unsent on its socket) is disconnected rather than allowed to hold the router's memory.
  */
 import type { FormattedExecutionResult } from 'graphql';
+import { MessageType } from 'graphql-ws';
 
 export interface EventStreamLimits {
-  /** Events waiting for this subscriber before it counts as too slow. */
+  /** Messages written to the socket but not yet handed to the network before the client counts as too slow. */
   maxPending: number;
   /** Bytes unsent on the socket before the client counts as too slow. */
   maxBufferedBytes: number;
 }
 
-export interface EventStream extends AsyncIterableIterator<FormattedExecutionResult> {
-  /** Queues a result, or calls `onOverflow` when the client is too slow. */
-  push(result: FormattedExecutionResult): void;
+/** What the stream needs of a `ws` WebSocket. */
+export interface EventSocket {
+  readonly bufferedAmount: number;
+  send(data: Buffer, options: { binary: boolean }, written: (error?: Error) => void): void;
 }
 
+/**
+ * A result as graphql-ws' `next` message, serialised once for every subscriber it goes to: the frame of
+ * each subscription id is built once, so subscribers whose clients chose the same id (one per socket, as
+ * most clients number them) get the very same bytes.
+ */
+export class NextMessage {
+  readonly #payload: Buffer;
+  readonly #frames = new Map<string, Buffer>();
+
+  constructor(result: FormattedExecutionResult) {
+    this.#payload = Buffer.from(JSON.stringify(result));
+  }
+
+  /** `{"id":…,"type":"next","payload":…}`, byte for byte what graphql-ws would send. */
+  frame(id: string): Buffer {
+    let frame = this.#frames.get(id);
+    if (!frame) {
+      const head = `{"id":${JSON.stringify(id)},"type":${JSON.stringify(MessageType.Next)},"payload":`;
+      frame = Buffer.concat([Buffer.from(head), this.#payload, MESSAGE_END]);
+      this.#frames.set(id, frame);
+    }
+    return frame;
+  }
+}
+
+const MESSAGE_END = Buffer.from('}');
+
+/** graphql-ws' protocol is JSON in text frames (a Buffer would otherwise go out as a binary frame). */
+const TEXT = { binary: false };
+
+export interface EventStream extends AsyncIterableIterator<never> {
+  /** Writes a result to the client, or calls `onOverflow` when the client is too slow. */
+  push(message: NextMessage): void;
+}
+
+/** The stream of subscription `id` on `socket`. */
 export function createEventStream(
   limits: EventStreamLimits,
-  bufferedBytes: () => number,
+  socket: EventSocket,
+  id: string,
   onOverflow: () => void,
   onEnd: () => void,
 ): EventStream {
-  const pending: FormattedExecutionResult[] = [];
-  let waiting: ((result: IteratorResult<FormattedExecutionResult>) => void) | undefined;
+  let unwritten = 0;
+  const written = () => {
+    unwritten -= 1;
+  };
+  let waiting: ((result: IteratorResult<never>) => void) | undefined;
   let ended = false;
-  const end = (): IteratorResult<FormattedExecutionResult> => {
+  const end = (): IteratorResult<never> => {
     if (!ended) {
       ended = true;
-      pending.length = 0;
       waiting?.({ value: undefined, done: true });
       waiting = undefined;
       onEnd();
@@ -37,24 +82,18 @@ export function createEventStream(
     return { value: undefined, done: true };
   };
   const stream: EventStream = {
-    push(result) {
+    push(message) {
       if (ended) return;
-      if (waiting) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ value: result, done: false });
-        return;
-      }
-      if (pending.length >= limits.maxPending || bufferedBytes() > limits.maxBufferedBytes) {
+      if (unwritten >= limits.maxPending || socket.bufferedAmount > limits.maxBufferedBytes) {
         end();
         onOverflow();
         return;
       }
-      pending.push(result);
+      unwritten += 1;
+      socket.send(message.frame(id), TEXT, written);
     },
+    // Yields nothing (results go straight to the socket): graphql-ws waits here until the stream ends.
     next() {
-      const result = pending.shift();
-      if (result !== undefined) return Promise.resolve({ value: result, done: false });
       if (ended) return Promise.resolve({ value: undefined, done: true });
       return new Promise((resolve) => {
         waiting = resolve;

@@ -11,7 +11,9 @@
  *   or a trusted text), then goes through the router's own request pipeline (parsing with the token
  *   limit, validation with the operation limits, authentication and rate limits), as a query would; then
  *   the roles that the owning subgraph declares for the field (`@requiresRole`) are checked.
- * - Each accepted subscription is a subscriber of its field's feed, with a bounded queue.
+ * - Each accepted subscription is a subscriber of its field's feed; its results are written to the socket
+ *   by the feed, serialised once for all the subscribers that get them (event-stream.ts), and a client
+ *   that does not keep up is disconnected.
  */
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -22,7 +24,6 @@ import {
   parse,
   type ExecutionArgs,
   type ExecutionResult,
-  type FormattedExecutionResult,
   type GraphQLFormattedError,
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -310,11 +311,12 @@ export function attachSubscriptionServer(
         const subscriber: EventSubscriber = {
           viewer,
           query: selection,
-          deliver: (result) => stream.push(result),
+          deliver: (message) => stream.push(message),
         };
         const stream: EventStream = createEventStream(
           settings,
-          () => socket.bufferedAmount,
+          socket,
+          id,
           () => {
             context.logger.warn('subscriber too slow: disconnected');
             socket.close(TOO_SLOW, 'Try again later: the client does not keep up with its events');
@@ -325,12 +327,10 @@ export function attachSubscriptionServer(
         context.logger.info({ subscriptions: field.feed.subscriberCount }, `${field.name} subscribed`);
         return { schema, document, contextValue: { stream } } satisfies ExecutionArgs;
       },
-      // graphql-ws types this as graphql-js's own generator, but only iterates it and calls return();
-      // its results are already formatted and go out through onNext as they are.
+      // graphql-ws types this as graphql-js's own generator, but only iterates it and calls return(); the
+      // stream yields nothing (it writes its results to the socket itself) and ends with the subscription.
       subscribe: (args) =>
         (args.contextValue as { stream: EventStream }).stream as unknown as AsyncGenerator<ExecutionResult>,
-      // Results are already formatted (by the gateway's pipeline): sent as they are.
-      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
       onError: (_ctx, _id, _payload, errors) => errors.map((error): GraphQLFormattedError => error.toJSON()),
     },
     sockets,

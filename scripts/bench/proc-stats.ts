@@ -81,3 +81,16 @@ export function resetPeakMemory(pid: number): boolean {
   }
   return reset;
 }
+
+/** The soft limit on open files of a process (`ulimit -n`), from /proc/<pid>/limits; undefined if unreadable. */
+export function openFilesLimit(pid: number | 'self' = 'self'): number | undefined {
+  try {
+    const line = readFileSync(`/proc/${pid}/limits`, 'utf8')
+      .split('\n')
+      .find((each) => each.startsWith('Max open files'));
+    const soft = line?.slice('Max open files'.length).trim().split(/\s+/)[0];
+    return soft === 'unlimited' ? Infinity : soft === undefined ? undefined : Number(soft);
+  } catch {
+    return undefined;
+  }
+}

@@ -45,7 +45,7 @@ const FULL: Profile = {
   fanOutS: 5,
   sagaS: 10,
   sagaConnections: 16,
-  subscriberCounts: [1_000, 10_000],
+  subscriberCounts: [1_000, 10_000, 20_000],
   alertEvents: 5,
   searchS: 6,
   gatewayWarmupS: 4,
@@ -92,6 +92,21 @@ export interface BenchSettings {
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The profile with the subscriber counts of BENCH_SUBSCRIBERS (e.g. `10000,20000`), when given. */
+function withSubscribers(
+  profile: Profile,
+  counts: string | undefined,
+  problem: (message: string) => void,
+): Profile {
+  if (counts === undefined) return profile;
+  const subscriberCounts = counts.split(',').map((count) => Number(count.trim()));
+  if (subscriberCounts.some((count) => !Number.isInteger(count) || count < 1)) {
+    problem(`BENCH_SUBSCRIBERS must list positive whole numbers of subscribers, got "${counts}"`);
+    return profile;
+  }
+  return { ...profile, subscriberCounts };
+}
+
 export function readBenchSettings(env: Env): BenchSettings {
   return readConfig(env, (read) => {
     const quick = read.boolean('BENCH_QUICK', false);
@@ -102,7 +117,6 @@ export function readBenchSettings(env: Env): BenchSettings {
     }
     return {
       quick,
-      profile: quick ? QUICK : FULL,
       bus: read.oneOf('BUS', ['postgres', 'pubsub'], 'postgres'),
       serverUrl: read.url(
         'DATABASE_URL',
@@ -114,6 +128,9 @@ export function readBenchSettings(env: Env): BenchSettings {
       cpuProfile: read.boolean('BENCH_PROFILE', false),
       profileBefore: read.optionalString('BENCH_PROFILE_BEFORE'),
       scenarios: chosen,
+      profile: withSubscribers(quick ? QUICK : FULL, read.optionalString('BENCH_SUBSCRIBERS'), (message) =>
+        read.problem(message),
+      ),
       redisUrl: read.url('BENCH_REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
     };
   });

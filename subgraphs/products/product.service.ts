@@ -3,7 +3,7 @@
  * request's EntityManager and its DataLoader).
  */
 import type { RequestScope } from '../../lib/request-scope.ts';
-import { raw, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
+import { raw, sql, UniqueConstraintViolationException, type FilterQuery } from '@mikro-orm/core';
 import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { EntityManager } from '../../lib/database.ts';
 import { ConflictError, NotFoundError } from '../../lib/errors.ts';
@@ -28,13 +28,25 @@ export interface ProductFilter {
   requiresPrescription?: boolean | null;
 }
 
+/**
+ * Joins the name and the manufacturer in product.search_text (migration 20261205-product-search-text): a
+ * control character no search term can hold unless it holds this very one (then the columns are matched
+ * one by one as well), so a term never matches across the two.
+ */
+export const SEARCH_TEXT_SEPARATOR = '\x01';
+
 /** The SQL condition for a listing: active products matching every given filter. */
 export function productListingQuery(filter: ProductFilter = {}): FilterQuery<Product> {
   const conditions: FilterQuery<Product>[] = [{ isActive: true }];
   const search = filter.search?.trim();
   if (search) {
     const pattern = containsPattern(search);
-    conditions.push({ $or: [{ name: { $ilike: pattern } }, { manufacturer: { $ilike: pattern } }] });
+    // lower(name) || sep || lower(manufacturer) LIKE lower(pattern) is what ILIKE on each column does (it
+    // lowers both sides), with the lowering of the rows done once, when they were written.
+    conditions.push({ [raw((alias) => `${alias}.search_text like lower(?)`, [pattern])]: [] });
+    if (search.includes(SEARCH_TEXT_SEPARATOR)) {
+      conditions.push({ $or: [{ name: { $ilike: pattern } }, { manufacturer: { $ilike: pattern } }] });
+    }
   }
   const name = filter.name?.trim();
   if (name) conditions.push({ name: { $ilike: containsPattern(name) } });
@@ -49,11 +61,13 @@ export function productListingQuery(filter: ProductFilter = {}): FilterQuery<Pro
 }
 
 /**
- * The statement of a search page, as ProductService.list runs it: the matches are found through the
- * trigram indexes first (a materialised CTE), then sorted and counted in the same pass (the count as a
- * window over all matches). Asked for a page in name order directly, Postgres walks the name index and
- * filters it, expecting matches all along the alphabet, while the matches of a substance name sit together:
- * it read 40,000 rows to find 20 on 100,000 products. `count` is for a page past the last match.
+ * The statement of a search page, as ProductService.list runs it. The matches are found through the
+ * search_text trigram index first (a materialised CTE of their ids and names only), sorted and counted in
+ * the same pass (the count as a window over all matches), and only the page's rows are read whole. Asked
+ * for a page in name order directly, Postgres walks the name index and filters it, expecting matches all
+ * along the alphabet, while the matches of a substance name sit together: it read 40,000 rows to find 20
+ * on 100,000 products. The order by name needs every match anyway, so the exact count costs only the
+ * window. `count` is for a page past the last match.
  */
 export function productSearchQueries(em: EntityManager, listing: FilterQuery<Product>, request: PageRequest) {
   // The listing's condition is always an object (`{ $and: [...] }`), never a bare primary key.
@@ -61,14 +75,21 @@ export function productSearchQueries(em: EntityManager, listing: FilterQuery<Pro
   const matches = () =>
     em
       .createQueryBuilder(Product, 'm')
-      .with('matches', em.createQueryBuilder(Product, 'p').select('*').where(where), { materialized: true })
+      .with('matches', em.createQueryBuilder(Product, 'p').select(['id', 'name']).where(where), {
+        materialized: true,
+      })
       .from('matches', 'm');
+  const page = matches()
+    .select(['id', 'name', raw(`count(*) over () as ${TOTAL_COUNT}`)])
+    .orderBy({ name: 'asc', id: 'asc' })
+    .limit(request.pageSize)
+    .offset(request.offset);
   return {
-    page: matches()
-      .select(['*', raw(`count(*) over () as ${TOTAL_COUNT}`)])
-      .orderBy({ name: 'asc', id: 'asc' })
-      .limit(request.pageSize)
-      .offset(request.offset),
+    page: em
+      .createQueryBuilder(Product, 'p')
+      .select(['*', raw(`s.${TOTAL_COUNT}`)])
+      .join(page, 's', { 's.id': sql.ref('p.id') })
+      .orderBy({ name: 'asc', id: 'asc' }),
     count: matches().count(),
   };
 }

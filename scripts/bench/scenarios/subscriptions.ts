@@ -1,11 +1,12 @@
 /**
- * Scenario 5, subscriptions: 1,000 then 10,000 concurrent `lowStockAlerts` subscribers on one router (the
- * probe lane's, so the alert queries it runs are counted), while the alert product is moved below its
- * reorder level by `adjustInventory` through the main router.
+ * Scenario 5, subscriptions: 1,000, 10,000 then 20,000 concurrent `lowStockAlerts` subscribers on one
+ * router (the probe lane's, so the alert queries it runs are counted; BENCH_SUBSCRIBERS chooses the counts),
+ * while the alert product is moved below its reorder level by `adjustInventory` through the main router.
+ * The target (p99 ≤ 200 ms) is judged at 10,000 subscribers (the largest count when 10,000 is not run).
  */
 import { ALERT_PRODUCT_ID, ALERT_PRODUCT_STOCK, BENCH_ADMIN_ID, BENCH_PHARMACIST_ID } from '../data-set.ts';
 import type { AlertsResult, SubscribeResult, SubscriberGroup } from '../driver.ts';
-import { residentMemoryMb } from '../proc-stats.ts';
+import { openFilesLimit, residentMemoryMb } from '../proc-stats.ts';
 import { ms, newScenario, ratio, type ScenarioResult } from '../results.ts';
 import { waitUntil } from '../services.ts';
 import type { StackContext } from '../settings.ts';
@@ -16,6 +17,12 @@ const SELECTIONS = {
   stock:
     'subscription AlertStock { lowStockAlerts { shortage occurredAt product { sku name inventory { available } } } }',
 };
+
+/** The subscriber count the p99 target is for. */
+const TARGET_SUBSCRIBERS = 10_000;
+
+/** Open files a process needs besides its sockets to subscribers (modules, logs, its other connections). */
+const OTHER_FILES = 500;
 
 /** Units removed to fall below the reorder level (and put back after each alert). */
 const DROP = ALERT_PRODUCT_STOCK.quantity - ALERT_PRODUCT_STOCK.reorderLevel + 10;
@@ -61,7 +68,18 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
   });
 
   const rows: (string | number)[][] = [];
-  for (const count of profile.subscriberCounts) {
+  const counts = profile.subscriberCounts;
+  const targetCount = counts.includes(TARGET_SUBSCRIBERS) ? TARGET_SUBSCRIBERS : Math.max(...counts);
+  for (const count of counts) {
+    // The router and the load driver (which inherits the bench's limit) each hold a socket per subscriber.
+    const limit = Math.min(openFilesLimit(router.pid) ?? Infinity, openFilesLimit() ?? Infinity);
+    if (count + OTHER_FILES > limit) {
+      rows.push([
+        count,
+        `not run: ${limit} open files allowed (ulimit -n); raise it to ${count + OTHER_FILES}`,
+      ]);
+      continue;
+    }
     const before = residentMemoryMb(router.pid);
     const subscribed: SubscribeResult = await driver.run({
       kind: 'subscribe',
@@ -128,14 +146,14 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
         ? {}
         : { reason: 'the router did not group subscribers by selection and identity' }),
     });
-    if (count === Math.max(...profile.subscriberCounts)) {
+    if (count === targetCount) {
       scenario.ratios.push(
         ratio(
           `${count} subscribers: p99 delay adjustInventory → every client`,
           alerts.delayMs.p99,
           { atMost: 200 },
           ms,
-          'graphql-ws serialises and writes a message per socket: 10,000 writes, and the load driver reading 10,000 sockets, share the 2 cores',
+          `each message is serialised once per group, but written with a send call per socket, and the load driver reads ${count.toLocaleString('en')} sockets on the same 2 cores`,
         ),
       );
     }

@@ -105,6 +105,10 @@ export type ProductPage = {
   items: Array<Product>;
   page: Scalars['Int']['output'];
   pageSize: Scalars['Int']['output'];
+  /**
+   * Exact: how many active products match every given filter, the same on every page (past the last too). Never an
+   * estimate: the page's order by name needs every match, so the count is taken in the same pass.
+   */
   totalCount: Scalars['Int']['output'];
 };
 

@@ -1,0 +1,139 @@
+/**
+ * The feed's fan-out: one execution and one serialised message per group of subscribers, the same bytes
+ * written to every socket of the group, each subscriber's own filter still applied, and a slow client
+ * dropped without holding up the others.
+ */
+import { describe, expect, it } from '@jest/globals';
+import type { FormattedExecutionResult } from 'graphql';
+import type { EventEnvelope } from '../../lib/event-bus/event.ts';
+import { silentLogger } from '../../test/support/services.ts';
+import type { VerifiedViewer } from '../token-verifier.ts';
+import { EventFeed, type EventSubscriber, type SubscribedEvents } from './event-feed.ts';
+import type { EventQuery } from './event-query.ts';
+import { createEventStream } from './event-stream.ts';
+
+interface Alert {
+  productId: number;
+}
+
+const EVENTS: SubscribedEvents<Alert> = {
+  topic: 'inventory-events',
+  subscriptionPrefix: 'test.alerts',
+  read: (envelope) => envelope.payload as Alert,
+  wants: () => true,
+  wantsResolved: ({ category }, filterData) =>
+    category === undefined || (filterData as { category?: unknown } | undefined)?.category === category,
+};
+
+const viewer: VerifiedViewer = { userId: 1, role: 'PHARMACIST', sessionId: 's', acceptedUntil: Infinity };
+
+function query(args: Record<string, unknown> = {}, responseKey = 'lowStockAlerts'): EventQuery {
+  return {
+    text: 'query($eventId: ID!) { event: lowStockAlert(id: $eventId) { available } }',
+    eventIdVariable: 'eventId',
+    variables: {},
+    responseKey,
+    args,
+    sameForRole: true,
+  };
+}
+
+class FakeSocket {
+  bufferedAmount = 0;
+  closed: number | undefined;
+  readonly sent: Buffer[] = [];
+  send(data: Buffer, _options: { binary: boolean }, written: () => void): void {
+    this.sent.push(data);
+    setImmediate(written);
+  }
+}
+
+const envelope = (id: string): EventEnvelope => ({
+  id,
+  type: 'inventory.low-stock',
+  version: 1,
+  occurredAt: new Date(0).toISOString(),
+  correlationId: `req-${id}`,
+  payload: { productId: 3 },
+});
+
+const RESULT: FormattedExecutionResult = {
+  data: { event: { available: 2 }, filter: { category: 'Analgesics' } },
+};
+
+/** A feed answering every event query with RESULT, and a subscriber on a fake socket for each query. */
+function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000) {
+  let executions = 0;
+  const feed = new EventFeed(
+    EVENTS,
+    () => {
+      executions += 1;
+      return Promise.resolve(RESULT);
+    },
+    silentLogger,
+  );
+  const sockets = queries.map((each) => {
+    const socket = new FakeSocket();
+    const subscriber: EventSubscriber = {
+      viewer,
+      query: each,
+      deliver: (message) => stream.push(message),
+    };
+    const stream = createEventStream(
+      { maxPending: 10, maxBufferedBytes },
+      socket,
+      '1',
+      () => (socket.closed = 1013),
+      () => feed.remove(subscriber),
+    );
+    feed.add(subscriber);
+    return socket;
+  });
+  return { feed, sockets, executions: () => executions };
+}
+
+describe('EventFeed', () => {
+  it('executes once per group and writes the same bytes to every subscriber of it', async () => {
+    const { feed, sockets, executions } = feedWith([query(), query(), query()]);
+    await feed.publish(envelope('e1'));
+    expect(executions()).toBe(1);
+    const [first] = sockets[0]?.sent ?? [];
+    expect(sockets.map((socket) => socket.sent.length)).toEqual([1, 1, 1]);
+    expect(sockets.every((socket) => socket.sent[0] === first)).toBe(true);
+    expect(JSON.parse(first?.toString() ?? 'null')).toEqual({
+      id: '1',
+      type: 'next',
+      payload: { data: { lowStockAlerts: { available: 2 } } },
+    });
+  });
+
+  it("keeps each subscriber's filter and response key", async () => {
+    const { feed, sockets } = feedWith([
+      query({ category: 'Analgesics' }),
+      query({ category: 'Vitamins' }),
+      query({}, 'alert'),
+    ]);
+    await feed.publish(envelope('e2'));
+    expect(
+      sockets.map((socket) => socket.sent.map((data) => JSON.parse(data.toString()) as unknown)),
+    ).toEqual([
+      [{ id: '1', type: 'next', payload: { data: { lowStockAlerts: { available: 2 } } } }],
+      [],
+      [{ id: '1', type: 'next', payload: { data: { alert: { available: 2 } } } }],
+    ]);
+  });
+
+  it('drops a slow client (bytes unsent past the limit) and still delivers to the others', async () => {
+    const { feed, sockets } = feedWith([query(), query()], 1_000);
+    const [slow, fast] = sockets;
+    if (!slow || !fast) throw new Error('two sockets expected');
+    slow.bufferedAmount = 1_001;
+    await feed.publish(envelope('e3'));
+    expect(slow.closed).toBe(1013);
+    expect(slow.sent).toEqual([]);
+    expect(fast.sent).toHaveLength(1);
+    expect(feed.subscriberCount).toBe(1);
+    await feed.publish(envelope('e4'));
+    expect(fast.sent).toHaveLength(2);
+  });
+});
