@@ -63,7 +63,8 @@ export const usersSubgraph: SubgraphDefinition<UsersConfig, UsersContext> = {
     const sweep = setInterval(() => {
       forgetEndedSessions(orm.em.fork()).then(
         (forgotten) => forgotten > 0 && logger.info({ forgotten }, 'ended sessions forgotten'),
-        (error: unknown) => logger.warn({ err: error }, 'forgetting ended sessions failed: tried again later'),
+        (error: unknown) =>
+          logger.warn({ err: error }, 'forgetting ended sessions failed: tried again later'),
       );
     }, config.sessions.sweepIntervalMs);
     sweep.unref();
