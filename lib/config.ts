@@ -1,3 +1,5 @@
+import { readMetricsSettings, type MetricsConfig } from './metrics.ts';
+
 /**
  * Configuration from environment variables, validated once at start-up.
  *
@@ -123,6 +125,10 @@ export interface ServiceConfig {
   logFormat: LogFormat;
   /** How long a graceful shutdown waits for in-flight requests before closing connections. */
   shutdownTimeoutMs: number;
+  /** Where /metrics listens and how many operation names it keeps. */
+  metrics: MetricsConfig;
+  /** On Google Cloud (GOOGLE_CLOUD_PROJECT): log lines carry Cloud Logging's trace fields. */
+  googleCloudProject: string | undefined;
 }
 
 export function readServiceConfig(read: EnvReader, defaultPort: number): ServiceConfig {
@@ -133,6 +139,8 @@ export function readServiceConfig(read: EnvReader, defaultPort: number): Service
     logLevel: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: read.oneOf('LOG_FORMAT', LOG_FORMATS, 'json'),
     shutdownTimeoutMs: read.int('SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 600_000 }),
+    metrics: readMetricsSettings(read),
+    googleCloudProject: read.optionalString('GOOGLE_CLOUD_PROJECT'),
   };
 }
 

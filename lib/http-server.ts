@@ -22,6 +22,7 @@ import {
 } from '@apollo/server';
 import { ErrorCode } from './errors.ts';
 import { REQUEST_ID_HEADER, requestIdFrom, type Logger } from './logger.ts';
+import { contextFromHeaders, SpanKind, type ServiceTracer } from './telemetry.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -87,6 +88,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * first when the server closes.
    */
   attach?: (server: Server) => { close(): Promise<void> };
+  /** The service's spans: each GraphQL request is one, continuing the caller's `traceparent`. */
+  tracer?: ServiceTracer;
 }
 
 /** A dependency as /health/dependencies reports it. */
@@ -145,7 +148,7 @@ export async function listenGraphQL<TContext extends BaseContext>(
           : path === '/health/dependencies'
             ? answerDependencies(res)
             : path === GRAPHQL_PATH
-              ? serveGraphQL(req, res, requestId)
+              ? tracedGraphQL(req, res, requestId)
               : serveRoute(req, res, requestId, options.routes?.[path ?? '']);
     reply.catch((error: unknown) => {
       if (res.headersSent) {
@@ -207,6 +210,27 @@ export async function listenGraphQL<TContext extends BaseContext>(
       rawBody: req.method === 'POST' ? await readBody(req, options.maxBodyBytes) : '',
       remoteAddress: req.socket.remoteAddress,
     });
+  }
+
+  function tracedGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    if (!options.tracer) return serveGraphQL(req, res, requestId);
+    // Renamed after the operation once it is known (operation-tracing.plugin.ts).
+    return options.tracer.inSpan(
+      `${req.method ?? 'GET'} ${GRAPHQL_PATH}`,
+      {
+        kind: SpanKind.SERVER,
+        parent: contextFromHeaders(req.headers),
+        attributes: {
+          'http.request.method': req.method ?? 'GET',
+          'url.path': GRAPHQL_PATH,
+          'pharmacy.request_id': requestId,
+        },
+      },
+      async (span) => {
+        await serveGraphQL(req, res, requestId);
+        span.setAttribute('http.response.status_code', res.statusCode);
+      },
+    );
   }
 
   async function serveGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
+import { logTraceFields } from './telemetry.ts';
 
 export type { Logger };
 
@@ -14,7 +15,19 @@ export interface LogOptions {
   format?: LogFormat;
   /** stdout unless a command's stdout is its result (it then logs to stderr). */
   stream?: 'stdout' | 'stderr';
+  /** On Google Cloud: lines inside a span carry Cloud Logging's trace fields for this project. */
+  googleCloudProject?: string;
 }
+
+/** Cloud Logging's severity for each pino level (its `severity` field; pino's numeric `level` means nothing to it). */
+const SEVERITY: Readonly<Record<string, string>> = {
+  trace: 'DEBUG',
+  debug: 'DEBUG',
+  info: 'INFO',
+  warn: 'WARNING',
+  error: 'ERROR',
+  fatal: 'CRITICAL',
+};
 
 /** Error properties that are kept in a log line; a driver's error may hold its client, socket or pool. */
 interface SerialisedError {
@@ -39,7 +52,8 @@ export function serialiseError(error: unknown, depth = 0): SerialisedError {
 }
 
 /**
- * Logs tagged with the service name; secrets never reach them. JSON for machines (one object a line);
+ * Logs tagged with the service name; secrets never reach them. JSON for machines (one object a line,
+ * in the shape Cloud Logging reads: `message`, `severity`, and the trace of the span it was written in);
  * `pretty` colours and shortens them for a terminal (pino-pretty, a development dependency, loaded only
  * then).
  */
@@ -51,6 +65,9 @@ export function createLogger(service: string, options: LogOptions): Logger {
       base: { service },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: serialiseError, error: serialiseError },
+      messageKey: 'message',
+      formatters: { level: (label) => ({ level: label, severity: SEVERITY[label] ?? 'DEFAULT' }) },
+      mixin: () => logTraceFields(options.googleCloudProject),
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.databaseUrl'],
         censor: '[redacted]',
@@ -67,7 +84,8 @@ function prettyStream(fd: 1 | 2): DestinationStream {
     sync: true,
     translateTime: 'HH:MM:ss',
     ignore: 'pid,hostname',
-    messageFormat: '{service} {msg}',
+    messageKey: 'message',
+    messageFormat: '{service} {message}',
     singleLine: true,
   });
 }

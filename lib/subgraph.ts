@@ -39,6 +39,9 @@ import {
 } from './event-bus/event-processing.ts';
 import { listenGraphQL, type IncomingRequest, type Route, type RunningServer } from './http-server.ts';
 import { createLogger, type Logger } from './logger.ts';
+import { EventMetrics, listenMetrics, ServiceMetrics, type MetricsServer } from './metrics.ts';
+import { operationTracingPlugin } from './operation-tracing.plugin.ts';
+import { ServiceTracer } from './telemetry.ts';
 import { rejectNulCharactersPlugin } from './nul-characters.plugin.ts';
 import { requestLoggingPlugin } from './request-logging.plugin.ts';
 import { readRouterSecret, verifyRouterRequest } from './router-proof.ts';
@@ -144,6 +147,7 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
   logger: Logger = createLogger(definition.registration.name, {
     level: config.logLevel,
     format: config.logFormat,
+    googleCloudProject: config.googleCloudProject,
   }),
 ): Promise<Subgraph> {
   const { name, schemaUrl } = definition.registration;
@@ -185,10 +189,14 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
+      operationTracingPlugin(),
       requestLoggingPlugin(),
       rejectNulCharactersPlugin(),
     ],
   });
+
+  const tracer = new ServiceTracer(name);
+  const metrics = new ServiceMetrics(name);
 
   const events =
     definition.events && config.eventBus
@@ -198,10 +206,16 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
           orm,
           databaseUrl: config.databaseUrl,
           logger,
+          tracer,
+          metrics: new EventMetrics(
+            metrics,
+            definition.events.publishes ? () => readOutboxBacklog(orm) : undefined,
+          ),
         })
       : undefined;
 
   let server: RunningServer | undefined;
+  let metricsServer: MetricsServer | undefined;
   return {
     orm,
     logger,
@@ -214,6 +228,7 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
           maxBodyBytes: config.maxBodyBytes,
           shutdownTimeoutMs: config.shutdownTimeoutMs,
           checkReadiness: () => checkDatabase(orm),
+          tracer,
           routes: parts.routes,
           context: async (request: IncomingRequest) =>
             parts.createContext({
@@ -226,6 +241,10 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
         config.host,
         config.port,
       );
+      if (config.metrics.port !== undefined) {
+        metricsServer = await listenMetrics(metrics, config.host, config.metrics.port);
+        logger.info({ port: metricsServer.port }, `${name} metrics at /metrics`);
+      }
       logger.info({ url: server.url }, `${name} subgraph listening`);
       return server;
     },
@@ -235,8 +254,19 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
       await events?.stop();
       await parts.stop?.();
       await orm.close();
+      await metricsServer?.close();
     },
   };
+}
+
+/** The outbox's unpublished events and the age of the oldest, for the metrics. */
+async function readOutboxBacklog(orm: MikroORM): Promise<{ backlog: number; oldestAgeSeconds: number }> {
+  const [row] = await orm.em.getConnection().execute<{ backlog: number; age: number }[]>(
+    `select count(*)::int as backlog,
+            coalesce(extract(epoch from now() - min(created_at)), 0)::float8 as age
+       from outbox_event where published_at is null`,
+  );
+  return { backlog: row?.backlog ?? 0, oldestAgeSeconds: row?.age ?? 0 };
 }
 
 /**
@@ -256,11 +286,16 @@ function viewerVouchedByRouter(secret: string, request: IncomingRequest): Viewer
 /** A subgraph's `main.ts`: configure from the environment, listen, and drain on SIGTERM/SIGINT. */
 export async function runSubgraph<TConfig extends SubgraphConfig, TContext extends RequestScope>(
   definition: SubgraphDefinition<TConfig, TContext>,
+  /** Runs after the subgraph has closed (the telemetry's last export). */
+  afterClose: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const subgraph = await createSubgraph(
     definition,
     exitOnConfigError(() => definition.readConfig(process.env)),
   );
   await subgraph.listen();
-  stopOnSignals(subgraph.logger, () => subgraph.close());
+  stopOnSignals(subgraph.logger, async () => {
+    await subgraph.close();
+    await afterClose();
+  });
 }

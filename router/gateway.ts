@@ -7,6 +7,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import type { Logger } from '../lib/logger.ts';
 import type { SubgraphName } from '../subgraphs/registry.ts';
 import type { RouterConfig } from './config.ts';
+import type { RouterMetrics } from './router-metrics.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
 import { SubgraphDataSource } from './subgraph-data-source.ts';
 
@@ -18,7 +19,7 @@ export interface Gateway {
   breakers: ReadonlyMap<string, CircuitBreaker>;
 }
 
-export function createGateway(config: RouterConfig, logger: Logger): Gateway {
+export function createGateway(config: RouterConfig, logger: Logger, metrics?: RouterMetrics): Gateway {
   const subgraphUrls = new Map<string, string>();
   const breakers = new Map<string, CircuitBreaker>();
   const gateway = new ApolloGateway({
@@ -37,6 +38,7 @@ export function createGateway(config: RouterConfig, logger: Logger): Gateway {
         timeoutMs: config.subgraphTimeoutMs,
         routerSecret: config.routerSecret,
         shareInFlightFetches: config.deduplication.subgraphFetches,
+        metrics,
       });
     },
   });

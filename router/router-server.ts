@@ -9,6 +9,7 @@ import type { GraphQLSchema } from 'graphql';
 import { createErrorFormatter } from '../lib/errors.ts';
 import { listenGraphQL, type IncomingRequest, type RunningServer } from '../lib/http-server.ts';
 import type { Logger } from '../lib/logger.ts';
+import type { ServiceTracer } from '../lib/telemetry.ts';
 import type { RouterConfig } from './config.ts';
 import type { RouterContext } from './router-context.ts';
 import type { ComposedFeatures, RouterRuntime } from './router-feature.ts';
@@ -28,6 +29,7 @@ export function routerServer(
   logger: Logger,
   gateway: ApolloGateway,
   features: ComposedFeatures,
+  tracer?: ServiceTracer,
 ): Router {
   const apollo = new ApolloServer<RouterContext>({
     gateway,
@@ -81,6 +83,7 @@ export function routerServer(
           reportDependencies: features.reportDependencies,
           finishResponse: features.finishResponse,
           attach: (httpServer) => features.attach(httpServer, runtime),
+          tracer,
         },
         config.host,
         config.port,

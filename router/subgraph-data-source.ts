@@ -18,9 +18,11 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../lib/logger.ts';
+import { injectHeaders } from '../lib/telemetry.ts';
 import { signRouterRequest } from '../lib/router-proof.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { RouterContext } from './router-context.ts';
+import type { RouterMetrics } from './router-metrics.ts';
 
 export class SubgraphUnavailableError extends Error {
   readonly subgraph: string;
@@ -39,6 +41,8 @@ export interface SubgraphDataSourceOptions {
   shareInFlightFetches: boolean;
   /** Fails calls at once while the subgraph is known to be down (circuit-breaker.ts). */
   breaker: CircuitBreaker;
+  /** Counts and times each call. */
+  metrics?: RouterMetrics;
 }
 
 /** Answers that mean the subgraph (or what is in front of it) cannot serve now. */
@@ -75,6 +79,8 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
       ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
       ...signRouterRequest(this.#options.routerSecret, body, viewer),
     };
+    // The trace goes on into the subgraph (the gateway's fetch span is the parent); the proof does not cover it.
+    injectHeaders(headers);
 
     const onlyReads =
       'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
@@ -96,23 +102,38 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
   }
 
   async #send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
-    const { breaker, name } = this.#options;
-    if (!breaker.allow()) throw new SubgraphUnavailableError(name, new Error('circuit open: failing fast'));
+    const { breaker, name, metrics } = this.#options;
+    if (!breaker.allow()) {
+      metrics?.subgraphFetches.inc({ subgraph: name, outcome: 'unavailable' });
+      throw new SubgraphUnavailableError(name, new Error('circuit open: failing fast'));
+    }
+    const stopTimer = metrics?.subgraphFetchSeconds.startTimer({ subgraph: name });
     let answer: SubgraphAnswer;
     try {
       answer = await post(this.#target, headers, body, this.#options.timeoutMs);
     } catch (error) {
       breaker.failed();
+      stopTimer?.();
+      metrics?.subgraphFetches.inc({ subgraph: name, outcome: 'unavailable' });
       throw new SubgraphUnavailableError(name, error);
     }
-    if (UNAVAILABLE_STATUSES.has(answer.status)) breaker.failed();
+    stopTimer?.();
+    const unavailable = UNAVAILABLE_STATUSES.has(answer.status);
+    metrics?.subgraphFetches.inc({
+      subgraph: name,
+      outcome: unavailable ? 'unavailable' : answer.status >= 200 && answer.status < 300 ? 'ok' : 'error',
+    });
+    if (unavailable) breaker.failed();
     else breaker.succeeded();
     return answer;
   }
 
   #shared(key: string, send: () => Promise<SubgraphAnswer>): Promise<SubgraphAnswer> {
     const inFlight = this.#inFlight.get(key);
-    if (inFlight) return inFlight;
+    if (inFlight) {
+      this.#options.metrics?.deduplicatedFetches.inc({ subgraph: this.#options.name });
+      return inFlight;
+    }
     const sent = send().finally(() => this.#inFlight.delete(key));
     this.#inFlight.set(key, sent);
     return sent;

@@ -49,7 +49,12 @@ const ACCEPTED_ALGORITHMS = ['EdDSA', 'ES256'];
 export type TokenVerifier = (authorization: string | undefined) => Promise<VerifiedViewer | null>;
 
 /** Verifies the Authorization header: null when absent, the viewer when valid, UNAUTHENTICATED otherwise. */
-export function createTokenVerifier(options: TokenVerification, logger?: Logger): TokenVerifier {
+export function createTokenVerifier(
+  options: TokenVerification,
+  logger?: Logger,
+  /** Called for each token accepted from the cache (the metrics count it). */
+  onCacheHit?: () => void,
+): TokenVerifier {
   const keys = new JwksKeyRing({
     jwksUrl: options.jwksUrl,
     refreshMs: options.jwksRefreshMs,
@@ -78,7 +83,10 @@ export function createTokenVerifier(options: TokenVerification, logger?: Logger)
           () => true,
           () => false,
         ));
-      if (trusted && keys.has(remembered.kid)) return remembered.viewer;
+      if (trusted && keys.has(remembered.kid)) {
+        onCacheHit?.();
+        return remembered.viewer;
+      }
     }
     verified.delete(token);
     const viewer = await verifyToken(token);

@@ -10,6 +10,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '../database.ts';
 import type { Logger } from '../logger.ts';
+import type { EventMetrics } from '../metrics.ts';
+import { contextFromTraceparent, SpanKind, type ServiceTracer } from '../telemetry.ts';
 import type { EventBusConfig } from './bus-config.ts';
 import { BusConnection } from './bus-connection.ts';
 import type { EventEnvelope } from './event.ts';
@@ -42,13 +44,35 @@ export interface EventProcessingOptions {
   publishes: boolean;
   consumers: readonly EventConsumer[];
   logger: Logger;
+  /** The service's spans (the relay's publishes, each consumer's handling). */
+  tracer: ServiceTracer;
+  metrics: EventMetrics;
+}
+
+/** What one delivery is handled with; tests leave out the spans and the metrics. */
+export interface DeliveryContext {
+  orm: MikroORM;
+  logger: Logger;
+  maxAttempts: number;
+  tracer?: ServiceTracer;
+  metrics?: EventMetrics;
 }
 
 export class EventProcessing {
   readonly #connection: BusConnection;
 
   private constructor(options: EventProcessingOptions) {
-    const { bus: config, subscriptions, consumers, publishes, orm, databaseUrl, logger } = options;
+    const {
+      bus: config,
+      subscriptions,
+      consumers,
+      publishes,
+      orm,
+      databaseUrl,
+      logger,
+      tracer,
+      metrics,
+    } = options;
     this.#connection = BusConnection.open(config, logger, async (bus) => {
       const subscribeOptions = { maxAttempts: config.maxAttempts };
       for (const { topic, subscription } of subscriptions) {
@@ -60,13 +84,18 @@ export class EventProcessing {
           topic,
           subscription,
           (event, delivery) =>
-            processDelivery({ orm, logger, maxAttempts: config.maxAttempts }, consumer, event, delivery),
+            processDelivery(
+              { orm, logger, tracer, metrics, maxAttempts: config.maxAttempts },
+              consumer,
+              event,
+              delivery,
+            ),
           subscribeOptions,
         );
       }
       // Last, so that a failure above never leaves a relay running on a bus being closed.
       if (!publishes) return undefined;
-      const relay = OutboxRelay.start({ databaseUrl, bus, logger });
+      const relay = OutboxRelay.start({ databaseUrl, bus, logger, tracer, metrics });
       return () => relay.stop();
     });
   }
@@ -93,11 +122,53 @@ export class EventProcessing {
  * attempt, which is logged as an error for operators).
  */
 export async function processDelivery(
-  context: { orm: MikroORM; logger: Logger; maxAttempts: number },
+  context: DeliveryContext,
   consumer: EventConsumer,
   event: EventEnvelope,
   delivery: Delivery,
 ): Promise<void> {
+  const { subscription, topic } = consumer.subscription;
+  const labels = { topic, subscription };
+  const metrics = context.metrics;
+  if (delivery.attempt > 1) metrics?.redelivered.inc(labels);
+  const stopTimer = metrics?.handlingSeconds.startTimer(labels);
+  let outcome: 'ok' | 'duplicate' | 'failed' = 'failed';
+  const handle = async () => {
+    outcome = (await handleDelivery(context, consumer, event, delivery)) ? 'ok' : 'duplicate';
+  };
+  try {
+    if (!context.tracer) return await handle();
+    // A child of the relay's publish: the events this handling writes continue the same trace.
+    await context.tracer.inSpan(
+      `process ${topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: contextFromTraceparent(event.traceparent),
+        attributes: {
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.consumer.group.name': subscription,
+          'messaging.message.id': event.id,
+          'messaging.message.delivery_attempt': delivery.attempt,
+          'pharmacy.event.type': event.type,
+        },
+      },
+      handle,
+    );
+  } finally {
+    stopTimer?.();
+    metrics?.consumed.inc({ ...labels, outcome });
+    if (outcome === 'failed' && delivery.attempt >= context.maxAttempts) metrics?.deadLettered.inc(labels);
+  }
+}
+
+/** Applies the event; false when it was a duplicate. */
+async function handleDelivery(
+  context: DeliveryContext,
+  consumer: EventConsumer,
+  event: EventEnvelope,
+  delivery: Delivery,
+): Promise<boolean> {
   const { subscription } = consumer.subscription;
   const logger = context.logger.child({
     requestId: event.correlationId,
@@ -106,12 +177,13 @@ export async function processDelivery(
     subscription,
   });
   try {
-    await context.orm.em.fork().transactional(async (em) => {
+    return await context.orm.em.fork().transactional(async (em) => {
       if (!(await recordProcessedEvent(em, subscription, event))) {
         logger.info({ attempt: delivery.attempt }, 'duplicate event ignored');
-        return;
+        return false;
       }
       await consumer.handle(em, event, logger);
+      return true;
     });
   } catch (error) {
     const last = delivery.attempt >= context.maxAttempts;

@@ -18,6 +18,11 @@ export interface EventEnvelope<TPayload = unknown> {
   correlationId: string;
   /** Plain JSON: a `Date` or a `Map` would not survive the trip through the bus unchanged. */
   payload: TPayload;
+  /**
+   * The W3C trace context of whoever sent it last (the request that wrote it to the outbox, then the
+   * relay's publish), so its consumers continue that trace; absent while tracing is off.
+   */
+  traceparent?: string;
 }
 
 /** Input that is not an event envelope; the message names every problem found. */
@@ -34,6 +39,7 @@ export class MalformedEventError extends Error {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const EVENT_TYPE = /^[a-z][a-z0-9-]*(\.[a-z][a-z0-9-]*)+$/;
 const ISO_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 /** Generous for a request id (logger.ts accepts 128 characters) yet bounded, since it is logged. */
 const MAX_CORRELATION_ID_LENGTH = 256;
 
@@ -104,5 +110,11 @@ function envelopeProblems(value: unknown): string[] {
     );
   }
   if (!('payload' in event) || event.payload === undefined) problems.push('payload is missing');
+  if (
+    event.traceparent !== undefined &&
+    (typeof event.traceparent !== 'string' || !TRACEPARENT.test(event.traceparent))
+  ) {
+    problems.push('traceparent must be a W3C traceparent ("00-<32 hex>-<16 hex>-<2 hex>")');
+  }
   return problems;
 }

@@ -12,6 +12,8 @@
 import pg from 'pg';
 import type { EntityManager } from '../database.ts';
 import type { Logger } from '../logger.ts';
+import type { EventMetrics } from '../metrics.ts';
+import { contextFromTraceparent, currentTraceparent, SpanKind, type ServiceTracer } from '../telemetry.ts';
 import { validateEvent, type EventEnvelope } from './event.ts';
 import { assertBusName, type EventBus } from './event-bus.ts';
 
@@ -31,12 +33,15 @@ export async function enqueueEvent(em: EntityManager, topic: string, event: Even
   // Refused here, while the caller can still roll back, rather than by the relay forever after.
   assertBusName('topic', topic);
   validateEvent(event);
+  // The writing request's trace goes with the event, for the relay and the consumers to continue.
+  const traceparent = currentTraceparent();
+  const stored = traceparent === undefined ? event : { ...event, traceparent };
   await em.execute(
     `with inserted as (
        insert into outbox_event (topic, event_id, event) values (?, ?, ?::jsonb) returning id
      )
      select pg_notify('${CHANNEL}', id::text) from inserted`,
-    [topic, event.id, JSON.stringify(event)],
+    [topic, event.id, JSON.stringify(stored)],
   );
 }
 
@@ -45,6 +50,9 @@ export interface OutboxRelayOptions {
   databaseUrl: string;
   bus: EventBus;
   logger: Logger;
+  /** The service's spans: each publish continues the trace of the request that wrote the event. */
+  tracer?: ServiceTracer;
+  metrics?: EventMetrics;
   /** Rows claimed and published per transaction. Default 100. */
   batchSize?: number;
   /**
@@ -81,6 +89,8 @@ const PRUNE_INTERVAL_MS = 3_600_000;
 export class OutboxRelay {
   readonly #bus: EventBus;
   readonly #logger: Logger;
+  readonly #tracer: ServiceTracer | undefined;
+  readonly #metrics: EventMetrics | undefined;
   readonly #databaseUrl: string;
   readonly #pool: pg.Pool;
   readonly #batchSize: number;
@@ -105,6 +115,8 @@ export class OutboxRelay {
       databaseUrl,
       bus,
       logger,
+      tracer,
+      metrics,
       batchSize = 100,
       pollIntervalMs = 500,
       retryDelayMs = 200,
@@ -112,6 +124,8 @@ export class OutboxRelay {
       retainPublishedHours = 168,
     } = options;
     this.#bus = bus;
+    this.#tracer = tracer;
+    this.#metrics = metrics;
     this.#logger = logger.child({ component: 'outbox-relay' });
     this.#databaseUrl = databaseUrl;
     this.#pool = new pg.Pool({ connectionString: databaseUrl, max: 2, connectionTimeoutMillis: 5_000 });
@@ -201,7 +215,7 @@ export class OutboxRelay {
       [this.#batchSize],
     );
     const results = await Promise.allSettled(
-      rows.map(async (row) => this.#bus.publish(row.topic, validateEvent(row.event))),
+      rows.map(async (row) => this.#publish(row.topic, validateEvent(row.event))),
     );
     const published: string[] = [];
     const failed: { id: string; error: unknown }[] = [];
@@ -229,6 +243,39 @@ export class OutboxRelay {
       );
     }
     return { claimed: rows.length, errors: failed.map(({ error }) => error) };
+  }
+
+  /** Publishes in a span of the writer's trace; the event carries that span on to its consumers. */
+  async #publish(topic: string, event: EventEnvelope): Promise<void> {
+    try {
+      await this.#publishTraced(topic, event);
+      this.#metrics?.published.inc({ topic });
+    } catch (error) {
+      this.#metrics?.publishFailures.inc({ topic });
+      throw error;
+    }
+  }
+
+  #publishTraced(topic: string, event: EventEnvelope): Promise<void> {
+    if (!this.#tracer) return this.#bus.publish(topic, event);
+    return this.#tracer.inSpan(
+      // Not `publish <topic>`: the Postgres bus (pg-boss) names its own span so, inside this one.
+      `outbox relay ${topic}`,
+      {
+        kind: SpanKind.PRODUCER,
+        parent: contextFromTraceparent(event.traceparent),
+        attributes: {
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+          'messaging.message.id': event.id,
+          'pharmacy.event.type': event.type,
+        },
+      },
+      async () => {
+        const traceparent = currentTraceparent() ?? event.traceparent;
+        await this.#bus.publish(topic, traceparent === undefined ? event : { ...event, traceparent });
+      },
+    );
   }
 
   /**

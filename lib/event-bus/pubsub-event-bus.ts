@@ -370,5 +370,10 @@ export class PubSubEventBus implements EventBus {
 
 /** Lets operators and filters see what a message is without decoding it. */
 function eventAttributes(event: EventEnvelope): Record<string, string> {
-  return { eventId: event.id, eventType: event.type, correlationId: event.correlationId };
+  return {
+    eventId: event.id,
+    eventType: event.type,
+    correlationId: event.correlationId,
+    ...(event.traceparent === undefined ? {} : { traceparent: event.traceparent }),
+  };
 }

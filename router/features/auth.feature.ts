@@ -7,6 +7,7 @@
  */
 import type { Logger } from '../../lib/logger.ts';
 import { rootFields } from '../operation-fields.ts';
+import type { RouterMetrics } from '../router-metrics.ts';
 import type { RouterFeature } from '../router-feature.ts';
 import { SessionChecker, type SessionCheckOptions } from '../session-checker.ts';
 import {
@@ -24,6 +25,8 @@ export interface AuthOptions {
   /** Whether anonymous callers may introspect the schema (outside production). */
   allowIntrospection: boolean;
   logger: Logger;
+  /** Counts tokens accepted from the cache. */
+  metrics?: RouterMetrics;
 }
 
 /** Root fields an anonymous caller may ask for. */
@@ -31,7 +34,9 @@ const PUBLIC_FIELDS = new Set(['register', 'login', 'refreshSession', '__typenam
 const INTROSPECTION_FIELDS = new Set(['__schema', '__type']);
 
 export function useAuth(options: AuthOptions): RouterFeature {
-  const verifyToken = createTokenVerifier(options.tokens, options.logger);
+  const verifyToken = createTokenVerifier(options.tokens, options.logger, () =>
+    options.metrics?.tokenCacheHits.inc(),
+  );
   const sessions = new SessionChecker({ ...options.sessions, logger: options.logger });
   const isPublic = (field: string) =>
     PUBLIC_FIELDS.has(field) || (options.allowIntrospection && INTROSPECTION_FIELDS.has(field));

@@ -10,6 +10,7 @@ import { rolesDeclaredFor } from '../../lib/access.ts';
 import { BusConnection } from '../../lib/event-bus/bus-connection.ts';
 import type { EventBusConfig } from '../../lib/event-bus/bus-config.ts';
 import type { Logger } from '../../lib/logger.ts';
+import type { ServiceTracer } from '../../lib/telemetry.ts';
 import {
   INVENTORY_EVENTS_TOPIC,
   readInventoryEvent,
@@ -18,6 +19,7 @@ import {
 import { SUBGRAPHS } from '../../subgraphs/registry.ts';
 import { addressKey, clientIp } from '../client-ip.ts';
 import type { RouterFeature } from '../router-feature.ts';
+import type { RouterMetrics } from '../router-metrics.ts';
 import { EventFeed, type SubscribedEvents } from '../subscriptions/event-feed.ts';
 import { subscriptionRequestsPlugin } from '../subscriptions/subscription-requests.plugin.ts';
 import { attachSubscriptionServer, type SubscriptionSettings } from '../subscriptions/subscription-server.ts';
@@ -31,6 +33,8 @@ export interface LowStockAlertsOptions {
   /** Proxies whose X-Forwarded-For entries are trusted, to count sockets per client address. */
   trustedProxyHops: number;
   logger: Logger;
+  metrics: RouterMetrics;
+  tracer: ServiceTracer;
 }
 
 /** The category filter needs the alert's product category, which the alert query then also selects. */
@@ -82,9 +86,13 @@ export function useLowStockAlerts(options: LowStockAlertsOptions): RouterFeature
           return response.body.singleResult;
         },
         options.logger,
+        {
+          tracer: options.tracer,
+          fanOutDelay: (seconds) => options.metrics.alertFanOutSeconds.observe(seconds),
+        },
       );
       bus = BusConnection.open(options.eventBus, options.logger, (connected) => feed.listen(connected));
-      return attachSubscriptionServer(server, {
+      const endpoint = attachSubscriptionServer(server, {
         runtime,
         clientAddress: (request) =>
           addressKey(clientIp(request.headers, request.socket.remoteAddress, options.trustedProxyHops)),
@@ -110,6 +118,11 @@ export function useLowStockAlerts(options: LowStockAlertsOptions): RouterFeature
         settings: options.settings,
         production: options.production,
       });
+      options.metrics.observeWebSockets(() => ({
+        connections: endpoint.connections(),
+        subscriptions: feed.subscriberCount,
+      }));
+      return endpoint;
     },
     reportDependencies: async () => ({
       'event bus (low-stock alerts)': bus?.connected

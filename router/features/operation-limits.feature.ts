@@ -8,6 +8,7 @@ import { ApolloArmor } from '@escape.tech/graphql-armor';
 import { GraphQLError } from 'graphql';
 import { operationCost } from '../operation-cost.ts';
 import type { RouterContext } from '../router-context.ts';
+import type { RouterMetrics } from '../router-metrics.ts';
 import type { RouterFeature } from '../router-feature.ts';
 
 export interface OperationLimits {
@@ -25,7 +26,16 @@ export interface OperationLimits {
   blockFieldSuggestions: boolean;
 }
 
-export function useOperationLimits(limits: OperationLimits): RouterFeature {
+/** Which limit a refusal's message names (graphql-armor's, the parser's token limit, operation-cost.ts). */
+const LIMIT_MESSAGES: readonly (readonly [RegExp, string])[] = [
+  [/Query depth limit of \d+ exceeded/, 'depth'],
+  [/Aliases limit of \d+ exceeded/, 'aliases'],
+  [/Directives limit of \d+ exceeded/, 'directives'],
+  [/Query cost limit of \d+ exceeded/, 'cost'],
+  [/Document contains more tha[nt] \d+ tokens/, 'tokens'],
+];
+
+export function useOperationLimits(limits: OperationLimits, metrics?: RouterMetrics): RouterFeature {
   const { plugins, validationRules } = new ApolloArmor({
     // Depth as the query really nests: a fragment spread adds no level of its own.
     maxDepth: { n: limits.maxDepth, ignoreIntrospection: true, exposeLimits: true, flattenFragments: true },
@@ -46,6 +56,12 @@ export function useOperationLimits(limits: OperationLimits): RouterFeature {
       {
         async requestDidStart() {
           return {
+            async didEncounterErrors({ errors }) {
+              for (const { message } of errors) {
+                const limit = LIMIT_MESSAGES.find(([pattern]) => pattern.test(message))?.[1];
+                if (limit) metrics?.operationLimitRefusals.inc({ limit });
+              }
+            },
             async didResolveOperation({ schema, document, operation, request, contextValue }) {
               // The router's own alert queries are the subscriber's selection, checked when it subscribed.
               if (!operation || contextValue.purpose === 'alert') return;

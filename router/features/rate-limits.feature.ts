@@ -38,6 +38,7 @@ import {
   type RateLimitStore,
 } from '../rate-limit-store.ts';
 import type { RouterContext } from '../router-context.ts';
+import type { RouterMetrics } from '../router-metrics.ts';
 import type { RouterFeature } from '../router-feature.ts';
 
 export interface RateLimitRule {
@@ -80,6 +81,8 @@ export interface RateLimitOptions {
   redisKeyPrefix: string;
   /** How long a Redis command may take before the stores fail over to memory (REDIS_COMMAND_TIMEOUT_MS). */
   redisCommandTimeoutMs: number;
+  /** Counts refusals by rule. */
+  metrics?: RouterMetrics;
 }
 
 /** One rule applied to one root field: whose calls it counts, and which arguments tell calls apart. */
@@ -109,7 +112,7 @@ const RULE_NAMES: readonly RateLimitRuleName[] = [
  * window and budget), all in one Redis connection when REDIS_URL is set; it closes with the router.
  */
 export function useRateLimits(options: RateLimitOptions): RouterFeature {
-  const { rules, redisUrl, redisKeyPrefix, maxIdentities, replicas, logger } = options;
+  const { rules, redisUrl, redisKeyPrefix, maxIdentities, replicas, logger, metrics } = options;
   /** One switch for every Redis-backed store: they stand and fall with Redis, and it is logged once. */
   const failover = new Failover((degraded, error) =>
     degraded
@@ -231,14 +234,20 @@ export function useRateLimits(options: RateLimitOptions): RouterFeature {
                 }
                 for (const check of checks) {
                   const refused = await refusalOf(check, name, args, contextValue);
-                  if (refused) throw refused;
+                  if (refused) {
+                    metrics?.rateLimitRefusals.inc({ rule: check.rule });
+                    throw refused;
+                  }
                 }
                 if (mutation && name === 'login') {
                   const account = String(args.username);
                   const wait = await guard
                     .waitSeconds(account, address)
                     .catch(storeUnavailable(contextValue));
-                  if (wait > 0) throw rateLimited(name, wait);
+                  if (wait > 0) {
+                    metrics?.rateLimitRefusals.inc({ rule: 'loginBackoff' });
+                    throw rateLimited(name, wait);
+                  }
                   logins.set(responseKey(field), { account, address });
                 }
               }

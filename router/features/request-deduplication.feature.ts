@@ -13,6 +13,7 @@
  */
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { RouterContext } from '../router-context.ts';
+import type { RouterMetrics } from '../router-metrics.ts';
 import type { RouterFeature } from '../router-feature.ts';
 
 /** The part of a leader's HTTP response its followers send as theirs. */
@@ -25,7 +26,7 @@ type Role =
   | { leads: string; share: (response: SharedResponse | null) => void }
   | { follows: Promise<SharedResponse | null> };
 
-export function useRequestDeduplication(): RouterFeature {
+export function useRequestDeduplication(metrics?: RouterMetrics): RouterFeature {
   /** The response of each executing query by its key; null when it cannot be shared. */
   const executing = new Map<string, Promise<SharedResponse | null>>();
   /** What each HTTP request does, by its exchange (see RouterContext.exchange). */
@@ -47,6 +48,7 @@ export function useRequestDeduplication(): RouterFeature {
           ].join('\n');
           const shared = executing.get(key);
           if (shared) {
+            metrics?.deduplicatedRequests.inc();
             roles.set(exchange, { follows: shared });
             // A stand-in: finishResponse replaces it with the leader's response.
             return {

@@ -10,6 +10,7 @@ import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
 import type { EventBus } from '../../lib/event-bus/event-bus.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { contextFromTraceparent, SpanKind, type ServiceTracer } from '../../lib/telemetry.ts';
 import type { VerifiedViewer } from '../token-verifier.ts';
 import { EVENT_KEY, FILTER_KEY, type EventQuery } from './event-query.ts';
 import { NextMessage } from './event-stream.ts';
@@ -43,6 +44,12 @@ export type EventQueryExecutor = (
   requestId: string,
 ) => Promise<FormattedExecutionResult>;
 
+/** What a feed reports: a span per delivery, and the delay from the event to its subscribers. */
+export interface FeedObserver {
+  tracer: ServiceTracer;
+  fanOutDelay(seconds: number): void;
+}
+
 /** Event ids remembered to drop a redelivered event (at-least-once bus), far more than arrive in minutes. */
 const REMEMBERED_EVENTS = 10_000;
 
@@ -52,8 +59,15 @@ export class EventFeed<TEvent> {
   readonly #logger: Logger;
   readonly #subscribers = new Set<EventSubscriber>();
   readonly #seen = new Set<string>();
+  readonly #observer: FeedObserver | undefined;
 
-  constructor(events: SubscribedEvents<TEvent>, execute: EventQueryExecutor, logger: Logger) {
+  constructor(
+    events: SubscribedEvents<TEvent>,
+    execute: EventQueryExecutor,
+    logger: Logger,
+    observer?: FeedObserver,
+  ) {
+    this.#observer = observer;
     this.#events = events;
     this.#execute = execute;
     this.#logger = logger.child({ component: events.subscriptionPrefix });
@@ -62,8 +76,25 @@ export class EventFeed<TEvent> {
   /** Subscribes this feed on `bus` (on every fresh connection); returns how to unsubscribe. */
   async listen(bus: EventBus): Promise<() => Promise<void>> {
     const { topic, subscriptionPrefix } = this.#events;
+    const tracer = this.#observer?.tracer;
     const subscription = await bus.subscribeTemporary(topic, subscriptionPrefix, (event) =>
-      this.publish(event),
+      tracer
+        ? // The delivery continues the trace of the change that caused the event.
+          tracer.inSpan(
+            `deliver ${topic}`,
+            {
+              kind: SpanKind.CONSUMER,
+              parent: contextFromTraceparent(event.traceparent),
+              attributes: {
+                'messaging.operation.type': 'process',
+                'messaging.destination.name': topic,
+                'messaging.message.id': event.id,
+                'pharmacy.event.type': event.type,
+              },
+            },
+            () => this.publish(event),
+          )
+        : this.publish(event),
     );
     return () => subscription.close();
   }
@@ -128,6 +159,9 @@ export class EventFeed<TEvent> {
         }
       }),
     );
+    if (groups.size > 0) {
+      this.#observer?.fanOutDelay(Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
+    }
     log.debug({ groups: groups.size }, 'event delivered');
   }
 

@@ -114,7 +114,7 @@ const TOO_SLOW = 1013;
 export function attachSubscriptionServer(
   server: Server,
   options: SubscriptionServerOptions,
-): { close(): Promise<void> } {
+): { close(): Promise<void>; connections(): number } {
   const { settings, runtime } = options;
   const fields = new Map(options.fields.map((field) => [field.name, field]));
   /** The roles that may subscribe to something: any other is refused at connection_init. */
@@ -338,6 +338,7 @@ export function attachSubscriptionServer(
   );
 
   return {
+    connections: () => sockets.clients.size,
     async close() {
       closing = true;
       server.off('upgrade', onUpgrade);

@@ -1,4 +1,11 @@
-import { runSubgraph } from '../../lib/subgraph.ts';
-import { inventorySubgraph } from './inventory.subgraph.ts';
+// Tracing starts before the rest of the service is imported, so its database and HTTP clients are instrumented.
+import { exitOnConfigError } from '../../lib/config.ts';
+import { readTelemetryConfig, startTelemetry } from '../../lib/telemetry-sdk.ts';
 
-await runSubgraph(inventorySubgraph);
+const telemetry = await startTelemetry(
+  exitOnConfigError(() => readTelemetryConfig(process.env, 'inventory')),
+);
+const { runSubgraph } = await import('../../lib/subgraph.ts');
+const { inventorySubgraph } = await import('./inventory.subgraph.ts');
+
+await runSubgraph(inventorySubgraph, () => telemetry.shutdown());

@@ -10,6 +10,7 @@
 import { REQUEST_ID_HEADER, type Logger } from '../../lib/logger.ts';
 import { parseMoney } from '../../lib/money.ts';
 import { signRouterRequest } from '../../lib/router-proof.ts';
+import { injectHeaders } from '../../lib/telemetry.ts';
 import { ErrorCode, ServiceUnavailableError } from '../../lib/errors.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import type { CatalogueProduct } from './order.rules.ts';
@@ -60,15 +61,18 @@ export class Catalogue {
       query: ORDERABLE_PRODUCTS,
       variables: { representations: ids.map((id) => ({ __typename: 'Product', id: String(id) })) },
     });
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      [REQUEST_ID_HEADER]: request.requestId,
+      ...signRouterRequest(this.#options.routerSecret, body, request.viewer),
+    };
+    // fetch is not instrumented: the trace goes on into the products subgraph through this header.
+    injectHeaders(headers);
     let reply: EntitiesReply;
     try {
       const response = await fetch(this.#options.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [REQUEST_ID_HEADER]: request.requestId,
-          ...signRouterRequest(this.#options.routerSecret, body, request.viewer),
-        },
+        headers,
         body,
         signal: AbortSignal.timeout(this.#options.timeoutMs),
       });

@@ -1,4 +1,9 @@
-import { runSubgraph } from '../../lib/subgraph.ts';
-import { ordersSubgraph } from './orders.subgraph.ts';
+// Tracing starts before the rest of the service is imported, so its database and HTTP clients are instrumented.
+import { exitOnConfigError } from '../../lib/config.ts';
+import { readTelemetryConfig, startTelemetry } from '../../lib/telemetry-sdk.ts';
 
-await runSubgraph(ordersSubgraph);
+const telemetry = await startTelemetry(exitOnConfigError(() => readTelemetryConfig(process.env, 'orders')));
+const { runSubgraph } = await import('../../lib/subgraph.ts');
+const { ordersSubgraph } = await import('./orders.subgraph.ts');
+
+await runSubgraph(ordersSubgraph, () => telemetry.shutdown());

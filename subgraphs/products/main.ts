@@ -1,4 +1,9 @@
-import { runSubgraph } from '../../lib/subgraph.ts';
-import { productsSubgraph } from './products.subgraph.ts';
+// Tracing starts before the rest of the service is imported, so its database and HTTP clients are instrumented.
+import { exitOnConfigError } from '../../lib/config.ts';
+import { readTelemetryConfig, startTelemetry } from '../../lib/telemetry-sdk.ts';
 
-await runSubgraph(productsSubgraph);
+const telemetry = await startTelemetry(exitOnConfigError(() => readTelemetryConfig(process.env, 'products')));
+const { runSubgraph } = await import('../../lib/subgraph.ts');
+const { productsSubgraph } = await import('./products.subgraph.ts');
+
+await runSubgraph(productsSubgraph, () => telemetry.shutdown());

@@ -1,4 +1,9 @@
-import { runSubgraph } from '../../lib/subgraph.ts';
-import { usersSubgraph } from './users.subgraph.ts';
+// Tracing starts before the rest of the service is imported, so its database and HTTP clients are instrumented.
+import { exitOnConfigError } from '../../lib/config.ts';
+import { readTelemetryConfig, startTelemetry } from '../../lib/telemetry-sdk.ts';
 
-await runSubgraph(usersSubgraph);
+const telemetry = await startTelemetry(exitOnConfigError(() => readTelemetryConfig(process.env, 'users')));
+const { runSubgraph } = await import('../../lib/subgraph.ts');
+const { usersSubgraph } = await import('./users.subgraph.ts');
+
+await runSubgraph(usersSubgraph, () => telemetry.shutdown());

@@ -1,0 +1,130 @@
+/**
+ * Tracing helpers every service uses, on the OpenTelemetry API only (cheap, and a no-op until
+ * lib/telemetry-sdk.ts registers an SDK): a service's spans, W3C `traceparent` in and out of HTTP headers
+ * and event envelopes, and the trace fields of a log line.
+ *
+ * `npm start` runs every service in one process, so a span's service cannot come from the process: it is
+ * a value of the context (`SERVICE_KEY`), set by the service's own spans and inherited by every span
+ * started under them (Postgres statements, the gateway's plan and fetches). The SDK gives each span the
+ * resource of that service.
+ */
+import {
+  context,
+  createContextKey,
+  propagation,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Context,
+  type Span,
+} from '@opentelemetry/api';
+
+export { SpanKind, type Context, type Span };
+
+/** The context value naming the service a span belongs to (its `service.name`). */
+export const SERVICE_KEY = createContextKey('pharmacy.service');
+
+const TRACER_NAME = 'pharmacy-supergraph';
+
+export interface SpanOptions {
+  kind: SpanKind;
+  attributes?: Attributes;
+  /** The parent: a remote one (headers, an event) or `context.active()` (the default). */
+  parent?: Context;
+  /** A link to another trace (the request that wrote an event, when it is not the parent). */
+  links?: Context[];
+}
+
+/** One service's spans: each carries SERVICE_KEY, so it and its children get that service's resource. */
+export class ServiceTracer {
+  readonly service: string;
+
+  constructor(service: string) {
+    this.service = service;
+  }
+
+  /** Runs `work` in a new span (active for it); a throw is recorded on the span and rethrown. */
+  async inSpan<T>(name: string, options: SpanOptions, work: (span: Span) => Promise<T>): Promise<T> {
+    const parent = (options.parent ?? context.active()).setValue(SERVICE_KEY, this.service);
+    const links = (options.links ?? []).flatMap((linked) => {
+      const spanContext = trace.getSpanContext(linked);
+      return spanContext ? [{ context: spanContext }] : [];
+    });
+    const span = trace
+      .getTracer(TRACER_NAME)
+      .startSpan(name, { kind: options.kind, attributes: options.attributes, links }, parent);
+    try {
+      return await context.with(trace.setSpan(parent, span), () => work(span));
+    } catch (error) {
+      recordFailure(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+}
+
+/** Marks `span` failed with the error's type and message (never its data). */
+export function recordFailure(span: Span, error: unknown): void {
+  span.recordException(error instanceof Error ? error : String(error));
+  span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : undefined });
+}
+
+type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+/** The trace context a request's headers carry (`traceparent`, `tracestate`), or none. */
+export function contextFromHeaders(headers: Headers): Context {
+  return propagation.extract(ROOT_CONTEXT, headers, {
+    keys: (carrier) => Object.keys(carrier),
+    get: (carrier, key) => carrier[key],
+  });
+}
+
+/** Adds the active trace context to outgoing `headers` (nothing while tracing is off). */
+export function injectHeaders(headers: Record<string, string>, from: Context = context.active()): void {
+  propagation.inject(from, headers);
+}
+
+/** The W3C `traceparent` of the active span, for an event written now; undefined while tracing is off. */
+export function currentTraceparent(from: Context = context.active()): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(from, carrier);
+  return carrier.traceparent;
+}
+
+/** The context an event's `traceparent` names (the root context when it has none). */
+export function contextFromTraceparent(traceparent: string | undefined): Context {
+  return traceparent === undefined ? ROOT_CONTEXT : contextFromHeaders({ traceparent });
+}
+
+/** Names the active span after the GraphQL operation (`mutation placeOrder`); never its variables. */
+export function nameActiveOperation(type: string | undefined, name: string | undefined): void {
+  const span = trace.getActiveSpan();
+  if (!span || type === undefined) return;
+  span.updateName(name ? `${type} ${name}` : type);
+  span.setAttributes({
+    'graphql.operation.type': type,
+    ...(name ? { 'graphql.operation.name': name } : {}),
+  });
+}
+
+/**
+ * The trace fields of a log line written inside a span: `trace_id` and `span_id`, and with a Google Cloud
+ * project Cloud Logging's own (`logging.googleapis.com/trace`, `…/spanId`, `…/trace_sampled`), which link
+ * the line to its trace in Cloud Trace.
+ */
+export function logTraceFields(googleCloudProject: string | undefined): Record<string, string | boolean> {
+  const spanContext = trace.getActiveSpan()?.spanContext();
+  if (!spanContext) return {};
+  const { traceId, spanId, traceFlags } = spanContext;
+  if (googleCloudProject === undefined) return { trace_id: traceId, span_id: spanId };
+  return {
+    trace_id: traceId,
+    span_id: spanId,
+    'logging.googleapis.com/trace': `projects/${googleCloudProject}/traces/${traceId}`,
+    'logging.googleapis.com/spanId': spanId,
+    'logging.googleapis.com/trace_sampled': (traceFlags & 1) === 1,
+  };
+}
