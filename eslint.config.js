@@ -30,7 +30,7 @@ const NO_TEST_CODE = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.data/', '**/__generated__/'] },
+  { ignores: ['node_modules/', '**/dist/', '.data/', '**/__generated__/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -46,7 +46,7 @@ export default tseslint.config(
     },
   },
   // Examples for SDK users print their results, as a user's script would.
-  { files: ['sdk/examples/**'], rules: { 'no-console': 'off' } },
+  { files: ['examples/**'], rules: { 'no-console': 'off' } },
 
   // Boundaries: lib/ holds mechanisms and knows no service; a subgraph is a room whose only doors are the
   // contracts and the registry; the router reads subgraphs as data; nothing but tests imports tests.

@@ -722,9 +722,10 @@ describe('Dockerfile', () => {
     const bases = [...DOCKERFILE.matchAll(/^FROM\s+(\S+)/gm)].map((match) => match[1]);
     expect(bases).toEqual(['${NODE_IMAGE}', '${NODE_IMAGE}']);
     expect(DOCKERFILE).toMatch(/^ARG NODE_IMAGE=node:24-(slim|alpine)$/m);
-    // package*.json are copied alone before `npm ci`, so the layer is rebuilt only when they change.
+    // package*.json (and the SDK workspace's) are copied alone before `npm ci`, so the layer is rebuilt
+    // only when they change.
     expect(DOCKERFILE).toMatch(
-      /COPY package\.json package-lock\.json \.\/\n(?:#[^\n]*\n)*RUN[^\n]*\n\s*npm ci --omit=dev /,
+      /COPY package\.json package-lock\.json \.\/\n(?:#[^\n]*\n)*COPY sdk\/package\.json \.\/sdk\/\n(?:#[^\n]*\n)*RUN[^\n]*\n\s*npm ci --omit=dev /,
     );
     expect(DOCKERFILE).toMatch(/^USER 1000:1000$/m);
     expect(DOCKERFILE).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--", "node", "scripts\/serve\.ts"\]$/m);

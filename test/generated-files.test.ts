@@ -22,8 +22,8 @@ describe('generated files are current (run `npm run compose` and `npm run codege
     }
   });
 
-  it("docs/sdk.md's SDK example is sdk/examples/place-an-order.ts, which the typecheck compiles", () => {
-    const example = readFileSync(new URL('../sdk/examples/place-an-order.ts', import.meta.url), 'utf8');
+  it("docs/sdk.md's SDK example is examples/place-an-order.ts, which the typecheck compiles", () => {
+    const example = readFileSync(new URL('../examples/place-an-order.ts', import.meta.url), 'utf8');
     const page = readFileSync(new URL('../docs/sdk.md', import.meta.url), 'utf8');
     expect(page).toContain(`\`\`\`ts\n${example}\`\`\``);
   });

@@ -385,7 +385,7 @@ describe('npm start', () => {
     ]);
 
     // The SDK example of docs/sdk.md, as a user runs it, and `npm run smoke`, against the demo data.
-    const example = spawnService('sdk/examples/place-an-order.ts', { PHARMACY_URL: url });
+    const example = spawnService('examples/place-an-order.ts', { PHARMACY_URL: url });
     expect(await example.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     expect({ stdout: example.stdout(), stderr: example.stderr() }).toEqual({
       stdout: expect.stringMatching(/^order \d+: PENDING, total 19\.98 USD\n$/),
@@ -399,7 +399,7 @@ describe('npm start', () => {
     expect(smoke.stdout()).toMatch(/place an order and see it confirmed[\s\S]*smoke test passed\n$/);
 
     // The review example of docs/sdk.md: the pharmacist approves the demo order waiting for review.
-    const review = spawnService('sdk/examples/review-prescriptions.ts', { PHARMACY_URL: url });
+    const review = spawnService('examples/review-prescriptions.ts', { PHARMACY_URL: url });
     expect(await review.waitForExit(30_000)).toEqual({ code: 0, signal: null });
     expect({ stdout: review.stdout(), stderr: review.stderr() }).toEqual({
       stdout: expect.stringMatching(

@@ -21,11 +21,13 @@ import {
   times,
   type Check,
   type Measurement,
+  type Ratio,
   type ScenarioResult,
 } from '../results.ts';
 import { BENCH_PASSWORD } from '../data-set.ts';
 import type { StackContext } from '../settings.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
+import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 
 const PRODUCT_BY_ID =
   'query ProductById($id: ID!) { product(id: $id) { id sku name price currency category manufacturer } }';
@@ -54,6 +56,25 @@ async function loginWorks(routerUrl: string, viewer: Viewer): Promise<Check> {
   };
 }
 
+/**
+ * Router CPU per request of a query sent as its hash, against the same query sent as text on the same router
+ * (median of the repeats). Reported; it fails only if hashes cost clearly more.
+ */
+export function hashesAgainstText(name: string, hashes: Measurement[], text: Measurement[]): Ratio {
+  const values = hashes.flatMap((run, repeat) => {
+    const hashed = run.routerCpuMsPerRequest;
+    const sent = text[repeat]?.routerCpuMsPerRequest;
+    return hashed === null || sent === null || sent === undefined || sent === 0 ? [] : [hashed / sent];
+  });
+  return repeatedRatio(
+    `${name}: router CPU per request, hashes only / text`,
+    values,
+    { atMost: 1.1 },
+    times,
+    'a hash-only request runs the manifest text from the document cache; it should cost no more than text',
+  );
+}
+
 export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult> {
   const { stack, driver, settings } = ctx;
   const { profile } = settings;
@@ -66,25 +87,40 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       "so that the direct call is compared with a router that does every request's work. Throughput with " +
       `autocannon (${profile.connections} connections, ${profile.throughputS} s; the contenders interleaved, ` +
       `${profile.repeats} time(s), each ratio the median), latency one request at a time ` +
-      `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs.`,
+      `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs. ` +
+      'The router without deduplication also runs each query sent as its trusted-document hash only (as the SDK ' +
+      'sends it), against the same query sent as text, for the router CPU each costs per request.',
   );
   const viewer: Viewer = { userId: 4, role: 'CUSTOMER' };
   const token = await stack.tokenFor(viewer);
   scenario.checks.push(await loginWorks(stack.routerUrl, viewer));
   const ids = Array.from({ length: 100 }, (_, i) => String(1 + ((i * 97) % profile.size.products)));
   const queries = [
-    { name: 'product(id)', bodies: ids.map((id) => graphqlBody(PRODUCT_BY_ID, { id })) },
-    { name: 'products(pageSize: 20)', bodies: [graphqlBody(CATALOGUE_PAGE)] },
+    {
+      name: 'product(id)',
+      bodies: ids.map((id) => graphqlBody(PRODUCT_BY_ID, { id })),
+      hashed: ids.map((id) => hashedBody(PRODUCT_BY_ID, { id })),
+    },
+    {
+      name: 'products(pageSize: 20)',
+      bodies: [graphqlBody(CATALOGUE_PAGE)],
+      hashed: [hashedBody(CATALOGUE_PAGE)],
+    },
   ];
   const subgraphs = [stack.services.products, stack.services.users];
   const noDedup = await startExtraRouter(stack, {
     name: 'router-no-dedup',
-    env: { ...ADMITTING_RATE_LIMITS, DEDUPLICATE_REQUESTS: 'false' },
+    env: {
+      ...ADMITTING_RATE_LIMITS,
+      DEDUPLICATE_REQUESTS: 'false',
+      TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [PRODUCT_BY_ID, CATALOGUE_PAGE]),
+    },
     logDir: ctx.workDir,
   });
   try {
     for (const query of queries) {
       const viaRouter: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: bearer(token) }));
+      const byHash: HttpRequestSpec[] = query.hashed.map((body) => ({ body, headers: bearer(token) }));
       const direct: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: {} }));
       const signAs = { secret: stack.routerSecret, viewer };
 
@@ -133,6 +169,16 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
             ),
         },
         {
+          name: 'noDedupHashes',
+          run: () =>
+            measureLoad(
+              driver,
+              `${query.name} via router without deduplication, hashes only, ${profile.connections} connections`,
+              { kind: 'http', url: noDedup.url, requests: byHash, ...load },
+              { router: [noDedup.service], subgraphs },
+            ),
+        },
+        {
           name: 'direct',
           run: () =>
             measureLoad(
@@ -159,6 +205,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       const all = [
         ...throughput.router,
         ...throughput.noDedup,
+        ...throughput.noDedupHashes,
         ...throughput.direct,
         routerLatency,
         directLatency,
@@ -167,6 +214,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       scenario.measurements.push(
         medianRun(throughput.router),
         medianRun(throughput.noDedup),
+        medianRun(throughput.noDedupHashes),
         medianRun(throughput.direct),
         routerLatency,
         directLatency,
@@ -188,6 +236,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
           times,
           'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
         ),
+        hashesAgainstText(query.name, throughput.noDedupHashes, throughput.noDedup),
         ratio(
           `${query.name}: router − direct p50, 1 at a time`,
           routerLatency.load.latencyMs.p50 - directLatency.load.latencyMs.p50,

@@ -20,6 +20,8 @@ import {
 } from '../results.ts';
 import { startService, waitUntil, type Service } from '../services.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
+import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
+import { hashesAgainstText } from './router-overhead.ts';
 import type { StackContext } from '../settings.ts';
 
 const CATALOGUE_WITH_STOCK =
@@ -37,11 +39,16 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       `two-subgraph query, ${profile.connections} connections for ${profile.throughputS} s each, the contenders ` +
       `interleaved ${profile.repeats} time(s). The cost of security is judged on a router without inbound ` +
       'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
-      'deployed, has its own row.',
+      'deployed, has its own row. The router without deduplication also runs the query sent as its ' +
+      'trusted-document hash only, for the router CPU per request of hashes against text.',
   );
   const noDedup = await startExtraRouter(stack, {
     name: 'router-no-dedup',
-    env: { ...ADMITTING_RATE_LIMITS, DEDUPLICATE_REQUESTS: 'false' },
+    env: {
+      ...ADMITTING_RATE_LIMITS,
+      DEDUPLICATE_REQUESTS: 'false',
+      TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [CATALOGUE_WITH_STOCK]),
+    },
     logDir: ctx.workDir,
   });
   const port = await freePort();
@@ -81,18 +88,31 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     const subgraphs = [stack.services.products, stack.services.inventory, stack.services.users];
     const load = { kind: 'http', connections: profile.connections, durationS: profile.throughputS } as const;
     const check = { kind: 'no-errors' } as const;
-    const viaRouter = <TName extends string>(name: TName, label: string, url: string, router: Service) => ({
+    const viaRouter = <TName extends string>(
+      name: TName,
+      label: string,
+      url: string,
+      router: Service,
+      sent = body,
+    ) => ({
       name,
       run: () =>
         measureLoad(
           driver,
           label,
-          { ...load, url, requests: [{ body, headers: bearer(token) }], check },
+          { ...load, url, requests: [{ body: sent, headers: bearer(token) }], check },
           { router: [router], subgraphs },
         ),
     });
     const runs = await interleaved(profile.repeats, [
       viaRouter('noDedup', 'router (security on, no inbound dedup)', noDedup.url, noDedup.service),
+      viaRouter(
+        'noDedupHashes',
+        'router (security on, no inbound dedup), hashes only',
+        noDedup.url,
+        noDedup.service,
+        hashedBody(CATALOGUE_WITH_STOCK),
+      ),
       viaRouter('router', 'router (security on, deduplicating)', stack.routerUrl, stack.services.router),
       {
         name: 'bare' as const,
@@ -125,6 +145,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
         times,
         'as above, less what sharing identical in-flight queries saves',
       ),
+      hashesAgainstText('two-subgraph query', runs.noDedupHashes, runs.noDedup),
     );
   } finally {
     await Promise.all([bare.stop(), noDedup.service.stop()]);
