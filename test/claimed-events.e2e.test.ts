@@ -81,57 +81,64 @@ const BUSES: BusUnderTest[] = [
   },
 ];
 
-describe.each(BUSES.filter(({ enabled }) => enabled))('on the $name bus', (bus) => {
-  it('a killed consumer’s claimed events go to the next consumer within seconds, with no delivery attempt lost to the crash on the Postgres bus', async () => {
-    const { env, open } = await bus.start();
-    const ours = await open();
-    cleanups.push(() => ours.close());
-    await ours.ensureSubscription(TOPIC, SUBSCRIPTION, { maxAttempts: 5 });
-    // Published before the consumer starts, so that it claims them all in one batch (pg-boss fetches the
-    // next batch only once the last one is settled).
-    const published: EventEnvelope[] = [];
-    for (let index = 0; index < EVENTS; index += 1) {
-      const event = createEvent('claims.test', { index }, `claims-${index}`);
-      await ours.publish(TOPIC, event);
-      published.push(event);
-    }
+// The buses run at once: most of each is waiting for the claim to lapse.
+describe('a killed consumer’s claimed events', () => {
+  it.concurrent.each(BUSES.filter(({ enabled }) => enabled))(
+    'on the $name bus go to the next consumer within seconds, with no delivery attempt lost to the crash on the Postgres bus',
+    async (bus) => {
+      const { env, open } = await bus.start();
+      const ours = await open();
+      cleanups.push(() => ours.close());
+      await ours.ensureSubscription(TOPIC, SUBSCRIPTION, { maxAttempts: 5 });
+      // Published before the consumer starts, so that it claims them all in one batch (pg-boss fetches the
+      // next batch only once the last one is settled).
+      const published: EventEnvelope[] = [];
+      for (let index = 0; index < EVENTS; index += 1) {
+        const event = createEvent('claims.test', { index }, `claims-${index}`);
+        await ours.publish(TOPIC, event);
+        published.push(event);
+      }
 
-    const first = spawnService('test/support/claiming-consumer.ts', {
-      ...env,
-      TEST_TOPIC: TOPIC,
-      TEST_SUBSCRIPTION: SUBSCRIPTION,
-      EVENT_RETRY_DELAY_SECONDS: '0',
-      EVENT_MAX_RETRY_DELAY_SECONDS: '0',
-    });
-    await first.waitForOutput(/^subscribed$/m, 30_000);
-    await waitFor(
-      'every event claimed by the first consumer',
-      async () => {
-        const claimed = new Set([...first.stdout().matchAll(/^claimed (\S+) /gm)].map((match) => match[1]));
-        return published.every(({ id }) => claimed.has(id)) ? true : undefined;
-      },
-      30_000,
-    ).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}; stdout:\n${first.stdout()}\nstderr:\n${first.stderr()}`);
-    });
+      const first = spawnService('test/support/claiming-consumer.ts', {
+        ...env,
+        TEST_TOPIC: TOPIC,
+        TEST_SUBSCRIPTION: SUBSCRIPTION,
+        EVENT_RETRY_DELAY_SECONDS: '0',
+        EVENT_MAX_RETRY_DELAY_SECONDS: '0',
+      });
+      await first.waitForOutput(/^subscribed$/m, 30_000);
+      await waitFor(
+        'every event claimed by the first consumer',
+        async () => {
+          const claimed = new Set([...first.stdout().matchAll(/^claimed (\S+) /gm)].map((match) => match[1]));
+          return published.every(({ id }) => claimed.has(id)) ? true : undefined;
+        },
+        30_000,
+      ).catch((error: unknown) => {
+        throw new Error(
+          `${(error as Error).message}; stdout:\n${first.stdout()}\nstderr:\n${first.stderr()}`,
+        );
+      });
 
-    await first.stop('SIGKILL', 10_000);
-    const killedAt = performance.now();
-    const handled = new Map<string, { attempt: number; afterMs: number }>();
-    await ours.subscribe(TOPIC, SUBSCRIPTION, async (event, { attempt }) => {
-      if (!handled.has(event.id)) handled.set(event.id, { attempt, afterMs: performance.now() - killedAt });
-    });
-    await waitFor(
-      'every event handled by the next consumer',
-      async () => (published.every(({ id }) => handled.has(id)) ? true : undefined),
-      BACK_WITHIN_MS,
-    );
+      await first.stop('SIGKILL', 10_000);
+      const killedAt = performance.now();
+      const handled = new Map<string, { attempt: number; afterMs: number }>();
+      await ours.subscribe(TOPIC, SUBSCRIPTION, async (event, { attempt }) => {
+        if (!handled.has(event.id)) handled.set(event.id, { attempt, afterMs: performance.now() - killedAt });
+      });
+      await waitFor(
+        'every event handled by the next consumer',
+        async () => (published.every(({ id }) => handled.has(id)) ? true : undefined),
+        BACK_WITHIN_MS,
+      );
 
-    const outcomes = published.flatMap(({ id }) => handled.get(id) ?? []);
-    process.stdout.write(
-      `${bus.name}: claimed events back after ${outcomes.map(({ afterMs }) => Math.round(afterMs)).join(', ')} ms\n`,
-    );
-    for (const { attempt } of outcomes) expect(bus.attemptsAfterCrash).toContain(attempt);
-    expect(await ours.deadLetters(SUBSCRIPTION)).toEqual([]);
-  }, 120_000);
+      const outcomes = published.flatMap(({ id }) => handled.get(id) ?? []);
+      process.stdout.write(
+        `${bus.name}: claimed events back after ${outcomes.map(({ afterMs }) => Math.round(afterMs)).join(', ')} ms\n`,
+      );
+      for (const { attempt } of outcomes) expect(bus.attemptsAfterCrash).toContain(attempt);
+      expect(await ours.deadLetters(SUBSCRIPTION)).toEqual([]);
+    },
+    120_000,
+  );
 });

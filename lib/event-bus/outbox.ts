@@ -185,6 +185,11 @@ export class OutboxRelay {
   /** One transaction: claim, publish, mark. Throws after committing what it could when a publish failed. */
   async #publishBatch(): Promise<number> {
     const client = await this.#pool.connect();
+    // pg-pool listens for errors only on idle clients: a connection that dies while this one is held
+    // between statements (waiting on the bus) would otherwise emit an unhandled 'error' and end the
+    // process. The next statement fails with it all the same, and the client is discarded below.
+    const onError = (error: Error) => this.#logger.warn({ err: error }, 'outbox connection lost mid-batch');
+    client.on('error', onError);
     let outcome: { claimed: number; errors: unknown[] };
     try {
       await client.query('begin');
@@ -192,9 +197,11 @@ export class OutboxRelay {
       await client.query('commit');
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
+      client.removeListener('error', onError);
       client.release(true);
       throw error;
     }
+    client.removeListener('error', onError);
     client.release();
     const { claimed, errors } = outcome;
     if (errors.length > 0) {

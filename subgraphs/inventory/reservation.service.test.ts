@@ -343,7 +343,8 @@ describe('order.placed', () => {
 });
 
 describe('exactly once', () => {
-  async function expectReservedOnce(orderId: number): Promise<void> {
+  /** Reserved once; `answers` replies (a placement decided already is answered again, the same). */
+  async function expectReservedOnce(orderId: number, answers = 1): Promise<void> {
     expect(levelOf(await stockOf(1))).toEqual({ quantity: 10, reserved: 3, available: 7, reorderLevel: 0 });
     expect(await sagaMovements(1)).toEqual([
       {
@@ -357,8 +358,8 @@ describe('exactly once', () => {
       },
     ]);
     expect(await reservationLines()).toEqual([{ order_id: orderId, product_id: 1, quantity: 3 }]);
-    expect(await announced(service)).toEqual([
-      {
+    expect(await announced(service)).toEqual(
+      Array.from({ length: answers }, () => ({
         type: 'inventory.reserved',
         version: 1,
         correlationId: `req-${orderId}`,
@@ -366,8 +367,8 @@ describe('exactly once', () => {
           orderId,
           lines: [{ productId: 1, lots: [{ lotNumber: 'UNLOTTED', expiresOn: null, quantity: 3 }] }],
         },
-      },
-    ]);
+      })),
+    );
   }
 
   it('applies an event delivered twice in a row once; the redelivery returns without error', async () => {
@@ -394,7 +395,7 @@ describe('exactly once', () => {
     expect(await count('processed_event')).toBe(1);
   });
 
-  it('does not reserve twice for an order placed again under a new event id', async () => {
+  it('does not reserve twice for an order placed again under a new event id, and answers it again with the same lots (the stale order sweep republished it)', async () => {
     await stock(1, 10);
     const first = placed(203, [{ productId: 1, quantity: 3 }]);
     const republished = placed(203, [{ productId: 1, quantity: 3 }]);
@@ -403,9 +404,25 @@ describe('exactly once', () => {
     await deliver(service, first);
     await expect(deliver(service, republished)).resolves.toBeUndefined();
 
-    await expectReservedOnce(203);
+    await expectReservedOnce(203, 2);
     expect(await reservations()).toEqual([{ order_id: 203, status: 'HELD' }]);
     expect(await count('processed_event')).toBe(2);
+  });
+
+  it('answers an order it rejected, placed again under a new event id, with the same rejection', async () => {
+    await stock(1, 2);
+    await deliver(service, placed(205, [{ productId: 1, quantity: 3 }]));
+    await deliver(service, placed(205, [{ productId: 1, quantity: 3 }]));
+
+    const rejection = {
+      type: 'inventory.rejected',
+      payload: { orderId: 205, shortages: [{ productId: 1, requested: 3, available: 2 }] },
+    };
+    expect((await announced(service)).map(({ type, payload }) => ({ type, payload }))).toEqual([
+      rejection,
+      rejection,
+    ]);
+    expect(await reservations()).toEqual([{ order_id: 205, status: 'REJECTED' }]);
   });
 
   it('does not reserve twice for an order placed under two event ids delivered at the same time', async () => {
@@ -416,7 +433,7 @@ describe('exactly once', () => {
       deliver(service, placed(204, [{ productId: 1, quantity: 3 }])),
     ]);
 
-    await expectReservedOnce(204);
+    await expectReservedOnce(204, 2);
     expect(await reservations()).toEqual([{ order_id: 204, status: 'HELD' }]);
   });
 });

@@ -11,6 +11,9 @@ import type * as SequencerModule from '@jest/test-sequencer';
 
 const MEASURED_SECONDS: Record<string, number> = {
   'test/bench.test.ts': 59,
+  'test/chaos.e2e.test.ts': 50,
+  'test/claimed-events.e2e.test.ts': 30,
+  'test/stale-orders.e2e.test.ts': 30,
   'test/saga-faults.e2e.test.ts': 49,
   'lib/event-bus/event-bus.contract.test.ts': 42,
   'test/alerts-fan-out.e2e.test.ts': 18,
