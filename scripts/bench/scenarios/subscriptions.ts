@@ -6,7 +6,7 @@
  */
 import { ALERT_PRODUCT_ID, ALERT_PRODUCT_STOCK, BENCH_ADMIN_ID, BENCH_PHARMACIST_ID } from '../data-set.ts';
 import type { AlertsResult, SubscribeResult, SubscriberGroup } from '../driver.ts';
-import { openFilesLimit, residentMemoryMb } from '../proc-stats.ts';
+import { cpuMs, openFilesLimit, residentMemoryMb } from '../proc-stats.ts';
 import { ms, newScenario, ratio, type ScenarioResult } from '../results.ts';
 import { waitUntil } from '../services.ts';
 import type { StackContext } from '../settings.ts';
@@ -46,7 +46,7 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
       'handshakes at a time) subscribe to lowStockAlerts on one router, as two staff users with two selections ' +
       `each (4 groups). Then ${profile.alertEvents} times: adjustInventory through the other router drops the ` +
       'alert product below its reorder level (and puts the stock back); the delay is from sending the mutation ' +
-      "to each client's receipt. Memory per connection: the router's resident memory after subscribing minus " +
+      "to each client's receipt; the router's CPU (utime + stime) over those alerts per message delivered. Memory per connection: the router's resident memory after subscribing minus " +
       'before, per client. Federated executions per event: lowStockAlert requests reaching inventory (counting ' +
       'proxy) per event.',
   );
@@ -94,6 +94,7 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
 
     stack.requestCounters.inventory.reset();
     stack.requestCounters.products.reset();
+    const cpuBefore = cpuMs(router.pid);
     const alerts: AlertsResult = await driver.run({
       kind: 'alerts',
       routerUrl: stack.routerUrl,
@@ -103,6 +104,8 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
       events: profile.alertEvents,
       timeoutMs: 15_000,
     });
+    // The router's CPU over the alerts (their queries, fan-out and writes), per message delivered.
+    const cpuPerDeliveryUs = ((cpuMs(router.pid) - cpuBefore) * 1000) / Math.max(1, alerts.deliveries);
     const executions =
       (stack.requestCounters.inventory.counter.matches.get('lowStockAlert') ?? 0) / alerts.events;
     const productRequests = stack.requestCounters.products.counter.count / alerts.events;
@@ -133,6 +136,7 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
       alerts.delayMs.p50.toFixed(1),
       alerts.delayMs.p99.toFixed(1),
       alerts.delayMs.max.toFixed(1),
+      cpuPerDeliveryUs.toFixed(1),
       executions,
       productRequests,
     ]);
@@ -171,6 +175,7 @@ export async function subscriptions(ctx: StackContext): Promise<ScenarioResult> 
       'delay p50 ms',
       'delay p99 ms',
       'delay max ms',
+      'router CPU µs / delivery',
       'executions / event',
       'products requests / event',
     ],
