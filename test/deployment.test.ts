@@ -664,7 +664,10 @@ describe('docker-compose.yml', () => {
       'pg_isready -h 127.0.0.1 -U pharmacy -d pharmacy_inventory',
     ]);
     // This machine only: the compose file's secrets and demo passwords are public.
-    expect(published).toEqual([['router', ['127.0.0.1:4000:4000']]]);
+    expect(published).toEqual([
+      ['otel-collector', ['127.0.0.1:16686:16686']],
+      ['router', ['127.0.0.1:4000:4000']],
+    ]);
     expect(Object.keys(composeServices).sort()).toEqual(
       [
         ...SERVICES,
@@ -675,6 +678,7 @@ describe('docker-compose.yml', () => {
         'migrate',
         'pubsub-setup',
         'demo-data',
+        'otel-collector',
       ].sort(),
     );
   });
