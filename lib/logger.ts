@@ -66,7 +66,7 @@ export function createLogger(service: string, options: LogOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: serialiseError, error: serialiseError },
       messageKey: 'message',
-      formatters: { level: (label) => ({ level: label, severity: SEVERITY[label] ?? 'DEFAULT' }) },
+      formatters: { level: (label, number) => ({ level: number, severity: SEVERITY[label] ?? 'DEFAULT' }) },
       mixin: () => logTraceFields(options.googleCloudProject),
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.databaseUrl'],

@@ -103,6 +103,8 @@ export class EventMetrics {
   readonly redelivered: Counter<'topic' | 'subscription'>;
   readonly deadLettered: Counter<'topic' | 'subscription'>;
   readonly handlingSeconds: Histogram<'topic' | 'subscription'>;
+  /** The saga's time from an order placed to inventory's decision (orders only). */
+  readonly orderDecisionSeconds: Histogram<'status'>;
 
   constructor(
     metrics: ServiceMetrics,
@@ -137,6 +139,12 @@ export class EventMetrics {
       name: 'pharmacy_event_handling_seconds',
       help: 'How long a consumer took over one delivery',
       labelNames: ['topic', 'subscription'],
+    });
+    this.orderDecisionSeconds = metrics.histogram({
+      name: 'pharmacy_order_decision_seconds',
+      help: 'Time from an order placed to its status after inventory replied (CONFIRMED, REJECTED, AWAITING_REVIEW)',
+      labelNames: ['status'],
+      buckets: SAGA_BUCKETS,
     });
     if (outbox) {
       // Read from the database at each scrape: the backlog is shared by every replica of the service.

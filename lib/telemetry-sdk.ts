@@ -124,7 +124,13 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
     ],
     instrumentations: [
       // Statements only inside a traced operation: the relay's and the bus's polling would drown them.
-      new PgInstrumentation({ requireParentSpan: true }),
+      new PgInstrumentation({
+        requireParentSpan: true,
+        ignoreConnectSpans: true,
+        // MikroORM inlines values into the SQL it sends (an address, a password hash): spans get the
+        // statement's shape only.
+        requestHook: (span, { query }) => span.setAttribute('db.query.text', sqlShape(query.text)),
+      }),
       // Outgoing calls only: each service makes its own server span (lib/http-server.ts).
       new HttpInstrumentation({
         ignoreIncomingRequestHook: () => true,
@@ -135,6 +141,14 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
   sdk.start();
   started = { shutdown: () => sdk.shutdown() };
   return started;
+}
+
+/** A statement with its literals (strings, numbers) replaced by `?`. */
+export function sqlShape(sql: string): string {
+  return sql
+    .replace(/[Ee]?'(?:[^']|'')*'/g, '?')
+    .replace(/\$([A-Za-z_]*)\$[\s\S]*?\$\1\$/g, '?')
+    .replace(/(?<![\w$])-?\d+(?:\.\d+)?(?![\w])/g, '?');
 }
 
 /** Remembers the service of each span from the context it starts in (SERVICE_KEY), for the exporter. */

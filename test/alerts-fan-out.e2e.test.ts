@@ -297,7 +297,7 @@ describe.each(BUSES)(
       );
       await Promise.all(
         [router1, router2].map(({ process }) =>
-          process.waitForOutput(/"msg":"lowStockAlerts subscribed"/, STARTUP_MS),
+          process.waitForOutput(/"message":"lowStockAlerts subscribed"/, STARTUP_MS),
         ),
       );
     }, 180_000);

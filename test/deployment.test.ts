@@ -71,6 +71,33 @@ async function render(overlay: Overlay): Promise<Json[]> {
   return parseAllDocuments(stdout).map((document) => obj(document.toJS()));
 }
 
+interface Validatable {
+  validate(): void;
+}
+
+/**
+ * Managed Prometheus's PodMonitoring, which @kubernetes-models/gke lacks: a selector by labels and
+ * endpoints naming a container port and an interval, as the CRD requires.
+ */
+class PodMonitoringModel implements Validatable {
+  readonly #object: Json;
+  constructor(object: Json) {
+    this.#object = object;
+  }
+  validate(): void {
+    const labels = obj(at(this.#object, 'spec', 'selector', 'matchLabels'));
+    if (Object.keys(labels).length === 0) throw new Error('spec.selector.matchLabels is required');
+    const endpoints = list(at(this.#object, 'spec', 'endpoints'));
+    if (endpoints.length === 0) throw new Error('spec.endpoints is required');
+    for (const endpoint of endpoints) {
+      if (typeof endpoint.port !== 'string' && typeof endpoint.port !== 'number')
+        throw new Error('spec.endpoints[].port is required');
+      if (!/^\d+[smh]$/.test(text(endpoint.interval)))
+        throw new Error('spec.endpoints[].interval must be like 30s');
+    }
+  }
+}
+
 /** The schema classes, by apiVersion and kind; the GKE custom resources from @kubernetes-models/gke. */
 const SCHEMAS: Record<string, Record<string, unknown>> = {
   v1: coreV1,
@@ -82,11 +109,9 @@ const SCHEMAS: Record<string, Record<string, unknown>> = {
   'cloud.google.com/v1': gkeCloudV1,
   'networking.gke.io/v1': gkeNetworkingV1,
   'networking.gke.io/v1beta1': gkeNetworkingV1beta1,
+  'monitoring.googleapis.com/v1': { PodMonitoring: PodMonitoringModel },
 };
 
-interface Validatable {
-  validate(): void;
-}
 type ModelClass = new (data: Json) => Validatable;
 
 /** The schema's complaint about `object`, or null when it is valid. */
@@ -346,6 +371,32 @@ function mainContainer(workload: Json): Json {
     },
   );
 
+  it.each(OVERLAYS)(
+    'exposes /metrics on a port the ingress never reaches and sends spans to a collector in the %s overlay',
+    (name) => {
+      const { objects, deployments, configMaps } = overlay(name);
+      const config = configMaps.get('pharmacy-config') ?? {};
+      expect(config.METRICS_PORT).toBe('9464');
+      expect(config.OTEL_EXPORTER_OTLP_ENDPOINT).toBe('http://otel-collector:4318');
+      for (const service of SERVICES) {
+        const ports = list(mainContainer(deployments.get(service) ?? {}).ports);
+        expect(ports.find((port) => port.name === 'metrics')?.containerPort).toBe(9464);
+      }
+      // The collector's Service listens where the services send.
+      const collector = ofKind(objects, 'Service').find((service) => nameOf(service) === 'otel-collector');
+      expect(list(at(collector ?? {}, 'spec', 'ports')).map((port) => port.port)).toContain(4318);
+      expect(deployments.has('otel-collector')).toBe(true);
+      // The ingress routes to the router's http port only.
+      expect(JSON.stringify(ofKind(objects, 'Ingress'))).not.toContain('9464');
+      if (name === 'gke') {
+        const monitored = ofKind(objects, 'PodMonitoring').map((monitoring) =>
+          text(at(monitoring, 'spec', 'selector', 'matchLabels', 'app.kubernetes.io/name')),
+        );
+        expect(monitored.sort()).toEqual([...SERVICES].sort());
+      }
+    },
+  );
+
   it('refuses the template’s placeholders in production: every gke service names what is still to be set', () => {
     const { deployments, configMaps } = overlay('gke');
     const secrets = new Map(TEMPLATE_SECRETS);
@@ -560,8 +611,14 @@ function mainContainer(workload: Json): Json {
 
   it('deploys the gke overlay from Artifact Registry with Workload Identity, Pub/Sub and Memorystore', () => {
     const { objects, deployments, configMaps } = overlay('gke');
+    // Ours; the OpenTelemetry Collector is a pinned public image.
     const images = new Set(
-      [...deployments.values(), ...ofKind(objects, 'Job')].map((workload) => mainContainer(workload).image),
+      [...deployments.values(), ...ofKind(objects, 'Job')]
+        .filter((workload) => nameOf(workload) !== 'otel-collector')
+        .map((workload) => mainContainer(workload).image),
+    );
+    expect(mainContainer(deployments.get('otel-collector') ?? {}).image).toMatch(
+      /^otel\/opentelemetry-collector-contrib:\d+\.\d+\.\d+$/,
     );
     expect([...images]).toEqual([
       expect.stringMatching(/^[a-z0-9-]+-docker\.pkg\.dev\/[^/]+\/[^/]+\/pharmacy-supergraph:/),
@@ -611,7 +668,10 @@ describe('docker-compose.yml', () => {
       'pg_isready -h 127.0.0.1 -U pharmacy -d pharmacy_inventory',
     ]);
     // This machine only: the compose file's secrets and demo passwords are public.
-    expect(published).toEqual([['router', ['127.0.0.1:4000:4000']]]);
+    expect(published).toEqual([
+      ['otel-collector', ['127.0.0.1:16686:16686']],
+      ['router', ['127.0.0.1:4000:4000']],
+    ]);
     expect(Object.keys(composeServices).sort()).toEqual(
       [
         ...SERVICES,
@@ -622,6 +682,7 @@ describe('docker-compose.yml', () => {
         'migrate',
         'pubsub-setup',
         'demo-data',
+        'otel-collector',
       ].sort(),
     );
   });

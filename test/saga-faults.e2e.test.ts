@@ -341,7 +341,7 @@ it.concurrent(
     });
 
     const first = await startOrdersProcess();
-    await first.waitForOutput(/"msg":"event bus connected"/, 30_000);
+    await first.waitForOutput(/"message":"event bus connected"/, 30_000);
     await proxy.cut();
     const order = await placeOrder(customer, [{ productId, quantity: 4 }]);
     expect({ status: order.status, total: order.total }).toEqual({ status: 'PENDING', total: '12.80' });

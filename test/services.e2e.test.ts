@@ -66,7 +66,7 @@ function expectJsonLogs(output: string, service: string, messages: string[]): vo
   const nonJson = output.split('\n').filter((line) => line.trim() !== '' && !line.startsWith('{'));
   expect(nonJson).toEqual([]);
   for (const line of lines) expect(line).toMatchObject({ service, level: expect.any(Number) });
-  const logged = lines.map((line) => line.msg);
+  const logged = lines.map((line) => line.message);
   for (const message of messages) expect(logged).toContain(message);
 }
 

@@ -90,7 +90,7 @@ describe('npm start at a terminal', () => {
       const start = line.indexOf('{"level"');
       return start === -1 ? [] : [line.slice(start)];
     });
-    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    const messages = lines.map((line) => (JSON.parse(line) as { message: string }).message);
     expect(messages).toEqual(
       expect.arrayContaining(['users subgraph listening', 'router listening', 'shutting down']),
     );

@@ -30,7 +30,7 @@ export interface EventConsumer {
    * Applies one event inside `em`'s transaction, which also records the event as processed: a throw rolls
    * both back and the event comes again. Events of types it does not act on are simply returned from.
    */
-  handle(em: EntityManager, event: EventEnvelope, logger: Logger): Promise<void>;
+  handle(em: EntityManager, event: EventEnvelope, logger: Logger, metrics?: EventMetrics): Promise<void>;
 }
 
 export interface EventProcessingOptions {
@@ -182,7 +182,7 @@ async function handleDelivery(
         logger.info({ attempt: delivery.attempt }, 'duplicate event ignored');
         return false;
       }
-      await consumer.handle(em, event, logger);
+      await consumer.handle(em, event, logger, context.metrics);
       return true;
     });
   } catch (error) {

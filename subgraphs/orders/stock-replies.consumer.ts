@@ -22,7 +22,7 @@ import { RecallNotice } from './recall-notice.entity.ts';
  */
 export const stockRepliesConsumer: EventConsumer = {
   subscription: SAGA_SUBSCRIPTIONS.ordersStockReplies,
-  async handle(em, event, logger) {
+  async handle(em, event, logger, metrics) {
     const reply = readInventoryEvent(event);
     if (reply?.type === 'inventory.lot-released') {
       const { productId, lotNumber } = reply.payload;
@@ -89,6 +89,10 @@ export const stockRepliesConsumer: EventConsumer = {
       changeOrderStatus(em, order, 'REJECTED', { event }, order.rejectionReason);
     }
     await em.flush();
+    metrics?.orderDecisionSeconds.observe(
+      { status: order.status },
+      Math.max(0, Date.now() - order.createdAt.getTime()) / 1000,
+    );
     logger.info({ orderId, status: order.status }, 'order decided by inventory');
   },
 };
