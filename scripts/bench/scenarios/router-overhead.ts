@@ -27,6 +27,8 @@ import {
 import { BENCH_PASSWORD } from '../data-set.ts';
 import type { StackContext } from '../settings.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
+import { startOtlpSink } from '../otlp-sink.ts';
+import { freePort } from '../../support/ports.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 
 const PRODUCT_BY_ID =
@@ -89,7 +91,9 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       `${profile.repeats} time(s), each ratio the median), latency one request at a time ` +
       `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs. ` +
       'The router without deduplication also runs each query sent as its trusted-document hash only (as the SDK ' +
-      'sends it), against the same query sent as text, for the router CPU each costs per request.',
+      'sends it), against the same query sent as text, for the router CPU each costs per request; and once more ' +
+      'with tracing on (one trace in ten, exported over OTLP to a sink that drops them) and /metrics served, ' +
+      'for the cost of observability (issue 18: at least 0.9× the throughput without it).',
   );
   const viewer: Viewer = { userId: 4, role: 'CUSTOMER' };
   const token = await stack.tokenFor(viewer);
@@ -114,6 +118,21 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       ...ADMITTING_RATE_LIMITS,
       DEDUPLICATE_REQUESTS: 'false',
       TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [PRODUCT_BY_ID, CATALOGUE_PAGE]),
+    },
+    logDir: ctx.workDir,
+  });
+  const otlpSink = await startOtlpSink();
+  const metricsPort = await freePort();
+  const observed = await startExtraRouter(stack, {
+    name: 'router-observed',
+    env: {
+      ...ADMITTING_RATE_LIMITS,
+      DEDUPLICATE_REQUESTS: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink.url,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+      OTEL_BSP_SCHEDULE_DELAY: '500',
+      METRICS_PORT: String(metricsPort),
     },
     logDir: ctx.workDir,
   });
@@ -169,6 +188,16 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
             ),
         },
         {
+          name: 'observed',
+          run: () =>
+            measureLoad(
+              driver,
+              `${query.name} via router without deduplication, traced (10%) and metered, ${profile.connections} connections`,
+              { kind: 'http', url: observed.url, requests: viaRouter, ...load },
+              { router: [observed.service], subgraphs },
+            ),
+        },
+        {
           name: 'noDedupHashes',
           run: () =>
             measureLoad(
@@ -205,6 +234,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       const all = [
         ...throughput.router,
         ...throughput.noDedup,
+        ...throughput.observed,
         ...throughput.noDedupHashes,
         ...throughput.direct,
         routerLatency,
@@ -214,6 +244,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       scenario.measurements.push(
         medianRun(throughput.router),
         medianRun(throughput.noDedup),
+        medianRun(throughput.observed),
         medianRun(throughput.noDedupHashes),
         medianRun(throughput.direct),
         routerLatency,
@@ -236,6 +267,15 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
           times,
           'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
         ),
+        repeatedRatio(
+          `${query.name}: router traced (10%) and metered / router without either, req/s`,
+          throughput.observed.map(
+            (run, repeat) => run.load.rps / (throughput.noDedup[repeat] as Measurement).load.rps,
+          ),
+          { atLeast: 0.9 },
+          times,
+          'spans for one request in ten (batched, exported off the request path) and a few counters per request',
+        ),
         hashesAgainstText(query.name, throughput.noDedupHashes, throughput.noDedup),
         ratio(
           `${query.name}: router − direct p50, 1 at a time`,
@@ -246,8 +286,25 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
         ),
       );
     }
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) =>
+      response.text(),
+    );
+    scenario.checks.push(
+      {
+        name: 'the traced router exported spans',
+        ok: otlpSink.exports() > 0,
+        detail: `${otlpSink.exports()} OTLP export requests`,
+      },
+      {
+        name: "the traced router's /metrics counts the requests it served",
+        ok: /^pharmacy_router_requests_total\{[^}]*\} [1-9]/m.test(metrics),
+        detail:
+          metrics.split('\n').find((line) => line.startsWith('pharmacy_router_requests_total')) ?? 'none',
+      },
+    );
   } finally {
-    await noDedup.service.stop();
+    await Promise.all([noDedup.service.stop(), observed.service.stop()]);
+    await otlpSink.close();
   }
   return scenario;
 }
