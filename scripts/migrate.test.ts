@@ -12,7 +12,7 @@ import { killAllServices, spawnService } from '../test/support/processes.ts';
 const ALL_APPLIED = [
   'users: applied 20261125-create-user, 20261204-create-session',
   'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order',
-  'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line, 20261127-prescription-review-lots-audit',
+  'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line, 20261127-prescription-review-lots-audit, 20261205-stale-order-sweep',
   'inventory: applied 20261125-create-inventory-item, 20261125-create-stock-movement, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-reservation, 20261126-create-low-stock-alert, 20261127-create-lot, 20261127-record-movement-causes',
   '',
 ].join('\n');
