@@ -246,21 +246,4 @@ describe(`search on ${CATALOGUE_SIZE.toLocaleString('en')} products`, () => {
     ]);
     await connection.execute("delete from product where sku in ('SEP-1', 'SEP-2')");
   });
-
-  it('keeps no pending list in its trigram indexes: new rows are searched through the index at once', async () => {
-    const rows = await orm.em
-      .fork()
-      .getConnection()
-      .execute<{ relname: string; reloptions: string[] | null }[]>(
-        "select relname, reloptions from pg_class where relname like 'product%trgm' order by relname",
-      );
-    expect(rows).toEqual(
-      ['product_active_search_text_trgm', 'product_manufacturer_trgm', 'product_name_trgm'].map(
-        (relname) => ({
-          relname,
-          reloptions: ['fastupdate=off'],
-        }),
-      ),
-    );
-  });
 });
