@@ -67,6 +67,8 @@ if (!runtimeEnabled)
   let emulator: PubSubEmulator;
   const databases = new Map<string, TestDatabase>();
   const ports = new Map<ServiceName, number>();
+  /** Each service's /metrics port (compose gives every container 9464; here they share one host). */
+  const metricsPorts = new Map<ServiceName, number>();
   let keysDirectory: string;
   const redisPrefix = `test-deployment-${randomBytes(4).toString('hex')}:`;
 
@@ -79,6 +81,7 @@ if (!runtimeEnabled)
     for (const subgraph of SUBGRAPH_NAMES)
       databases.set(`pharmacy_${subgraph}`, await createTestDatabase(subgraph));
     for (const service of SERVICES) ports.set(service, await freePort());
+    for (const service of SERVICES) metricsPorts.set(service, await freePort());
   }, 60_000);
 
   afterAll(async () => {
@@ -93,7 +96,14 @@ if (!runtimeEnabled)
   function adapted(service: string): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [key, value] of Object.entries(composeEnv(service))) {
+      // No collector runs here: tracing stays off (observability.e2e.test.ts exports to one).
+      if (key === 'OTEL_EXPORTER_OTLP_ENDPOINT') continue;
       let result = value;
+      if (key === 'METRICS_PORT') {
+        const port = metricsPorts.get(service as ServiceName);
+        if (port === undefined) continue;
+        result = String(port);
+      }
       if (/^postgres(ql)?:/.test(value)) {
         const database = databases.get(new URL(value).pathname.slice(1));
         if (!database) throw new Error(`${service}: ${key} names an unknown database`);

@@ -231,6 +231,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
             ...common,
             ...busEnv,
             ...ADMITTING_RATE_LIMITS,
+            // The customers here send their own operation texts, not the SDK's trusted documents.
+            TRUSTED_DOCUMENTS: 'allow',
             PORT: String(ports.router),
             ...Object.fromEntries(SUBGRAPH_NAMES.map((sub) => [`${sub.toUpperCase()}_URL`, graphqlUrl(sub)])),
           }
