@@ -10,19 +10,23 @@ import type { Test } from '@jest/test-result';
 import type * as SequencerModule from '@jest/test-sequencer';
 
 const MEASURED_SECONDS: Record<string, number> = {
-  'test/bench.test.ts': 59,
-  'test/chaos.e2e.test.ts': 50,
-  'test/claimed-events.e2e.test.ts': 30,
-  'test/stale-orders.e2e.test.ts': 30,
-  'test/saga-faults.e2e.test.ts': 49,
-  'lib/event-bus/event-bus.contract.test.ts': 42,
-  'test/alerts-fan-out.e2e.test.ts': 18,
-  'test/pharmacy-practice.e2e.test.ts': 14,
-  'test/image.e2e.test.ts': 14,
-  'test/order-saga.e2e.test.ts': 11,
-  'test/start.e2e.test.ts': 10,
-  'test/low-stock-alerts.e2e.test.ts': 8,
-  'test/auth.e2e.test.ts': 7,
+  'test/bench.test.ts': 159,
+  'test/observability.e2e.test.ts': 54,
+  'test/saga-faults.e2e.test.ts': 47,
+  'test/order-saga.e2e.test.ts': 40,
+  'test/alerts-fan-out.e2e.test.ts': 40,
+  'lib/event-bus/event-bus.contract.test.ts': 23,
+  'test/chaos.e2e.test.ts': 22,
+  'test/image.e2e.test.ts': 22,
+  'test/start.e2e.test.ts': 20,
+  'scripts/migrate.test.ts': 20,
+  'test/pharmacy-practice.e2e.test.ts': 19,
+  'test/sessions.e2e.test.ts': 19,
+  'test/services.e2e.test.ts': 18,
+  'subgraphs/inventory/lot.service.test.ts': 18,
+  'test/login-abuse.e2e.test.ts': 17,
+  'test/claimed-events.e2e.test.ts': 15,
+  'test/stale-orders.e2e.test.ts': 13,
 };
 
 /** What a file without a time of its own counts as. */
