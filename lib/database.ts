@@ -17,11 +17,13 @@ export interface DatabaseOptions {
   entities: NonNullable<Options['entities']>;
   migrations: Constructor<Migration>[];
   poolMax: number;
+  /** How long a request waits for a connection before the database counts as unreachable (DB_CONNECT_TIMEOUT_MS). */
+  connectTimeoutMs?: number;
   logger: Logger;
 }
 
-/** How long a request waits for a connection before the database counts as unreachable. */
-const CONNECT_TIMEOUT_MS = 3_000;
+/** What DB_CONNECT_TIMEOUT_MS defaults to. */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 
 export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> {
   const log = options.logger.child({ component: 'mikro-orm' });
@@ -36,7 +38,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
       allOrNothing: true,
     },
     pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30_000 },
-    driverOptions: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    driverOptions: { connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
     // The forked EntityManager of each request is the only one used, so no global identity map can leak.
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
@@ -56,7 +58,7 @@ const MIGRATION_LOCK = 'pharmacy-migrations';
 export async function migrateDatabase(orm: MikroORM, logger: Logger): Promise<void> {
   const lock = new pg.Client({
     connectionString: orm.config.get('clientUrl'),
-    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    connectionTimeoutMillis: orm.config.get('driverOptions').connectionTimeoutMillis as number,
   });
   await lock.connect();
   try {

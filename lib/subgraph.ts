@@ -24,6 +24,7 @@ import {
 } from './config.ts';
 import {
   checkDatabase,
+  DEFAULT_CONNECT_TIMEOUT_MS,
   isDatabaseUnreachable,
   migrateDatabase,
   openDatabase,
@@ -54,6 +55,7 @@ export interface SubgraphConfig extends ServiceConfig {
   /** This subgraph's own database. */
   databaseUrl: string;
   dbPoolMax: number;
+  dbConnectTimeoutMs: number;
   /** Run pending migrations at start-up (on for dev; a Kubernetes Job runs them before a rollout). */
   migrateOnStart: boolean;
   maxBodyBytes: number;
@@ -70,6 +72,10 @@ export function readSubgraphSettings(read: EnvReader, defaultPort: number): Subg
     ...service,
     databaseUrl,
     dbPoolMax: read.int('DB_POOL_MAX', 10, { min: 1, max: 200 }),
+    dbConnectTimeoutMs: read.int('DB_CONNECT_TIMEOUT_MS', DEFAULT_CONNECT_TIMEOUT_MS, {
+      min: 100,
+      max: 60_000,
+    }),
     migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     maxBodyBytes: read.int('MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
     routerSecret: readRouterSecret(read, service.production),
@@ -159,6 +165,7 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
     entities: definition.entities,
     migrations: definition.migrations,
     poolMax: config.dbPoolMax,
+    connectTimeoutMs: config.dbConnectTimeoutMs,
     logger,
   });
   let parts: SubgraphParts<TContext>;

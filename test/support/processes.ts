@@ -32,9 +32,10 @@ const running = new Set<ServiceProcess>();
 
 /**
  * Database connections per service in tests (its own pool and its Postgres bus's): two test files run at once, each with whole stacks (several
- * processes), on a server that allows 100 connections.
+ * processes), on a server that allows 100 connections. A connection may take longer than production's 3 s to
+ * open while other files create their databases and load both cores.
  */
-export const TEST_POOLS = { DB_POOL_MAX: '4', EVENT_BUS_POOL_MAX: '3' };
+export const TEST_POOLS = { DB_POOL_MAX: '4', EVENT_BUS_POOL_MAX: '3', DB_CONNECT_TIMEOUT_MS: '10000' };
 
 /**
  * Runs `node <script>` from the repository root with exactly `env` (plus PATH, HOME and the tests' pool

@@ -35,11 +35,9 @@ import { startService, waitUntil, type Service } from '../services.ts';
 import type { BenchContext } from '../settings.ts';
 import { ADMITTING_RATE_LIMITS, NO_BUS } from '../stack.ts';
 
-/** The benchmark's constant load: 50 virtual users. */
 /** The contender whose CPU profile the report shows (BENCH_PROFILE=1). */
 const PROFILED_PROCESS = 'router-no-dedup';
 
-const CONNECTIONS = 50;
 const HIVE_GATEWAY_BIN = 'node_modules/@graphql-hive/gateway/dist/bin.js';
 
 interface Contender {
@@ -92,7 +90,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
     'Federation gateway benchmark',
     "graphql-hive/graphql-gateways-benchmark's four subgraphs (accounts, inventory, products, reviews) ported to " +
       '@apollo/subgraph with its static data, one process each; its supergraph composed with @apollo/composition; ' +
-      `its nested TestQuery from ${CONNECTIONS} connections (its constant load) for ${profile.gatewayS} s after a ` +
+      `its nested TestQuery from ${profile.gatewayConnections} connections (the benchmark's constant load is 50) for ${profile.gatewayS} s after a ` +
       `${profile.gatewayWarmupS} s warm-up, one contender at a time, each a single process, all of them in turn ` +
       `${profile.repeats} time(s) (each ratio the median, the tables the median run). Every contender's ` +
       "answer must deep-equal the bare gateway's; under load every answer must be 200 without errors. The CPU " +
@@ -220,7 +218,7 @@ export async function gatewaysBenchmark(ctx: BenchContext): Promise<ScenarioResu
         const load = {
           kind: 'http',
           url,
-          connections: CONNECTIONS,
+          connections: profile.gatewayConnections,
           requests: [{ body, headers: contender.headers }],
           check: { kind: 'no-errors' },
         } as const;
