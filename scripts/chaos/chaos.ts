@@ -21,7 +21,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { databaseUrl, dropDatabase, ensureDatabase } from '../../lib/database.ts';
 import { openEventBus, type EventBusConfig } from '../../lib/event-bus/bus-config.ts';
 import { createLogger } from '../../lib/logger.ts';
@@ -37,6 +36,7 @@ import { ADMITTING_RATE_LIMITS } from '../bench/stack.ts';
 import { migrateSubgraphs } from '../database-migrations.ts';
 import { freePort } from '../support/ports.ts';
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.ts';
+import { sqlAt } from '../support/sql.ts';
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.ts';
 
 export const FAULT_KINDS = [
@@ -535,18 +535,4 @@ async function checkOutcome(
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
   return Math.round(sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] ?? 0);
-}
-
-async function sqlAt<T extends pg.QueryResultRow>(
-  url: string,
-  query: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(query, params)).rows;
-  } finally {
-    await client.end();
-  }
 }

@@ -67,17 +67,4 @@ export function sql<T = Record<string, unknown>>(
   return service.subgraph.orm.em.fork().getConnection().execute<T[]>(query, params);
 }
 
-/** Rows of `query` (`$1` placeholders) on the database at `url`, over a connection of its own. */
-export async function sqlAt<T extends pg.QueryResultRow = Record<string, unknown>>(
-  url: string,
-  query: string,
-  params: unknown[] = [],
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(query, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
+export { sqlAt } from '../../scripts/support/sql.ts';
