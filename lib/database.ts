@@ -38,13 +38,37 @@ export async function openDatabase(options: DatabaseOptions): Promise<MikroORM> 
       allOrNothing: true,
     },
     pool: { min: 0, max: options.poolMax, idleTimeoutMillis: 30_000 },
-    driverOptions: { connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS },
+    driverOptions: {
+      connectionTimeoutMillis: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      onPoolCreated: discardDeadConnections,
+    },
     // The forked EntityManager of each request is the only one used, so no global identity map can leak.
     allowGlobalContext: false,
     discovery: { warnWhenNoEntities: false },
     // SQL is logged at debug level only (tests count statements with it).
     debug: log.isLevelEnabled('debug') ? ['query'] : false,
     logger: (message) => log.debug(message),
+  });
+}
+
+/**
+ * Frees the pool slot of a connection that Postgres drops (restart, pg_terminate_backend) while a request holds
+ * it. Kysely releases a transaction's connection only after its rollback succeeds, which it never does on a
+ * dead connection: without this, each such transaction kept a slot for good (and `orm.close()` waited on it).
+ * pg-pool itself discards dead idle connections.
+ */
+function discardDeadConnections(pool: pg.Pool): void {
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_error, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      if (!checkedOut.has(client)) return;
+      const release = client.release;
+      // The holder's own release, if it ever comes, must not release it twice (pg-pool throws then).
+      client.release = () => {};
+      release(error);
+    });
   });
 }
 
