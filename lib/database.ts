@@ -103,6 +103,7 @@ export async function checkDatabase(orm: MikroORM): Promise<void> {
 /**
  * Whether an error means "the database cannot be reached" rather than "the query was wrong". SQLSTATE class 08
  * is connection trouble, except 08P01 (protocol violation), which a malformed statement also causes.
+ * pg's own errors for a connection it lost or could not open carry no code: matched by their message.
  */
 export function isDatabaseUnreachable(error: unknown): boolean {
   if (error instanceof ConnectionException) return true;
@@ -112,7 +113,9 @@ export function isDatabaseUnreachable(error: unknown): boolean {
     (typeof code === 'string' &&
       (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENOTFOUND|EHOSTUNREACH)$/.test(code) ||
         /^(08(?!P01)|57P)/.test(code))) ||
-    /timeout exceeded when trying to connect|Connection terminated/i.test(error.message)
+    /timeout exceeded when trying to connect|Connection terminated|encountered a connection error/i.test(
+      error.message,
+    )
   );
 }
 
