@@ -154,6 +154,11 @@ async function ordersSurviveBusOutage(
     sku: string;
     outageMs: number;
     recoveryMs: number;
+    /**
+     * Whether the stale-order sweep may republish an order's `order.placed` during recovery (a second outbox
+     * row for the same order); on the Postgres bus nothing may be republished.
+     */
+    republishes?: boolean;
     /** The saga's dead letters, read straight from the bus (not through the proxy). */
     deadLetters(): Promise<Record<string, string[]>>;
   },
@@ -231,9 +236,14 @@ async function ordersSurviveBusOutage(
     const rows = await ordersOutbox(outbox);
     return rows.every(({ published }) => published === true) ? rows : undefined;
   });
-  expect(after.map(({ type, orderId, published }) => ({ type, orderId, published }))).toEqual(
-    outboxOf(orderIds, true),
-  );
+  const rows = after.map(({ type, orderId, published }) => ({ type, orderId, published }));
+  const republished = rows.slice(orderIds.length);
+  expect(rows.slice(0, orderIds.length)).toEqual(outboxOf(orderIds, true));
+  if (options.republishes) {
+    for (const row of republished) expect(outboxOf(orderIds, true)).toContainEqual(row);
+  } else {
+    expect(republished).toEqual([]);
+  }
   // The outage cost no event its place: nothing went to the dead letters.
   expect(await options.deadLetters()).toEqual({
     'inventory.order-events': [],
@@ -473,6 +483,11 @@ if (pubSubTestsEnabled()) {
           // Pub/Sub counts a delivery lost with a cut stream as an attempt (see below): with the default
           // 5, a few unlucky losses in a row would dead-letter an event no handler ever saw.
           EVENT_MAX_ATTEMPTS: '20',
+          // And the emulator sometimes never hands such a message out again (DESIGN §8): the stale-order
+          // sweep, which exists for events lost like that, republishes an order still PENDING after 20 s
+          // (inventory answers a placement it already decided with its earlier answer).
+          STALE_ORDER_REPUBLISH_AFTER_SECONDS: '20',
+          STALE_ORDER_SWEEP_INTERVAL_SECONDS: '5',
         },
       });
       cleanups.push(() => stack.stop());
@@ -481,6 +496,7 @@ if (pubSubTestsEnabled()) {
         sku: 'OUT-PS-1',
         outageMs: 3_000,
         recoveryMs: 90_000,
+        republishes: true,
         deadLetters: async () =>
           sagaDeadLetters(
             new PubSubEventBus({
