@@ -5,7 +5,8 @@
  * variable the services require is provided by the cluster config and by docker-compose.yml (checked by
  * the services' own config readers), compose and Kubernetes run the same services on the same ports, the
  * NetworkPolicies let exactly router -> subgraphs and orders -> products through, only the router is
- * exposed, and nothing the image runs imports a dev dependency.
+ * exposed, the gke router also scales on a request rate the router really counts, and nothing the image
+ * runs imports a dev dependency.
  */
 import { randomBytes } from 'node:crypto';
 import { execFile, spawnSync } from 'node:child_process';
@@ -490,6 +491,40 @@ function mainContainer(workload: Json): Json {
       );
     },
   );
+
+  it('scales the gke router on CPU and on its request rate per pod from Managed Prometheus; the local one on CPU only', () => {
+    const routerMetrics = (name: Overlay) =>
+      list(
+        at(
+          ofKind(overlay(name).objects, 'HorizontalPodAutoscaler').find((hpa) => nameOf(hpa) === 'router'),
+          'spec',
+          'metrics',
+        ),
+      );
+    const cpu = {
+      type: 'Resource',
+      resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+    };
+    expect(routerMetrics('local')).toEqual([cpu]);
+    const [gkeCpu, rate, ...rest] = routerMetrics('gke');
+    expect({ cpu: gkeCpu, type: rate?.type, target: at(rate, 'pods', 'target'), rest }).toEqual({
+      cpu,
+      type: 'Pods',
+      target: { type: 'AverageValue', averageValue: '600' },
+      rest: [],
+    });
+    // The Custom Metrics Stackdriver Adapter's name for a Managed Prometheus metric: prometheus.googleapis.com|<name>|<kind>.
+    const [domain, metric, kind, ...more] = text(at(rate, 'pods', 'metric', 'name')).split('|');
+    expect({ domain, kind, more }).toEqual({
+      domain: 'prometheus.googleapis.com',
+      kind: 'counter',
+      more: [],
+    });
+    // A counter the router really makes, under that name.
+    const source = readFileSync(join(REPO_ROOT, 'router/router-metrics.ts'), 'utf8');
+    expect(source).toMatch(new RegExp(`service\\.counter\\(\\{\\s*name: '${metric ?? ''}',`));
+    expect(metric).toBe('pharmacy_router_requests_total');
+  });
 
   it.each(OVERLAYS)(
     'lets exactly router -> subgraphs and orders -> products through the NetworkPolicies of the %s overlay',
