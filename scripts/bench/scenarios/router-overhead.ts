@@ -27,8 +27,7 @@ import {
 import { BENCH_PASSWORD } from '../data-set.ts';
 import type { StackContext } from '../settings.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
-import { startOtlpSink } from '../otlp-sink.ts';
-import { freePort } from '../../support/ports.ts';
+import { observabilityCost, startObservedRouter } from '../observed-router.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 
 const PRODUCT_BY_ID =
@@ -121,21 +120,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
     },
     logDir: ctx.workDir,
   });
-  const otlpSink = await startOtlpSink();
-  const metricsPort = await freePort();
-  const observed = await startExtraRouter(stack, {
-    name: 'router-observed',
-    env: {
-      ...ADMITTING_RATE_LIMITS,
-      DEDUPLICATE_REQUESTS: 'false',
-      OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink.url,
-      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-      OTEL_TRACES_SAMPLER_ARG: '0.1',
-      OTEL_BSP_SCHEDULE_DELAY: '500',
-      METRICS_PORT: String(metricsPort),
-    },
-    logDir: ctx.workDir,
-  });
+  const observed = await startObservedRouter(stack, ctx.workDir);
   try {
     for (const query of queries) {
       const viaRouter: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: bearer(token) }));
@@ -267,15 +252,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
           times,
           'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
         ),
-        repeatedRatio(
-          `${query.name}: router traced (10%) and metered / router without either, req/s`,
-          throughput.observed.map(
-            (run, repeat) => run.load.rps / (throughput.noDedup[repeat] as Measurement).load.rps,
-          ),
-          { atLeast: 0.9 },
-          times,
-          'spans for one request in ten (batched, exported off the request path) and a few counters per request',
-        ),
+        observabilityCost(query.name, throughput.observed, throughput.noDedup),
         hashesAgainstText(query.name, throughput.noDedupHashes, throughput.noDedup),
         ratio(
           `${query.name}: router − direct p50, 1 at a time`,
@@ -286,25 +263,9 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
         ),
       );
     }
-    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((response) =>
-      response.text(),
-    );
-    scenario.checks.push(
-      {
-        name: 'the traced router exported spans',
-        ok: otlpSink.exports() > 0,
-        detail: `${otlpSink.exports()} OTLP export requests`,
-      },
-      {
-        name: "the traced router's /metrics counts the requests it served",
-        ok: /^pharmacy_router_requests_total\{[^}]*\} [1-9]/m.test(metrics),
-        detail:
-          metrics.split('\n').find((line) => line.startsWith('pharmacy_router_requests_total')) ?? 'none',
-      },
-    );
+    scenario.checks.push(...(await observed.checks()));
   } finally {
-    await Promise.all([noDedup.service.stop(), observed.service.stop()]);
-    await otlpSink.close();
+    await Promise.all([noDedup.service.stop(), observed.stop()]);
   }
   return scenario;
 }
