@@ -165,8 +165,10 @@ export function repeatedRatio(
 }
 
 /**
- * Measures each contender `repeats` times, interleaved (A B C, A B C, …) so that the machine's drifts fall
- * on every contender alike; returns each contender's runs in order.
+ * Measures each contender `repeats` times, interleaved so that the machine's drifts fall on every contender
+ * alike, and in turns that rotate (A B C, B C A, C A B, …: the repeat with index r, from 0, starts at
+ * contender r mod n) so that no contender always runs first, just after a setup, or always after the same
+ * one. Returns each contender's runs in the order of the repeats (index r of every list is repeat r).
  */
 export async function interleaved<TName extends string>(
   repeats: number,
@@ -177,7 +179,10 @@ export async function interleaved<TName extends string>(
     Measurement[]
   >;
   for (let repeat = 1; repeat <= repeats; repeat++) {
-    for (const { name, run } of contenders) runs[name].push(await run(repeat));
+    const first = (repeat - 1) % contenders.length;
+    for (const { name, run } of [...contenders.slice(first), ...contenders.slice(0, first)]) {
+      runs[name].push(await run(repeat));
+    }
   }
   return runs;
 }

@@ -35,6 +35,11 @@ export interface Profile {
   abuseLogins: number;
   /** Interleaved repeats of each headline ratio's runs (scenarios 1, 2 and 7). */
   repeats: number;
+  /**
+   * Scenario 2 also runs the router without session checks (scripts/bench/without-session-checks.ts), for
+   * what the checks cost (issue 16: at most 5%), and checks that it serves a session the router refuses.
+   */
+  measureSessionChecks: boolean;
 }
 
 const FULL: Profile = {
@@ -55,6 +60,7 @@ const FULL: Profile = {
   gatewayConnections: 50,
   abuseLogins: 10_000,
   repeats: 3,
+  measureSessionChecks: true,
 };
 
 const QUICK: Profile = {
@@ -79,6 +85,7 @@ const QUICK: Profile = {
   // Enough to see that no made-up username reaches a key; the memory bound is the full run's to show.
   abuseLogins: 300,
   repeats: 1,
+  measureSessionChecks: false,
 };
 
 export interface BenchSettings {

@@ -1,9 +1,11 @@
 /**
  * Scenario 2, the cost of security: the router against a bare @apollo/gateway on the same supergraph,
- * subgraphs and query, so that what JWT checks, rate limits and operation limits cost is what differs.
+ * subgraphs and query, so that what JWT checks, rate limits and operation limits cost is what differs; and
+ * (Profile.measureSessionChecks) the router against itself without session checks, for what those cost.
  */
 import { isDeepStrictEqual } from 'node:util';
 import { freePort } from '../../support/ports.ts';
+import { BENCH_PASSWORD } from '../data-set.ts';
 import {
   answeredRight,
   interleaved,
@@ -16,16 +18,66 @@ import {
   newScenario,
   postGraphQL,
   times,
+  type Check,
   type ScenarioResult,
 } from '../results.ts';
 import { startService, waitUntil, type Service } from '../services.ts';
-import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
+import { ADMITTING_RATE_LIMITS, startExtraRouter, type ExtraRouter } from '../stack.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 import { hashesAgainstText } from './router-overhead.ts';
 import type { StackContext } from '../settings.ts';
 
 const CATALOGUE_WITH_STOCK =
   'query CatalogueWithStock { products(pageSize: 20) { items { id name price inventory { available isLowStock } } } }';
+
+/** Loaded with --import into the router without session checks (bench only). */
+const WITHOUT_SESSION_CHECKS = new URL('../without-session-checks.ts', import.meta.url).href;
+
+/**
+ * That the router without session checks really skips them: a session logged out through the API (a login
+ * of its own, so no load token is touched; neither checked router has seen it, so none has its status
+ * cached) is refused by the checked routers and served by the unchecked one, as the bare gateway answers.
+ */
+async function loggedOutSession(
+  checked: readonly (readonly [label: string, url: string])[],
+  uncheckedUrl: string,
+  body: string,
+  expected: unknown,
+): Promise<Check> {
+  const login = await postGraphQL(
+    uncheckedUrl,
+    graphqlBody(
+      'mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { accessToken } }',
+      { u: 'bench-user-5', p: BENCH_PASSWORD },
+    ),
+  );
+  const token =
+    (login.json.data as { login?: { accessToken?: string } } | undefined)?.login?.accessToken ?? '';
+  const logout = await postGraphQL(uncheckedUrl, graphqlBody('mutation Logout { logout }'), bearer(token));
+  const refusals = await Promise.all(
+    checked.map(async ([label, url]) => [label, await postGraphQL(url, body, bearer(token))] as const),
+  );
+  const served = await postGraphQL(uncheckedUrl, body, bearer(token));
+  const refusedAll = refusals.every(
+    ([, answer]) => answer.status === 401 && JSON.stringify(answer.json).includes('the session has ended'),
+  );
+  return {
+    name: 'a logged-out session is refused by the router and served by the router without session checks',
+    ok:
+      token !== '' &&
+      isDeepStrictEqual(logout.json, { data: { logout: true } }) &&
+      refusedAll &&
+      served.status === 200 &&
+      isDeepStrictEqual(served.json, expected),
+    detail: [
+      `logout: ${JSON.stringify(logout.json).slice(0, 100)}`,
+      ...refusals.map(
+        ([label, answer]) => `${label}: HTTP ${answer.status} ${JSON.stringify(answer.json).slice(0, 120)}`,
+      ),
+      `without session checks: HTTP ${served.status} ${JSON.stringify(served.json).slice(0, 120)}`,
+    ].join('; '),
+  };
+}
 
 export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
   const { stack, driver, settings } = ctx;
@@ -40,17 +92,43 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       `interleaved ${profile.repeats} time(s). The cost of security is judged on a router without inbound ` +
       'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
       'deployed, has its own row. The router without deduplication also runs the query sent as its ' +
-      'trusted-document hash only, for the router CPU per request of hashes against text.',
+      'trusted-document hash only, for the router CPU per request of hashes against text.' +
+      (profile.measureSessionChecks
+        ? ' The same router once more, interleaved with the rest, with a bench-only module loaded (--import ' +
+          'scripts/bench/without-session-checks.ts) that answers every session check "the users service cannot ' +
+          'say" without asking it, so the router goes by the token alone: the two differ only in session ' +
+          'checks (issue 16: they may cost at most 5% of the throughput). A session logged out through the API ' +
+          'is checked to be refused by the routers and served by that one.'
+        : ''),
   );
-  const noDedup = await startExtraRouter(stack, {
-    name: 'router-no-dedup',
-    env: {
-      ...ADMITTING_RATE_LIMITS,
-      DEDUPLICATE_REQUESTS: 'false',
-      TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [CATALOGUE_WITH_STOCK]),
-    },
-    logDir: ctx.workDir,
-  });
+  const noDedupEnv = {
+    ...ADMITTING_RATE_LIMITS,
+    DEDUPLICATE_REQUESTS: 'false',
+    TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [CATALOGUE_WITH_STOCK]),
+  };
+  // Started side by side; one that started is stopped when the other could not.
+  const started = await Promise.allSettled([
+    startExtraRouter(stack, { name: 'router-no-dedup', env: noDedupEnv, logDir: ctx.workDir }),
+    profile.measureSessionChecks
+      ? startExtraRouter(stack, {
+          name: 'router-without-session-checks',
+          env: noDedupEnv,
+          logDir: ctx.workDir,
+          nodeArgs: ['--import', WITHOUT_SESSION_CHECKS],
+        })
+      : Promise.resolve(undefined),
+  ]);
+  const failure = started.find((each) => each.status === 'rejected');
+  if (failure) {
+    await Promise.all(
+      started.map((each) => (each.status === 'fulfilled' ? each.value?.service.stop() : undefined)),
+    );
+    throw failure.reason;
+  }
+  const [noDedup, unchecked] = started.map((each) => (each as PromiseFulfilledResult<unknown>).value) as [
+    ExtraRouter,
+    ExtraRouter | undefined,
+  ];
   const port = await freePort();
   const bareUrl = `http://127.0.0.1:${port}/`;
   const bare = startService({
@@ -85,6 +163,19 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
         detail: JSON.stringify(ours.json).slice(0, 200),
       });
     }
+    if (unchecked) {
+      scenario.checks.push(
+        await loggedOutSession(
+          [
+            ['the router', stack.routerUrl],
+            ['the router without deduplication', noDedup.url],
+          ],
+          unchecked.url,
+          body,
+          theirs.json,
+        ),
+      );
+    }
     const subgraphs = [stack.services.products, stack.services.inventory, stack.services.users];
     const load = { kind: 'http', connections: profile.connections, durationS: profile.throughputS } as const;
     const check = { kind: 'no-errors' } as const;
@@ -106,6 +197,16 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     });
     const runs = await interleaved(profile.repeats, [
       viaRouter('noDedup', 'router (security on, no inbound dedup)', noDedup.url, noDedup.service),
+      ...(unchecked
+        ? [
+            viaRouter(
+              'unchecked',
+              'router (security on, no inbound dedup), without session checks',
+              unchecked.url,
+              unchecked.service,
+            ),
+          ]
+        : []),
       viaRouter(
         'noDedupHashes',
         'router (security on, no inbound dedup), hashes only',
@@ -147,8 +248,20 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       ),
       hashesAgainstText('two-subgraph query', runs.noDedupHashes, runs.noDedup),
     );
+    if (unchecked) {
+      scenario.ratios.push(
+        repeatedRatio(
+          'router / router without session checks, req/s (both without inbound dedup)',
+          runs.noDedup.map((run, repeat) => run.load.rps / (runs.unchecked[repeat] as Measurement).load.rps),
+          { atLeast: 0.95 },
+          times,
+          "a checked request looks its session up in the router's memory, and asks the users service about " +
+            'it once per SESSION_CHECK_INTERVAL_MS (30 s); more than 5% means that path costs more than a lookup',
+        ),
+      );
+    }
   } finally {
-    await Promise.all([bare.stop(), noDedup.service.stop()]);
+    await Promise.all([bare.stop(), noDedup.service.stop(), unchecked?.service.stop()]);
   }
   return scenario;
 }
