@@ -25,6 +25,7 @@ import { startService, waitUntil, type Service } from '../services.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter, type ExtraRouter } from '../stack.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 import { hashesAgainstText } from './router-overhead.ts';
+import { observabilityCost, startObservedRouter } from '../observed-router.ts';
 import type { StackContext } from '../settings.ts';
 
 const CATALOGUE_WITH_STOCK =
@@ -92,7 +93,9 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       `interleaved ${profile.repeats} time(s). The cost of security is judged on a router without inbound ` +
       'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
       'deployed, has its own row. The router without deduplication also runs the query sent as its ' +
-      'trusted-document hash only, for the router CPU per request of hashes against text.' +
+      'trusted-document hash only, for the router CPU per request of hashes against text, and once more traced ' +
+      '(one trace in ten, to a sink that drops them) and metered, for the cost of observability (issue 18: at ' +
+      'least 0.9× the throughput without it).' +
       (profile.measureSessionChecks
         ? ' The same router once more, interleaved with the rest, with a bench-only module loaded (--import ' +
           'scripts/bench/without-session-checks.ts) that answers every session check "the users service cannot ' +
@@ -129,6 +132,10 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     ExtraRouter,
     ExtraRouter | undefined,
   ];
+  const observed = await startObservedRouter(stack, ctx.workDir).catch(async (error: unknown) => {
+    await Promise.all([noDedup.service.stop(), unchecked?.service.stop()]);
+    throw error;
+  });
   const port = await freePort();
   const bareUrl = `http://127.0.0.1:${port}/`;
   const bare = startService({
@@ -208,6 +215,12 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
           ]
         : []),
       viaRouter(
+        'observed',
+        'router (security on, no inbound dedup), traced (10%) and metered',
+        observed.url,
+        observed.service,
+      ),
+      viaRouter(
         'noDedupHashes',
         'router (security on, no inbound dedup), hashes only',
         noDedup.url,
@@ -247,7 +260,9 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
         'as above, less what sharing identical in-flight queries saves',
       ),
       hashesAgainstText('two-subgraph query', runs.noDedupHashes, runs.noDedup),
+      observabilityCost('two-subgraph query', runs.observed, runs.noDedup),
     );
+    scenario.checks.push(...(await observed.checks()));
     if (unchecked) {
       scenario.ratios.push(
         repeatedRatio(
@@ -261,7 +276,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       );
     }
   } finally {
-    await Promise.all([bare.stop(), noDedup.service.stop(), unchecked?.service.stop()]);
+    await Promise.all([bare.stop(), noDedup.service.stop(), unchecked?.service.stop(), observed.stop()]);
   }
   return scenario;
 }
