@@ -292,14 +292,6 @@ describe('login', () => {
 
   it('takes as long for an unknown user as for a wrong password: both pay for an argon2 verification', async () => {
     const hash = await hashPassword('some password');
-    const costs: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      const start = performance.now();
-      await verifyPassword(hash, 'another password');
-      costs.push(performance.now() - start);
-    }
-    const argon2Cost = Math.min(...costs);
-
     const timed = async (username: string) => {
       const start = performance.now();
       const response = await login(username, 'wrong-password');
@@ -307,13 +299,19 @@ describe('login', () => {
       return performance.now() - start;
     };
     await timed('nobody-warm-up'); // the decoy hash is made on first use
+    // Interleaved, so that a burst of load on the shared machine falls on all three alike.
+    const costs: number[] = [];
     const wrongPassword: number[] = [];
     const unknownUser: number[] = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 5; i++) {
+      const start = performance.now();
+      await verifyPassword(hash, 'another password');
+      costs.push(performance.now() - start);
       wrongPassword.push(await timed('Ada_L'));
       unknownUser.push(await timed(`nobody-${i}`));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[1] ?? 0;
+    const argon2Cost = Math.min(...costs);
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[2] ?? 0;
     const [wrong, unknown] = [median(wrongPassword), median(unknownUser)];
     const report = JSON.stringify({ argon2Cost, wrongPassword, unknownUser });
 
