@@ -7,8 +7,9 @@
  * The replacement never asks the users service and answers `undefined`, what the checker answers when the
  * users service cannot say: router/features/auth.feature.ts then goes by the token alone (neither refused
  * nor given another role), as the router served before sessions were checked; all that is left of the check
- * is awaiting that resolved promise. The token is still verified, and every other feature is as deployed. Against the same router without this module, it measures what session checks cost (issue 16:
- * at most 5% of the throughput); the scenario also checks that this router serves a logged-out session the
+ * is awaiting that resolved promise. The token is still verified, and every other feature is as deployed.
+ * Against the same router without this module, it measures what session checks cost (issue 16: at most 5%
+ * of the throughput); the scenario also checks that this router serves a logged-out session the
  * normal one refuses, so the row cannot silently measure two identical routers.
  */
 import { SessionChecker } from '../../router/session-checker.ts';
