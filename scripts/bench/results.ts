@@ -187,6 +187,19 @@ export async function interleaved<TName extends string>(
   return runs;
 }
 
+/**
+ * Router CPU per request of each run over that of the baseline's run of the same repeat; repeats where
+ * either has no CPU reading are left out. CPU per request is steadier than throughput on a shared machine:
+ * a neighbour's load slows both contenders' requests but adds little to the CPU each one costs.
+ */
+export function routerCpuRatios(runs: readonly Measurement[], baseline: readonly Measurement[]): number[] {
+  return runs.flatMap((run, repeat) => {
+    const own = run.routerCpuMsPerRequest;
+    const base = baseline[repeat]?.routerCpuMsPerRequest;
+    return own === null || base === null || base === undefined || base === 0 ? [] : [own / base];
+  });
+}
+
 /** The run with the median throughput: the one a scenario's table shows for its contender. */
 export function medianRun(runs: readonly Measurement[]): Measurement {
   const sorted = [...runs].sort((a, b) => a.load.rps - b.load.rps);

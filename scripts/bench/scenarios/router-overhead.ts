@@ -18,6 +18,7 @@ import {
   postGraphQL,
   ratio,
   repeatedRatio,
+  routerCpuRatios,
   times,
   type Check,
   type Measurement,
@@ -62,14 +63,9 @@ async function loginWorks(routerUrl: string, viewer: Viewer): Promise<Check> {
  * (median of the repeats). Reported; it fails only if hashes cost clearly more.
  */
 export function hashesAgainstText(name: string, hashes: Measurement[], text: Measurement[]): Ratio {
-  const values = hashes.flatMap((run, repeat) => {
-    const hashed = run.routerCpuMsPerRequest;
-    const sent = text[repeat]?.routerCpuMsPerRequest;
-    return hashed === null || sent === null || sent === undefined || sent === 0 ? [] : [hashed / sent];
-  });
   return repeatedRatio(
     `${name}: router CPU per request, hashes only / text`,
-    values,
+    routerCpuRatios(hashes, text),
     { atMost: 1.1 },
     times,
     'a hash-only request runs the manifest text from the document cache; it should cost no more than text',
