@@ -11,7 +11,6 @@ import { ADMITTING_RATE_LIMITS, startExtraRouter, type ExtraRouter, type Pharmac
 export interface ObservedRouter extends ExtraRouter {
   /** That it exported spans and that its /metrics counted the requests it served. */
   checks(): Promise<Check[]>;
-  stop(): Promise<void>;
 }
 
 /** A router without inbound deduplication (as the contenders it is compared with), traced and metered. */
@@ -55,7 +54,7 @@ export async function startObservedRouter(stack: PharmacyStack, logDir: string):
       ];
     },
     async stop() {
-      await router.service.stop();
+      await router.stop();
       await otlpSink.close();
     },
   };

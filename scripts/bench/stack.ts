@@ -88,6 +88,23 @@ const graphqlUrl = (port: number) => `http://127.0.0.1:${port}/graphql`;
 export interface ExtraRouter {
   service: Service;
   url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts what a scenario compares side by side; if any cannot start, those that did are stopped before the
+ * first failure is thrown, so a scenario has one clean-up path: stopping them all when it is done.
+ */
+export async function startTogether<T extends readonly ({ stop(): Promise<void> } | undefined)[]>(
+  starts: readonly [...{ [K in keyof T]: Promise<T[K]> }],
+): Promise<T> {
+  const started = await Promise.allSettled(starts);
+  const failure = started.find((each): each is PromiseRejectedResult => each.status === 'rejected');
+  if (failure) {
+    await Promise.all(started.map((each) => (each.status === 'fulfilled' ? each.value?.stop() : undefined)));
+    throw failure.reason;
+  }
+  return started.map((each) => (each as PromiseFulfilledResult<T[number]>).value) as unknown as T;
 }
 
 /**
@@ -112,7 +129,7 @@ export async function startExtraRouter(
     await service.stop();
     throw error;
   }
-  return { service, url };
+  return { service, url, stop: () => service.stop() };
 }
 
 export async function startPharmacyStack(options: StackOptions): Promise<PharmacyStack> {

@@ -27,7 +27,7 @@ import {
 } from '../results.ts';
 import { BENCH_PASSWORD } from '../data-set.ts';
 import type { StackContext } from '../settings.ts';
-import { ADMITTING_RATE_LIMITS, startExtraRouter } from '../stack.ts';
+import { ADMITTING_RATE_LIMITS, startExtraRouter, startTogether } from '../stack.ts';
 import { observabilityCost, startObservedRouter } from '../observed-router.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 
@@ -107,16 +107,15 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
     },
   ];
   const subgraphs = [stack.services.products, stack.services.users];
-  const noDedup = await startExtraRouter(stack, {
-    name: 'router-no-dedup',
-    env: {
-      ...ADMITTING_RATE_LIMITS,
-      DEDUPLICATE_REQUESTS: 'false',
-      TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [PRODUCT_BY_ID, CATALOGUE_PAGE]),
-    },
-    logDir: ctx.workDir,
-  });
-  const observed = await startObservedRouter(stack, ctx.workDir);
+  const manifest = await writeBenchManifest(ctx.workDir, [PRODUCT_BY_ID, CATALOGUE_PAGE]);
+  const [noDedup, observed] = await startTogether([
+    startExtraRouter(stack, {
+      name: 'router-no-dedup',
+      env: { ...ADMITTING_RATE_LIMITS, DEDUPLICATE_REQUESTS: 'false', TRUSTED_DOCUMENTS_MANIFEST: manifest },
+      logDir: ctx.workDir,
+    }),
+    startObservedRouter(stack, ctx.workDir),
+  ]);
   try {
     for (const query of queries) {
       const viaRouter: HttpRequestSpec[] = query.bodies.map((body) => ({ body, headers: bearer(token) }));
@@ -261,7 +260,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
     }
     scenario.checks.push(...(await observed.checks()));
   } finally {
-    await Promise.all([noDedup.service.stop(), observed.stop()]);
+    await Promise.all([noDedup.stop(), observed.stop()]);
   }
   return scenario;
 }

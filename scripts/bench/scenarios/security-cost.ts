@@ -23,7 +23,7 @@ import {
   type ScenarioResult,
 } from '../results.ts';
 import { startService, waitUntil, type Service } from '../services.ts';
-import { ADMITTING_RATE_LIMITS, startExtraRouter, type ExtraRouter } from '../stack.ts';
+import { ADMITTING_RATE_LIMITS, startExtraRouter, startTogether } from '../stack.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 import { hashesAgainstText } from './router-overhead.ts';
 import { observabilityCost, startObservedRouter } from '../observed-router.ts';
@@ -110,8 +110,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     DEDUPLICATE_REQUESTS: 'false',
     TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [CATALOGUE_WITH_STOCK]),
   };
-  // Started side by side; one that started is stopped when the other could not.
-  const started = await Promise.allSettled([
+  const [noDedup, unchecked, observed] = await startTogether([
     startExtraRouter(stack, { name: 'router-no-dedup', env: noDedupEnv, logDir: ctx.workDir }),
     profile.measureSessionChecks
       ? startExtraRouter(stack, {
@@ -121,22 +120,8 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
           nodeArgs: ['--import', WITHOUT_SESSION_CHECKS],
         })
       : Promise.resolve(undefined),
+    startObservedRouter(stack, ctx.workDir),
   ]);
-  const failure = started.find((each) => each.status === 'rejected');
-  if (failure) {
-    await Promise.all(
-      started.map((each) => (each.status === 'fulfilled' ? each.value?.service.stop() : undefined)),
-    );
-    throw failure.reason;
-  }
-  const [noDedup, unchecked] = started.map((each) => (each as PromiseFulfilledResult<unknown>).value) as [
-    ExtraRouter,
-    ExtraRouter | undefined,
-  ];
-  const observed = await startObservedRouter(stack, ctx.workDir).catch(async (error: unknown) => {
-    await Promise.all([noDedup.service.stop(), unchecked?.service.stop()]);
-    throw error;
-  });
   const port = await freePort();
   const bareUrl = `http://127.0.0.1:${port}/`;
   const bare = startService({
@@ -286,7 +271,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       );
     }
   } finally {
-    await Promise.all([bare.stop(), noDedup.service.stop(), unchecked?.service.stop(), observed.stop()]);
+    await Promise.all([bare.stop(), noDedup.stop(), unchecked?.stop(), observed.stop()]);
   }
   return scenario;
 }
