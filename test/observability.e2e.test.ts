@@ -10,18 +10,19 @@ import type { AddressInfo } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { dropDatabase } from '../lib/database.ts';
 import { createPharmacyClient } from '../sdk/index.ts';
-import { SUBGRAPH_NAMES } from '../subgraphs/registry.ts';
 import { freePort } from '../scripts/support/ports.ts';
-import { testPostgresServer } from './support/database.ts';
-import { killAllServices, spawnService } from './support/processes.ts';
-import { RELAXED_RATE_LIMITS, temporaryKeysFile, TEST_ROUTER_SECRET } from './support/services.ts';
+import { killAllServices } from './support/processes.ts';
+import { temporaryKeysFile } from './support/services.ts';
+import {
+  dropWholeSupergraphDatabases,
+  startWholeSupergraph,
+  wholeSupergraphEnv,
+} from './support/whole-supergraph.ts';
 import { pubSubTestsEnabled, testPubSubEmulator } from './support/pubsub-emulator.ts';
 import { waitFor } from './support/waiting.ts';
 import type { PubSubEmulator } from '../scripts/support/pubsub-emulator.ts';
 
-const READY_LINE = /Pharmacy supergraph ready: (http:\/\/\S+)/;
 const STARTUP_MS = 60_000;
 const prefix = `t_obs_${randomBytes(4).toString('hex')}_`;
 const MAX_OPERATION_NAMES = 40;
@@ -134,27 +135,19 @@ interface Stack {
 /** `npm start` on `bus`, sending its spans to the receiver, with /metrics on ports of its own. */
 async function startStack(bus: 'postgres' | 'pubsub', busEnv: Record<string, string>): Promise<Stack> {
   const metricsPorts = { router: await freePort(), orders: await freePort(), inventory: await freePort() };
-  const stack = spawnService('scripts/start.ts', {
-    DATABASE_URL: testPostgresServer(),
-    DATABASE_PREFIX: `${prefix}${bus}_`,
-    PORT: String(await freePort()),
-    USERS_PORT: '0',
-    PRODUCTS_PORT: '0',
-    ORDERS_PORT: '0',
-    INVENTORY_PORT: '0',
-    LOG_LEVEL: 'warn',
-    ROUTER_SECRET: TEST_ROUTER_SECRET,
-    JWT_KEYS_FILE: keysFile,
-    ...RELAXED_RATE_LIMITS,
-    ...busEnv,
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-    OTEL_BSP_SCHEDULE_DELAY: '100',
-    METRICS_PORT: String(metricsPorts.router),
-    ORDERS_METRICS_PORT: String(metricsPorts.orders),
-    INVENTORY_METRICS_PORT: String(metricsPorts.inventory),
-    METRICS_MAX_OPERATION_NAMES: String(MAX_OPERATION_NAMES),
-  });
-  const [, url = ''] = await stack.waitForOutput(READY_LINE, STARTUP_MS);
+  const { url } = await startWholeSupergraph(
+    {
+      ...(await wholeSupergraphEnv(`${prefix}${bus}_`, keysFile)),
+      ...busEnv,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '100',
+      METRICS_PORT: String(metricsPorts.router),
+      ORDERS_METRICS_PORT: String(metricsPorts.orders),
+      INVENTORY_METRICS_PORT: String(metricsPorts.inventory),
+      METRICS_MAX_OPERATION_NAMES: String(MAX_OPERATION_NAMES),
+    },
+    STARTUP_MS,
+  );
   return { url, metricsPorts };
 }
 
@@ -175,12 +168,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killAllServices();
   await new Promise((resolve) => receiver?.server.close(resolve));
-  const server = testPostgresServer();
-  await Promise.all(
-    ['postgres', 'pubsub'].flatMap((bus) =>
-      [...SUBGRAPH_NAMES, 'events'].map((name) => dropDatabase(server, `${prefix}${bus}_${name}`)),
-    ),
-  );
+  await Promise.all(['postgres', 'pubsub'].map((bus) => dropWholeSupergraphDatabases(`${prefix}${bus}_`)));
   if (keysFile !== undefined) await rm(dirname(keysFile), { recursive: true, force: true });
   await (await emulatorStarting?.catch(() => undefined))?.stop();
 });

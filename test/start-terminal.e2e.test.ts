@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { freePort } from '../scripts/support/ports.ts';
 import { REPO_ROOT } from './support/processes.ts';
+import { READY_LINE } from './support/whole-supergraph.ts';
 
-const READY_LINE = /Pharmacy supergraph ready: http:\/\/\S+/;
 const CTRL_C = '\x03';
 
 let dataDir: string;

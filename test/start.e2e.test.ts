@@ -11,19 +11,19 @@ import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { addDays, today as todayUtc } from '../lib/calendar-day.ts';
-import { dropDatabase } from '../lib/database.ts';
 import { createPharmacyClient } from '../sdk/index.ts';
 import { DEMO_LOTS, DEMO_PRESCRIPTION, UNLOTTED_DEMO_STOCK } from '../scripts/demo-orders.ts';
-import { SUBGRAPH_NAMES } from '../subgraphs/registry.ts';
 import { demoProducts } from '../subgraphs/products/demo-products.ts';
 import { DEVELOPMENT_KEYS_FILE } from '../subgraphs/users/users.subgraph.ts';
-import { testPostgresServer } from './support/database.ts';
 import { dataOf, postGraphQL } from './support/graphql.ts';
-import { freePort } from '../scripts/support/ports.ts';
-import { killAllServices, spawnService, type ServiceProcess } from './support/processes.ts';
-import { bearer, RELAXED_RATE_LIMITS, temporaryKeysFile, TEST_ROUTER_SECRET } from './support/services.ts';
+import { killAllServices, spawnService } from './support/processes.ts';
+import { bearer, temporaryKeysFile } from './support/services.ts';
+import {
+  dropWholeSupergraphDatabases,
+  startWholeSupergraph,
+  wholeSupergraphEnv,
+} from './support/whole-supergraph.ts';
 
-const READY_LINE = /Pharmacy supergraph ready: (http:\/\/\S+)/;
 const STARTUP_MS = 45_000;
 
 const prefix = `t_start_${randomBytes(4).toString('hex')}_`;
@@ -41,28 +41,12 @@ function developmentKeysStamp(): string {
 beforeAll(async () => {
   developmentKeysBefore = developmentKeysStamp();
   keysFile = await temporaryKeysFile();
-  env = {
-    DATABASE_URL: testPostgresServer(),
-    DATABASE_PREFIX: prefix,
-    PORT: String(await freePort()),
-    // Port 0: the script hands each subgraph's real URL to the router, and no port picked in advance can be
-    // taken in the meantime by another test's connection.
-    USERS_PORT: '0',
-    PRODUCTS_PORT: '0',
-    ORDERS_PORT: '0',
-    INVENTORY_PORT: '0',
-    LOG_LEVEL: 'warn',
-    // Shared by the router and every subgraph the script starts (it passes its environment to each).
-    ROUTER_SECRET: TEST_ROUTER_SECRET,
-    JWT_KEYS_FILE: keysFile,
-    ...RELAXED_RATE_LIMITS,
-  };
+  env = await wholeSupergraphEnv(prefix, keysFile);
 });
 
 afterAll(async () => {
   await killAllServices();
-  const server = testPostgresServer();
-  await Promise.all([...SUBGRAPH_NAMES, 'events'].map((name) => dropDatabase(server, `${prefix}${name}`)));
+  await dropWholeSupergraphDatabases(prefix);
   if (keysFile !== undefined) await rm(dirname(keysFile), { recursive: true, force: true });
 });
 
@@ -72,12 +56,6 @@ function expectedDemoProducts(): { sku: string; price: string }[] {
     .map((product) => ({ name: product.name ?? '', sku: product.sku ?? '', price: product.price ?? '' }))
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map(({ sku, price }) => ({ sku, price }));
-}
-
-async function startStack(): Promise<{ stack: ServiceProcess; url: string }> {
-  const stack = spawnService('scripts/start.ts', env);
-  const [, url = ''] = await stack.waitForOutput(READY_LINE, STARTUP_MS);
-  return { stack, url };
 }
 
 /** Logs in through the router with a demo account; returns the access token. */
@@ -327,7 +305,7 @@ describe('npm start', () => {
   });
 
   it('starts the whole supergraph, seeds the demo data and stops cleanly on SIGINT', async () => {
-    const { stack, url } = await startStack();
+    const { stack, url } = await startWholeSupergraph(env, STARTUP_MS);
     expect(url).toBe(`http://localhost:${env.PORT}/graphql`);
     // The users subgraph created its signing keys where JWT_KEYS_FILE says.
     expect(existsSync(keysFile)).toBe(true);
@@ -363,7 +341,7 @@ describe('npm start', () => {
   });
 
   it('starts again on the same databases without seeding twice', async () => {
-    const { stack, url } = await startStack();
+    const { stack, url } = await startWholeSupergraph(env, STARTUP_MS);
     const adminToken = await login(url, 'admin', 'admin123456');
     expect(await countUsers(url, adminToken)).toBe(3);
     const products = await listDemoProducts(url, adminToken);
