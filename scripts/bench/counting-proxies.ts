@@ -4,14 +4,9 @@
  * the probe lane of the bench (a second router and subgraphs on the same databases), so the lane whose
  * speed is measured has no extra hop.
  */
-import { Agent, createServer, request as httpRequest, type Server } from 'node:http';
-import {
-  connect,
-  createServer as createTcpServer,
-  type AddressInfo,
-  type Server as TcpServer,
-  type Socket,
-} from 'node:net';
+import { Agent, createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 
 export interface Counter {
   /** Requests (HTTP) or statements (SQL) so far. */
@@ -29,11 +24,6 @@ export interface CountingProxy {
 
 function newCounter(): Counter {
   return { count: 0, matches: new Map() };
-}
-
-async function listen(server: Server | TcpServer): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
 }
 
 /** An HTTP proxy to `target` (origin and path kept), counting requests and bodies containing `watch`. */
@@ -77,7 +67,8 @@ export async function countingHttpProxy(
     });
   });
   server.keepAliveTimeout = 60_000;
-  const port = await listen(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}${upstream.pathname}`,
     counter,
@@ -98,61 +89,43 @@ export async function countingHttpProxy(
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
 
-/**
- * A TCP proxy to Postgres at `host:port` counting the statements clients run: each simple Query ('Q')
- * and each Execute ('E') of the extended protocol. Returns the proxy's `host:port`.
- */
+/** Counts the statements in what a Postgres client sends: each simple Query ('Q') and each Execute ('E'). */
+function statementCounter(counter: Counter): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  let startup = true;
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    // Walk complete messages: the startup phase has untyped ones (length first), then type + length.
+    for (;;) {
+      if (startup) {
+        if (pending.length < 8) break;
+        const length = pending.readInt32BE(0);
+        if (pending.length < length) break;
+        const code = pending.readInt32BE(4);
+        startup = code === SSL_REQUEST || code === GSSENC_REQUEST;
+        pending = pending.subarray(length);
+      } else {
+        if (pending.length < 5) break;
+        const length = pending.readInt32BE(1);
+        if (pending.length < length + 1) break;
+        const type = String.fromCharCode(pending[0] as number);
+        if (type === 'Q' || type === 'E') counter.count++;
+        pending = pending.subarray(length + 1);
+      }
+    }
+  };
+}
+
+/** A TCP proxy to Postgres at `host:port` counting the statements clients run. Its url is `host:port`. */
 export async function countingPostgresProxy(host: string, port: number): Promise<CountingProxy> {
   const counter = newCounter();
-  const sockets = new Set<Socket>();
-  const server = createTcpServer((client) => {
-    const upstream = connect(port, host);
-    sockets.add(client).add(upstream);
-    let pending: Buffer = Buffer.alloc(0);
-    let startup = true;
-    client.on('data', (chunk: Buffer) => {
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      // Walk complete messages: the startup phase has untyped ones (length first), then type + length.
-      for (;;) {
-        if (startup) {
-          if (pending.length < 8) break;
-          const length = pending.readInt32BE(0);
-          if (pending.length < length) break;
-          const code = pending.readInt32BE(4);
-          startup = code === SSL_REQUEST || code === GSSENC_REQUEST;
-          pending = pending.subarray(length);
-        } else {
-          if (pending.length < 5) break;
-          const length = pending.readInt32BE(1);
-          if (pending.length < length + 1) break;
-          const type = String.fromCharCode(pending[0] as number);
-          if (type === 'Q' || type === 'E') counter.count++;
-          pending = pending.subarray(length + 1);
-        }
-      }
-      upstream.write(chunk);
-    });
-    upstream.pipe(client);
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      sockets.delete(client);
-      sockets.delete(upstream);
-    };
-    client.on('error', close).on('close', close);
-    upstream.on('error', close).on('close', close);
-  });
-  const proxyPort = await listen(server);
+  const proxy = await startTcpProxy(host, port, { watchClient: () => statementCounter(counter) });
   return {
-    url: `127.0.0.1:${proxyPort}`,
+    url: `${proxy.host}:${proxy.port}`,
     counter,
     reset: () => {
       counter.count = 0;
     },
-    close: () =>
-      new Promise((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close: () => proxy.close(),
   };
 }

@@ -13,12 +13,21 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
+export interface TcpProxyOptions {
+  /** Called for each connection; what it returns sees every chunk the client sends, in order (the bench counts SQL statements so). */
+  watchClient?: () => (chunk: Buffer) => void;
+}
+
 /**
  * A plain TCP forwarder to `targetHost:targetPort`, to make a server (a database, the Pub/Sub emulator)
  * unreachable and reachable again while it keeps running. A cut keeps the port: connections are accepted
  * and dropped at once, so a client sees its connection reset, as when a network path breaks.
  */
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(
+  targetHost: string,
+  targetPort: number,
+  options: TcpProxyOptions = {},
+): Promise<TcpProxy> {
   const sockets = new Set<Socket>();
   let cutOff = false;
   const server = createTcpServer((client) => {
@@ -37,6 +46,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
+    if (options.watchClient) client.on('data', options.watchClient());
     client.pipe(upstream);
     upstream.pipe(client);
   });
