@@ -7,8 +7,9 @@
  * also why the bus is not part of `/ready`: a replica taken out of service would not bring the bus back,
  * and it would stop accepting the orders that can wait for it.
  */
+import { setTimeout } from 'node:timers/promises';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EntityManager } from '../database.ts';
+import { isDatabaseUnreachable, type EntityManager } from '../database.ts';
 import type { Logger } from '../logger.ts';
 import type { EventMetrics } from '../metrics.ts';
 import { contextFromTraceparent, SpanKind, type ServiceTracer } from '../telemetry.ts';
@@ -162,6 +163,16 @@ export async function processDelivery(
   }
 }
 
+/**
+ * Pauses before applying an event again, in place, when the database could not be reached (a pool whose
+ * connections are all busy, a restart, a failover). Short outages then cost the event neither a delivery
+ * attempt nor the bus's redelivery backoff (up to a minute), and it keeps its place: under load an event
+ * that went back to the bus was decided after events that came later. A failure past these goes back to
+ * the bus as any other. The transaction records the event as processed, so a commit whose answer was lost
+ * is a duplicate on the next try, not a second effect.
+ */
+const DATABASE_RETRY_PAUSES_MS = [200, 1_000, 3_000];
+
 /** Applies the event; false when it was a duplicate. */
 async function handleDelivery(
   context: DeliveryContext,
@@ -176,8 +187,8 @@ async function handleDelivery(
     eventType: event.type,
     subscription,
   });
-  try {
-    return await context.orm.em.fork().transactional(async (em) => {
+  const apply = () =>
+    context.orm.em.fork().transactional(async (em) => {
       if (!(await recordProcessedEvent(em, subscription, event))) {
         logger.info({ attempt: delivery.attempt }, 'duplicate event ignored');
         return false;
@@ -185,6 +196,20 @@ async function handleDelivery(
       await consumer.handle(em, event, logger, context.metrics);
       return true;
     });
+  try {
+    for (let retry = 0; ; retry++) {
+      try {
+        return await apply();
+      } catch (error) {
+        const pause = isDatabaseUnreachable(error) ? DATABASE_RETRY_PAUSES_MS[retry] : undefined;
+        if (pause === undefined) throw error;
+        logger.warn(
+          { err: error, attempt: delivery.attempt, retry: retry + 1 },
+          'database unreachable: retrying the event in place',
+        );
+        await setTimeout(pause);
+      }
+    }
   } catch (error) {
     const last = delivery.attempt >= context.maxAttempts;
     logger[last ? 'error' : 'warn'](
