@@ -64,6 +64,8 @@ function crashed(id: number, error: unknown): ScenarioResult {
   return scenario;
 }
 
+// Read before the first service starts: the services run the code checked out now, whatever changes later.
+const measured = await environment(settings.serverUrl);
 const workDir = await mkdtemp(join(tmpdir(), 'pharmacy-bench-'));
 const driver = new LoadDriver();
 let stack: PharmacyStack | undefined;
@@ -124,7 +126,7 @@ const report: BenchReport = {
   quick: settings.quick,
   bus: settings.bus,
   durationS: (performance.now() - started) / 1000,
-  ...(await environment(settings.serverUrl)),
+  ...measured,
   scenarios: scenarios.sort((a, b) => a.id - b.id),
   ...(now || before ? { profile: { now, before } } : {}),
 };
