@@ -11,7 +11,7 @@
  * still shows each under its own `service.name`.
  */
 import { register } from 'node:module';
-import type { Context } from '@opentelemetry/api';
+import { trace, type Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -89,7 +89,7 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
   const [
     { NodeSDK },
-    trace,
+    sdkTrace,
     { OTLPTraceExporter },
     { PgInstrumentation },
     { HttpInstrumentation },
@@ -102,14 +102,14 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/resources'),
   ]);
-  const ratio = new trace.TraceIdRatioBasedSampler(config.samplerRatio);
+  const ratio = new sdkTrace.TraceIdRatioBasedSampler(config.samplerRatio);
   const sampler = {
-    always_on: new trace.AlwaysOnSampler(),
-    always_off: new trace.AlwaysOffSampler(),
+    always_on: new sdkTrace.AlwaysOnSampler(),
+    always_off: new sdkTrace.AlwaysOffSampler(),
     traceidratio: ratio,
-    parentbased_always_on: new trace.ParentBasedSampler({ root: new trace.AlwaysOnSampler() }),
-    parentbased_always_off: new trace.ParentBasedSampler({ root: new trace.AlwaysOffSampler() }),
-    parentbased_traceidratio: new trace.ParentBasedSampler({ root: ratio }),
+    parentbased_always_on: new sdkTrace.ParentBasedSampler({ root: new sdkTrace.AlwaysOnSampler() }),
+    parentbased_always_off: new sdkTrace.ParentBasedSampler({ root: new sdkTrace.AlwaysOffSampler() }),
+    parentbased_traceidratio: new sdkTrace.ParentBasedSampler({ root: ratio }),
   }[config.sampler];
   const resourceOf = (service: string) => resources.resourceFromAttributes({ 'service.name': service });
   const exporter = new PerServiceExporter(new OTLPTraceExporter(), resourceOf);
@@ -118,7 +118,7 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
     sampler,
     spanProcessors: [
       new PerServiceProcessor(
-        new trace.BatchSpanProcessor({ exporter, scheduledDelayMillis: config.exportDelayMs }),
+        new sdkTrace.BatchSpanProcessor({ exporter, scheduledDelayMillis: config.exportDelayMs }),
         exporter,
       ),
     ],
@@ -131,9 +131,13 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
         // statement's shape only.
         requestHook: (span, { query }) => span.setAttribute('db.query.text', sqlShape(query.text)),
       }),
-      // Outgoing calls only: each service makes its own server span (lib/http-server.ts).
+      // Outgoing calls only: each service makes its own server span (lib/http-server.ts). An ignored
+      // incoming request still cost its context bound to every listener of the request and the response.
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: () => true,
+        disableIncomingRequestInstrumentation: true,
+        // Only inside a span that records: below one that does not, a client span would record nothing,
+        // and the calls that must carry the trace on inject it themselves (injectHeaders).
+        ignoreOutgoingRequestHook: () => trace.getActiveSpan()?.isRecording() !== true,
         requireParentforOutgoingSpans: true,
       }),
     ],

@@ -320,6 +320,37 @@ describe('observability on the Postgres bus', () => {
     expect(sample(after, key) - sample(before, key)).toBe(2);
   });
 
+  it('records no span in any service for a request its caller marks not sampled, and tells each service so', async () => {
+    const query = 'query ObsUnsampled { products(pageSize: 1) { items { id name } } }';
+    const { login } = await createPharmacyClient({ url: stack.url }).login({
+      username: 'customer',
+      password: 'customer123',
+    });
+    const post = (traceId: string, flags: '00' | '01') =>
+      fetch(stack.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${login.accessToken}`,
+          traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-${flags}`,
+        },
+        body: JSON.stringify({ query }),
+      });
+    const unsampled = randomBytes(16).toString('hex');
+    expect((await post(unsampled, '00')).status).toBe(200);
+    // The same request sampled, after it: once its products span is in, the other's would be too.
+    const sampled = randomBytes(16).toString('hex');
+    expect((await post(sampled, '01')).status).toBe(200);
+    await waitFor('the sampled request’s products span', () =>
+      receiver.spans.some(({ traceId, service }) => traceId === sampled && service === 'products'),
+    );
+    expect(receiver.spans.filter(({ traceId }) => traceId === unsampled)).toEqual([]);
+    // Not told that the trace is not sampled, products would have started one of its own for the request.
+    const ofTheQuery = receiver.spans.filter(({ name }) => name.includes('ObsUnsampled'));
+    expect(ofTheQuery.length).toBeGreaterThan(0);
+    expect(ofTheQuery.filter(({ traceId }) => traceId !== sampled)).toEqual([]);
+  });
+
   it('keeps at most METRICS_MAX_OPERATION_NAMES operation names however many clients send', async () => {
     const names = Array.from({ length: 1_000 }, (_, index) => `Unknown${index}`);
     for (let start = 0; start < names.length; start += 25) {
