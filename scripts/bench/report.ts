@@ -234,7 +234,7 @@ BUS=pubsub npm run bench           # the saga on the Pub/Sub emulator (needs gcl
 \`\`\`
 
 Postgres: \`DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/postgres\`; the bench creates and drops its
-own databases there). Other variables: \`BENCH_OUTPUT_DIR\`, \`BENCH_SCENARIOS=1,3,7\`, \`BENCH_SUBSCRIBERS=10000,20000\`, \`BENCH_LOG_LEVEL\`,
+own databases there). Other variables: \`BENCH_OUTPUT_DIR\`, \`BENCH_SCENARIOS=1,3,7\`, \`BENCH_SUBSCRIBERS=10000,20000\`, \`BENCH_REPEATS\` (3), \`BENCH_LOG_LEVEL\`,
 \`BENCH_PROFILE_BEFORE=<an earlier bench-results.json>\` (its profile shown as "before").
 `;
 }

@@ -75,7 +75,7 @@ export async function search(ctx: StackContext): Promise<ScenarioResult> {
           run.load.latencyMs.p99,
           { atMost: 20 },
           ms,
-          'totalCount counts every match: a common term matches 3–7% of the catalogue, each rechecked on the table; 4 concurrent searches share the 2 cores with Postgres and the router',
+          'the page is in name order over every match, so a common term (3–10% of the catalogue) reads and sorts all its matches (totalCount adds only the window over them); 4 concurrent searches share the 2 cores with Postgres and the router',
         ),
       );
     }
