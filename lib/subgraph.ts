@@ -211,7 +211,6 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
           ...definition.events,
           bus: config.eventBus,
           orm,
-          poolMax: config.dbPoolMax,
           databaseUrl: config.databaseUrl,
           logger,
           tracer,

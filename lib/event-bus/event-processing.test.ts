@@ -11,7 +11,7 @@ import { createMigratedDatabase, sqlAt, type TestDatabase } from '../../test/sup
 import { silentLogger } from '../../test/support/services.ts';
 import { isDatabaseUnreachable, openDatabase } from '../database.ts';
 import { createEvent, type EventEnvelope } from './event.ts';
-import { consumerConcurrency, processDelivery, type EventConsumer } from './event-processing.ts';
+import { processDelivery, type EventConsumer } from './event-processing.ts';
 
 let database: TestDatabase;
 let proxy: TcpProxy;
@@ -106,16 +106,5 @@ describe('a delivery when the database cannot be reached', () => {
     await expect(deliver(consumer, event)).rejects.toThrow('no such product');
     expect(consumer.runs).toBe(1);
     expect(await timesRecorded(event)).toBe(0);
-  });
-});
-
-describe('consumer concurrency', () => {
-  it('leaves half of the pool to requests: at least one event at a time per consumer, at most 10', () => {
-    expect(consumerConcurrency(4, 1)).toBe(2);
-    expect(consumerConcurrency(10, 1)).toBe(5);
-    expect(consumerConcurrency(10, 2)).toBe(2);
-    expect(consumerConcurrency(1, 1)).toBe(1);
-    expect(consumerConcurrency(3, 2)).toBe(1);
-    expect(consumerConcurrency(200, 1)).toBe(10);
   });
 });

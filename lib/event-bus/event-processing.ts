@@ -38,8 +38,6 @@ export interface EventProcessingOptions {
   bus: EventBusConfig;
   /** The service's database: its outbox, its processed events, its state. */
   orm: MikroORM;
-  /** The connections of `orm`'s pool (DB_POOL_MAX): the consumers together handle at most half as many events at once. */
-  poolMax: number;
   databaseUrl: string;
   /** Every subscription of the saga, declared before this service publishes anything. */
   subscriptions: readonly SubscriptionDeclaration[];
@@ -61,16 +59,6 @@ export interface DeliveryContext {
   metrics?: EventMetrics;
 }
 
-/**
- * How many events each of a service's `consumers` handles at once: together at most half of its pooled
- * connections (at least one each, at most 10), so that requests keep the other half however many events
- * wait. The Pub/Sub client hands a consumer its whole window at once; with the default window of 10 and a
- * pool of 4, handlers waiting for connections made requests time out under load (the chaos suite saw it).
- */
-export function consumerConcurrency(poolMax: number, consumers: number): number {
-  return Math.min(10, Math.max(1, Math.floor(poolMax / (2 * Math.max(1, consumers)))));
-}
-
 export class EventProcessing {
   readonly #connection: BusConnection;
 
@@ -81,7 +69,6 @@ export class EventProcessing {
       consumers,
       publishes,
       orm,
-      poolMax,
       databaseUrl,
       logger,
       tracer,
@@ -104,7 +91,7 @@ export class EventProcessing {
               event,
               delivery,
             ),
-          { ...subscribeOptions, concurrency: consumerConcurrency(poolMax, consumers.length) },
+          subscribeOptions,
         );
       }
       // Last, so that a failure above never leaves a relay running on a bus being closed.
