@@ -5,6 +5,8 @@
  *
  *   CHAOS_SEED (random, printed: give it to replay a run)   CHAOS_BUSES (postgres,pubsub)
  *   CHAOS_ORDERS (1000)   CHAOS_CUSTOMERS (50)   DATABASE_URL (the Postgres server, postgres://postgres@127.0.0.1:5432/postgres)
+ *   CHAOS_DECIDED_WITHIN_SECONDS (30: every order decided this long after the last recovery; the suite waits
+ *   twice as long and 30 s more, so that a late run still reports its time)
  *   CHAOS_REPORT (a Markdown file to write the results to, e.g. CHAOS.md)
  */
 import { writeFile } from 'node:fs/promises';
@@ -22,6 +24,7 @@ const config = exitOnConfigError(() =>
     }),
     orders: read.int('CHAOS_ORDERS', 1_000, { min: 1, max: 100_000 }),
     customers: read.int('CHAOS_CUSTOMERS', 50, { min: 1, max: 1_000 }),
+    decidedWithinSeconds: read.int('CHAOS_DECIDED_WITHIN_SECONDS', 30, { min: 1, max: 3_600 }),
     serverUrl: read.url(
       'DATABASE_URL',
       ['postgres:', 'postgresql:'],
@@ -44,6 +47,7 @@ for (const bus of config.buses) {
     // About half the units asked for: many orders are rejected, and the last units are fought over.
     stockPerProduct: Math.max(10, Math.round(config.orders * 0.15)),
     faults: FAULT_KINDS,
+    decidedWithinMs: config.decidedWithinSeconds * 1000,
     serverUrl: config.serverUrl,
     say,
   });
