@@ -21,7 +21,6 @@ import {
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
-
 import { suppressTracing, unsuppressTracing } from '@opentelemetry/core';
 
 export { SpanKind, type Context, type Span };
@@ -75,9 +74,9 @@ const UNSAMPLED_SPAN_KEY = createContextKey('pharmacy.unsampled-span');
 
 /**
  * Below a span that is not sampled, nothing is: its children (the gateway's plan and fetches, HTTP calls,
- * statements) are then not even created, which was most of what tracing one request in ten cost the other
- * nine (bench scenario 1). The children OpenTelemetry hands out instead carry no trace, so the context keeps
- * the span's own: its trace still travels, flagged not sampled (injectHeaders), and log lines name it.
+ * statements) are then not even created, so a request that is not sampled costs about what an untraced one
+ * does. The children OpenTelemetry hands out instead carry no trace, so the context keeps the span's own:
+ * its trace still travels, flagged not sampled (injectHeaders), and log lines name it.
  */
 function belowUnsampled(active: Context, span: Span): Context {
   const spanContext = span.spanContext();

@@ -14,7 +14,10 @@ export interface TcpProxy {
 }
 
 export interface TcpProxyOptions {
-  /** Called for each connection; what it returns sees every chunk the client sends, in order (the bench counts SQL statements so). */
+  /**
+   * Called for each connection; what it returns sees every chunk the client sends, in order (the bench
+   * counts SQL statements so).
+   */
   watchClient?: () => (chunk: Buffer) => void;
 }
 
