@@ -86,9 +86,9 @@ function belowUnsampled(active: Context, span: Span): Context {
     : suppressed;
 }
 
-/** The trace `from` carries on: its active span's, or below a span that is not sampled, that span's. */
-function carriedSpanContext(from: Context): SpanContext | undefined {
-  return (from.getValue(UNSAMPLED_SPAN_KEY) as SpanContext | undefined) ?? trace.getSpanContext(from);
+/** Below a span that is not sampled (belowUnsampled), that span's context. */
+function unsampledSpanContext(from: Context): SpanContext | undefined {
+  return from.getValue(UNSAMPLED_SPAN_KEY) as SpanContext | undefined;
 }
 
 /** Marks `span` failed with the error's type and message (never its data). */
@@ -110,7 +110,7 @@ export function contextFromHeaders(headers: Headers): Context {
 /** Adds the active trace context to outgoing `headers` (nothing while tracing is off). */
 export function injectHeaders(headers: Record<string, string>, from: Context = context.active()): void {
   // The next service must learn that a trace is not sampled, or it would start one of its own.
-  const unsampled = from.getValue(UNSAMPLED_SPAN_KEY) as SpanContext | undefined;
+  const unsampled = unsampledSpanContext(from);
   propagation.inject(unsampled ? trace.setSpanContext(unsuppressTracing(from), unsampled) : from, headers);
 }
 
@@ -143,8 +143,10 @@ export function nameActiveOperation(type: string | undefined, name: string | und
  * the line to its trace in Cloud Trace.
  */
 export function logTraceFields(googleCloudProject: string | undefined): Record<string, string | boolean> {
-  const spanContext = carriedSpanContext(context.active());
-  if (!spanContext) return {};
+  const active = context.active();
+  const spanContext = unsampledSpanContext(active) ?? trace.getSpanContext(active);
+  // With tracing off a span still exists, carrying no trace: its ids are zeros, not worth a field.
+  if (!spanContext || !trace.isSpanContextValid(spanContext)) return {};
   const { traceId, spanId, traceFlags } = spanContext;
   if (googleCloudProject === undefined) return { trace_id: traceId, span_id: spanId };
   return {
