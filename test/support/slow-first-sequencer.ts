@@ -30,11 +30,11 @@ const MEASURED_SECONDS: Record<string, number> = {
   'test/rate-limit-failover.e2e.test.ts': 13,
   'test/start-terminal.e2e.test.ts': 12,
   'test/stale-orders.e2e.test.ts': 11,
-  'lib/event-bus/event-processing.test.ts': 9,
   'test/auth.e2e.test.ts': 11,
   'test/partial-answers.e2e.test.ts': 11,
   'test/sdk-package.test.ts': 10,
   'scripts/pubsub-setup.test.ts': 10,
+  'lib/event-bus/event-processing.test.ts': 9,
 };
 
 /** What a file without a time of its own counts as. */
