@@ -20,9 +20,9 @@ const listing = (emulator: PubSubEmulator, attempts: number) =>
     '  topic inventory.order-events.dead-letter',
     '  topic order-events',
     '  topic orders.inventory-events.dead-letter',
-    `  subscription inventory.order-events of order-events, dead letters to inventory.order-events.dead-letter after ${attempts} attempts, retry after 1s to 60s`,
+    `  subscription inventory.order-events of order-events, dead letters to inventory.order-events.dead-letter after ${attempts} attempts, retry after 1s to 60s, waited out by the consumers`,
     '  subscription inventory.order-events.dead-letter of inventory.order-events.dead-letter',
-    `  subscription orders.inventory-events of inventory-events, dead letters to orders.inventory-events.dead-letter after ${attempts} attempts, retry after 1s to 60s`,
+    `  subscription orders.inventory-events of inventory-events, dead letters to orders.inventory-events.dead-letter after ${attempts} attempts, retry after 1s to 60s, waited out by the consumers`,
     '  subscription orders.inventory-events.dead-letter of orders.inventory-events.dead-letter',
     '',
   ].join('\n');

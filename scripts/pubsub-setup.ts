@@ -34,7 +34,7 @@ const shortName = (name: string) => name.slice(name.lastIndexOf('/') + 1);
 
 /** What exists in the project: topics, then subscriptions with their topic and policies. */
 async function describePubSub(pubSubConfig: Extract<EventBusConfig, { kind: 'pubsub' }>): Promise<string[]> {
-  const { projectId, emulatorHost } = pubSubConfig;
+  const { projectId, emulatorHost, redelivery } = pubSubConfig;
   const pubsub = new PubSub({
     projectId,
     ...(emulatorHost === undefined
@@ -63,6 +63,15 @@ async function describePubSub(pubSubConfig: Extract<EventBusConfig, { kind: 'pub
           if (retry?.minimumBackoff && retry.maximumBackoff) {
             parts.push(
               `retry after ${Number(retry.minimumBackoff.seconds)}s to ${Number(retry.maximumBackoff.seconds)}s`,
+            );
+          } else if (
+            deadLetter?.deadLetterTopic &&
+            emulatorHost !== undefined &&
+            redelivery.retryDelaySeconds > 0
+          ) {
+            // The adapter gives the emulator no retry policy (it loses messages); its consumers wait instead.
+            parts.push(
+              `retry after ${redelivery.retryDelaySeconds}s to ${redelivery.maxRetryDelaySeconds}s, waited out by the consumers`,
             );
           }
           return parts.join(', ');

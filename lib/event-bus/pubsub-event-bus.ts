@@ -8,10 +8,17 @@
  * Attempts: the subscription has a dead-letter policy, which makes Pub/Sub count `deliveryAttempt` and
  * move a message to the dead-letter topic after `maxDeliveryAttempts`. Pub/Sub refuses fewer than 5, so a
  * smaller `maxAttempts` is enforced here: the consumer that sees the last attempt fail publishes the
- * message to the dead-letter topic itself, then acknowledges it. The emulator implements both the
- * policy and `deliveryAttempt`; its retry policy is coarse (the first redelivery comes at once, later ones
- * on a tick of about 2 s), and without a retry policy it redelivers at once. It ignores server-side flow
- * control, which only changes how a burst is spread between competing consumers.
+ * message to the dead-letter topic itself, then acknowledges it.
+ *
+ * Backoff: on GCP the subscription's retry policy. The emulator's retry policy loses messages: one ack of a
+ * message whose lease had lapsed while it waited for its backoff stops that subscription's redelivery
+ * timer for good (`MessageBacklog.nackMessage` meets the acked message gone, and the exception ends the
+ * scheduled task), so every later failed or lapsed message that was delivered before never comes again;
+ * under load, when consumers ack late, hundreds of events were lost this way. On the emulator the
+ * subscription therefore has no retry policy, and a consumer holds a failed message for its backoff before
+ * it nacks it (the wait ends early when the consumer closes). The emulator implements the dead-letter
+ * policy and `deliveryAttempt`; it ignores server-side flow control, which only changes how a burst is
+ * spread between competing consumers.
  *
  * On GCP, dead-lettering also needs the Pub/Sub service agent
  * (`service-<project-number>@gcp-sa-pubsub.iam.gserviceaccount.com`) to hold `roles/pubsub.publisher` on
@@ -27,6 +34,7 @@ import {
   type SubscriptionMetadata,
   type Topic,
 } from '@google-cloud/pubsub';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../logger.ts';
 import { parseEvent, validateEvent, type EventEnvelope } from './event.ts';
 import {
@@ -80,6 +88,8 @@ export class PubSubEventBus implements EventBus {
   readonly #callOptions: CallOptions;
   readonly #drainTimeoutSeconds: number;
   readonly #ackDeadlineSeconds: number;
+  /** Whether consumers wait out the backoff themselves, where the server's retry policy cannot be trusted. */
+  readonly #backoffInConsumer: boolean;
   /** Topics known to exist, so a publish costs one call. */
   readonly #topics = new Map<string, Promise<Topic>>();
   readonly #subscriptions = new Set<Subscription>();
@@ -94,6 +104,7 @@ export class PubSubEventBus implements EventBus {
       ackDeadlineSeconds = 10,
     } = options;
     this.#ackDeadlineSeconds = ackDeadlineSeconds;
+    this.#backoffInConsumer = emulatorHost !== undefined;
     this.#redelivery = resolveRedelivery(options);
     this.#projectId = projectId;
     this.#logger = logger.child({ component: 'pubsub-event-bus' });
@@ -146,7 +157,7 @@ export class PubSubEventBus implements EventBus {
       },
       // Without a retry policy Pub/Sub redelivers at once; null clears one an earlier setting left.
       retryPolicy:
-        retryDelaySeconds === 0
+        retryDelaySeconds === 0 || this.#backoffInConsumer
           ? null
           : {
               minimumBackoff: { seconds: retryDelaySeconds },
@@ -179,13 +190,15 @@ export class PubSubEventBus implements EventBus {
       },
     });
     const localDeadLetter = maxAttempts < SERVER_MIN_ATTEMPTS ? deadLetterTopic : undefined;
+    const closing = new AbortController();
     subscription.on('message', (message: Message) => {
-      void this.#deliver(message, handler, { maxAttempts, localDeadLetter, log });
+      void this.#deliver(message, handler, { maxAttempts, localDeadLetter, log, closing: closing.signal });
     });
     // The client reopens the stream after transient errors by itself; what reaches here is worth a log.
     subscription.on('error', (error: Error) => log.error({ err: error }, 'subscription error'));
 
     return trackSubscription(this.#subscriptions, async () => {
+      closing.abort();
       await subscription.close();
       subscription.removeAllListeners();
     });
@@ -301,9 +314,9 @@ export class PubSubEventBus implements EventBus {
   async #deliver(
     message: Message,
     handler: EventHandler,
-    context: { maxAttempts: number; localDeadLetter: Topic | undefined; log: Logger },
+    context: { maxAttempts: number; localDeadLetter: Topic | undefined; log: Logger; closing: AbortSignal },
   ): Promise<void> {
-    const { maxAttempts, localDeadLetter, log } = context;
+    const { maxAttempts, localDeadLetter, log, closing } = context;
     // Pub/Sub counts attempts because the subscription has a dead-letter policy; never 0 then.
     const attempt = Math.max(message.deliveryAttempt, 1);
     try {
@@ -328,7 +341,16 @@ export class PubSubEventBus implements EventBus {
         );
       }
     }
+    if (this.#backoffInConsumer) {
+      await sleep(this.#backoffMs(attempt), undefined, { signal: closing }).catch(() => undefined);
+    }
     message.nack();
+  }
+
+  /** The wait before the next attempt, as Pub/Sub's retry policy: doubling from the first delay to the last. */
+  #backoffMs(attempt: number): number {
+    const { retryDelaySeconds, maxRetryDelaySeconds } = this.#redelivery;
+    return Math.min(retryDelaySeconds * 2 ** (attempt - 1), maxRetryDelaySeconds) * 1000;
   }
 
   /** The topic, created when missing (once per process). */
