@@ -186,11 +186,14 @@ async function handleDelivery(
     eventId: event.id,
     eventType: event.type,
     subscription,
+    // With when it happened, every line of the handling tells how long the event took to get here.
+    occurredAt: event.occurredAt,
+    attempt: delivery.attempt,
   });
   const apply = () =>
     context.orm.em.fork().transactional(async (em) => {
       if (!(await recordProcessedEvent(em, subscription, event))) {
-        logger.info({ attempt: delivery.attempt }, 'duplicate event ignored');
+        logger.info('duplicate event ignored');
         return false;
       }
       await consumer.handle(em, event, logger, context.metrics);
@@ -203,17 +206,14 @@ async function handleDelivery(
       } catch (error) {
         const pause = isDatabaseUnreachable(error) ? DATABASE_RETRY_PAUSES_MS[retry] : undefined;
         if (pause === undefined) throw error;
-        logger.warn(
-          { err: error, attempt: delivery.attempt, retry: retry + 1 },
-          'database unreachable: retrying the event in place',
-        );
+        logger.warn({ err: error, retry: retry + 1 }, 'database unreachable: retrying the event in place');
         await setTimeout(pause);
       }
     }
   } catch (error) {
     const last = delivery.attempt >= context.maxAttempts;
     logger[last ? 'error' : 'warn'](
-      { err: error, attempt: delivery.attempt },
+      { err: error },
       last ? 'event failed its last attempt: moved to the dead letters' : 'event failed; it will come again',
     );
     throw error;

@@ -10,15 +10,19 @@
  * smaller `maxAttempts` is enforced here: the consumer that sees the last attempt fail publishes the
  * message to the dead-letter topic itself, then acknowledges it.
  *
- * Backoff: on GCP the subscription's retry policy. The emulator's retry policy loses messages: one ack of a
- * message whose lease had lapsed while it waited for its backoff stops that subscription's redelivery
- * timer for good (`MessageBacklog.nackMessage` meets the acked message gone, and the exception ends the
- * scheduled task), so every later failed or lapsed message that was delivered before never comes again;
- * under load, when consumers ack late, hundreds of events were lost this way. On the emulator the
- * subscription therefore has no retry policy, and a consumer holds a failed message for its backoff before
- * it nacks it (the wait ends early when the consumer closes). The emulator implements the dead-letter
- * policy and `deliveryAttempt`; it ignores server-side flow control, which only changes how a burst is
- * spread between competing consumers.
+ * Backoff and flow control: on GCP, the subscription's retry policy and the flow control the client sends
+ * (a consumer is handed about as many messages as it handles at a time). The emulator gets both wrong:
+ * - its retry policy loses messages: one ack of a message whose lease had lapsed while it waited for its
+ *   backoff stops that subscription's redelivery timer for good (`MessageBacklog.nackMessage` meets the
+ *   acked message gone, and the exception ends the scheduled task), so every later failed or lapsed
+ *   message that was delivered before never comes again; under load hundreds of events were lost so;
+ * - it ignores flow control and pushes a subscription's whole backlog down one consumer's streams. A
+ *   client that pauses its streams when its handlers are busy leaves the messages pushed meanwhile
+ *   unleased: a fifth of a 1,000-event burst came back only after the ack deadline, as a second attempt.
+ * So on the emulator subscriptions have no retry policy, a consumer holds a failed message for its
+ * backoff before it nacks it (the wait ends when the consumer closes), and it reads and leases everything
+ * pushed to it (up to EMULATOR_HELD_MESSAGES) while running `concurrency` handlers at a time. The emulator
+ * implements the dead-letter policy and `deliveryAttempt`.
  *
  * On GCP, dead-lettering also needs the Pub/Sub service agent
  * (`service-<project-number>@gcp-sa-pubsub.iam.gserviceaccount.com`) to hold `roles/pubsub.publisher` on
@@ -72,6 +76,29 @@ export interface PubSubEventBusOptions extends RedeliveryOptions {
   ackDeadlineSeconds?: number;
 }
 
+/** How many messages a consumer on the emulator reads and keeps leased while its handlers are busy. */
+const EMULATOR_HELD_MESSAGES = 5_000;
+
+/** Runs at most `size` tasks at a time, the others in arrival order. */
+class HandlerSlots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.#free = size;
+  }
+  async run(task: () => Promise<void>): Promise<void> {
+    if (this.#free > 0) this.#free -= 1;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      await task();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next === undefined) this.#free += 1;
+      else next();
+    }
+  }
+}
+
 /** Pub/Sub's bounds for a dead-letter policy's `maxDeliveryAttempts`. */
 const SERVER_MIN_ATTEMPTS = 5;
 /** gRPC status codes that mean "the thing exists or does not". */
@@ -88,8 +115,11 @@ export class PubSubEventBus implements EventBus {
   readonly #callOptions: CallOptions;
   readonly #drainTimeoutSeconds: number;
   readonly #ackDeadlineSeconds: number;
-  /** Whether consumers wait out the backoff themselves, where the server's retry policy cannot be trusted. */
-  readonly #backoffInConsumer: boolean;
+  /**
+   * On the emulator, whose retry policy loses messages and which ignores flow control, consumers wait out
+   * the backoff and limit their handlers themselves (see the top of this file).
+   */
+  readonly #onEmulator: boolean;
   /** Topics known to exist, so a publish costs one call. */
   readonly #topics = new Map<string, Promise<Topic>>();
   readonly #subscriptions = new Set<Subscription>();
@@ -104,7 +134,7 @@ export class PubSubEventBus implements EventBus {
       ackDeadlineSeconds = 10,
     } = options;
     this.#ackDeadlineSeconds = ackDeadlineSeconds;
-    this.#backoffInConsumer = emulatorHost !== undefined;
+    this.#onEmulator = emulatorHost !== undefined;
     this.#redelivery = resolveRedelivery(options);
     this.#projectId = projectId;
     this.#logger = logger.child({ component: 'pubsub-event-bus' });
@@ -157,7 +187,7 @@ export class PubSubEventBus implements EventBus {
       },
       // Without a retry policy Pub/Sub redelivers at once; null clears one an earlier setting left.
       retryPolicy:
-        retryDelaySeconds === 0 || this.#backoffInConsumer
+        retryDelaySeconds === 0 || this.#onEmulator
           ? null
           : {
               minimumBackoff: { seconds: retryDelaySeconds },
@@ -177,9 +207,11 @@ export class PubSubEventBus implements EventBus {
     const deadLetterTopic = await this.#topic(deadLetterName(subscriptionName));
     const log = this.#logger.child({ topic: topicName, subscription: subscriptionName });
     const subscription = this.#pubsub.subscription(subscriptionName, {
-      // Sent to the server too, so that on GCP competing consumers share a backlog; the emulator ignores
-      // it and hands a burst to one consumer (a steady stream is shared).
-      flowControl: { maxMessages: concurrency, allowExcessMessages: false },
+      // Sent to the server too, so that on GCP competing consumers share a backlog. The emulator ignores
+      // it, so there the consumer takes in whatever comes and HandlerSlots limits the handlers.
+      flowControl: this.#onEmulator
+        ? { maxMessages: EMULATOR_HELD_MESSAGES, allowExcessMessages: true }
+        : { maxMessages: concurrency, allowExcessMessages: false },
       // The client otherwise extends leases by its p99 processing time (10 s to 10 min): a fixed deadline
       // bounds how long a killed consumer's messages wait, whatever the handlers took before.
       minAckDeadline: Duration.from({ seconds: this.#ackDeadlineSeconds }),
@@ -191,8 +223,20 @@ export class PubSubEventBus implements EventBus {
     });
     const localDeadLetter = maxAttempts < SERVER_MIN_ATTEMPTS ? deadLetterTopic : undefined;
     const closing = new AbortController();
+    const handlerSlots = this.#onEmulator ? new HandlerSlots(concurrency) : undefined;
     subscription.on('message', (message: Message) => {
-      void this.#deliver(message, handler, { maxAttempts, localDeadLetter, log, closing: closing.signal });
+      const deliver = async () => {
+        // A message still waiting for a handler when the consumer closes goes back at once.
+        if (closing.signal.aborted) message.nack();
+        else
+          await this.#deliver(message, handler, {
+            maxAttempts,
+            localDeadLetter,
+            log,
+            closing: closing.signal,
+          });
+      };
+      void (handlerSlots === undefined ? deliver() : handlerSlots.run(deliver));
     });
     // The client reopens the stream after transient errors by itself; what reaches here is worth a log.
     subscription.on('error', (error: Error) => log.error({ err: error }, 'subscription error'));
@@ -341,7 +385,7 @@ export class PubSubEventBus implements EventBus {
         );
       }
     }
-    if (this.#backoffInConsumer) {
+    if (this.#onEmulator) {
       await sleep(this.#backoffMs(attempt), undefined, { signal: closing }).catch(() => undefined);
     }
     message.nack();
