@@ -37,6 +37,11 @@ export interface RouterConfig extends ServiceConfig {
    * (not with batching on); `subgraphFetches`, an identical subgraph fetch in flight shares its answer.
    */
   deduplication: { requests: boolean; subgraphFetches: boolean };
+  /**
+   * Whether @apollo/gateway may send Apollo its hourly usage report (`APOLLO_TELEMETRY_DISABLED=false`;
+   * off by default: router/gateway.ts).
+   */
+  apolloUsageReport: boolean;
   /** Signs every subgraph request (shared with the subgraphs). */
   routerSecret: string;
   tokens: TokenVerification;
@@ -142,6 +147,7 @@ export function readRouterConfig(env: Env): RouterConfig {
         requests: read.boolean('DEDUPLICATE_REQUESTS', true),
         subgraphFetches: read.boolean('DEDUPLICATE_SUBGRAPH_FETCHES', true),
       },
+      apolloUsageReport: !read.boolean('APOLLO_TELEMETRY_DISABLED', true),
       routerSecret: readRouterSecret(read, service.production),
       tokens: {
         jwksUrl: read.url(

@@ -22,6 +22,11 @@ export interface Gateway {
 export function createGateway(config: RouterConfig, logger: Logger, metrics?: RouterMetrics): Gateway {
   const subgraphUrls = new Map<string, string>();
   const breakers = new Map<string, CircuitBreaker>();
+  // Unless APOLLO_TELEMETRY_DISABLED is set, @apollo/gateway probes the cloud metadata endpoints when it
+  // is built and then sends Apollo an hourly report (uptime, CPUs, memory, OS, cloud provider). A
+  // pharmacy's router sends nothing to a third party its operator has not chosen; the library reads only
+  // this variable.
+  process.env.APOLLO_TELEMETRY_DISABLED = config.apolloUsageReport ? 'false' : 'true';
   const gateway = new ApolloGateway({
     supergraphSdl: readFileSync(config.supergraphPath, 'utf8'),
     logger: logger.child({ component: 'gateway' }),

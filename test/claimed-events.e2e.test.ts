@@ -80,12 +80,10 @@ const BUSES: BusUnderTest[] = [
           }),
       };
     },
-    // Pub/Sub counts the lost delivery as an attempt. On the emulator a SIGKILLed consumer's streams go on
-    // taking messages (each stream's thread pulls until the stream ends or its 30-minute deadline passes,
-    // and the emulator fails while ending a dead one: DESIGN §8), and each message taken comes back after
-    // another ack deadline, one attempt further. With as many live streams as dead ones, a round goes to
-    // a live one about half the time: 10 s, 20 s, 30 s... seen, and room for that in the attempts. GCP
-    // hands them to the next consumer after one deadline.
+    // Pub/Sub counts the lost delivery as an attempt. On the emulator a SIGKILLed consumer's stream goes on
+    // taking messages until its deadline (30 s from the adapter there: pubsub-event-bus.ts), and each one
+    // taken comes back after another ack deadline, one attempt further: 10 s, 20 s, 30 s seen, and room
+    // for that in the attempts. GCP hands them to the next consumer after one deadline.
     maxAttempts: 20,
     highestAttemptAfterCrash: 19,
     backWithinMs: 150_000,

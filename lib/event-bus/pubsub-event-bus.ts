@@ -19,10 +19,14 @@
  * - it ignores flow control and pushes a subscription's whole backlog down one consumer's streams. A
  *   client that pauses its streams when its handlers are busy leaves the messages pushed meanwhile
  *   unleased: a fifth of a 1,000-event burst came back only after the ack deadline, as a second attempt.
+ * - it never notices that a consumer died (SIGKILLed, or its connection cut): the dead stream's thread goes
+ *   on taking messages, each lost until its lease lapses, until the stream's deadline (30 min from the
+ *   client); after a few faults most deliveries went to dead streams.
  * So on the emulator subscriptions have no retry policy, a consumer holds a failed message for its
- * backoff before it nacks it (the wait ends when the consumer closes), and it reads and leases everything
- * pushed to it (up to EMULATOR_HELD_MESSAGES) while running `concurrency` handlers at a time. The emulator
- * implements the dead-letter policy and `deliveryAttempt`.
+ * backoff before it nacks it (the wait ends when the consumer closes), it reads and leases everything
+ * pushed to it (up to EMULATOR_HELD_MESSAGES) while running `concurrency` handlers at a time, and its
+ * streams last EMULATOR_STREAM_SECONDS. The emulator implements the dead-letter policy and
+ * `deliveryAttempt`.
  *
  * On GCP, dead-lettering also needs the Pub/Sub service agent
  * (`service-<project-number>@gcp-sa-pubsub.iam.gserviceaccount.com`) to hold `roles/pubsub.publisher` on
@@ -99,6 +103,22 @@ class HandlerSlots {
   }
 }
 
+/**
+ * How long a streaming pull lasts on the emulator before the client opens the next one: how long a dead
+ * consumer's stream goes on taking messages there (see the top of this file).
+ */
+export const EMULATOR_STREAM_SECONDS = 30;
+
+/** Gives each streaming pull on the emulator a deadline of EMULATOR_STREAM_SECONDS. */
+function shortenStreamingPulls(call: {
+  methodDefinition: { path: string };
+  callOptions: { deadline?: Date | number };
+}): typeof call {
+  if (call.methodDefinition.path !== '/google.pubsub.v1.Subscriber/StreamingPull') return call;
+  const deadline = Date.now() + EMULATOR_STREAM_SECONDS * 1000;
+  return { ...call, callOptions: { ...call.callOptions, deadline } };
+}
+
 /** Pub/Sub's bounds for a dead-letter policy's `maxDeliveryAttempts`. */
 const SERVER_MIN_ATTEMPTS = 5;
 /** gRPC status codes that mean "the thing exists or does not". */
@@ -145,7 +165,12 @@ export class PubSubEventBus implements EventBus {
       // machine outside GCP costs a failed lookup and a warning on stderr for every client.
       ...(emulatorHost === undefined
         ? {}
-        : { apiEndpoint: emulatorHost, emulatorMode: true, universeDomain: 'googleapis.com' }),
+        : {
+            apiEndpoint: emulatorHost,
+            emulatorMode: true,
+            universeDomain: 'googleapis.com',
+            'grpc.callInvocationTransformer': shortenStreamingPulls,
+          }),
     });
     this.#callOptions = {
       retry: {

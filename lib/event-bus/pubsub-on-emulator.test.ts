@@ -6,7 +6,9 @@
  *   the first test makes that late ack on a subscription the adapter set up (another consumer, starved of
  *   CPU, acks after its lease lapsed) and checks that a failed event still comes back, after its backoff;
  * - it ignores flow control and pushes a whole backlog to a busy consumer. The adapter reads and leases
- *   it all and runs a few handlers at a time; a burst is then handled at its first delivery.
+ *   it all and runs a few handlers at a time; a burst is then handled at its first delivery;
+ * - it never notices that a consumer died: the dead stream goes on taking messages until its deadline.
+ *   The adapter gives its streams a short one, so a SIGKILLed consumer stops taking messages soon.
  */
 import { PubSub, v1 } from '@google-cloud/pubsub';
 import { afterAll, expect, it } from '@jest/globals';
@@ -16,7 +18,8 @@ import { silentLogger } from '../../test/support/services.ts';
 import { sleep, waitFor } from '../../test/support/waiting.ts';
 import { createEvent } from './event.ts';
 import { resolveSubscribeOptions } from './event-bus.ts';
-import { PubSubEventBus } from './pubsub-event-bus.ts';
+import { EMULATOR_STREAM_SECONDS, PubSubEventBus } from './pubsub-event-bus.ts';
+import { killAllServices, spawnService } from '../../test/support/processes.ts';
 
 const TOPIC = 'backoff-test';
 const SUBSCRIPTION = 'backoff-test.consumer';
@@ -27,6 +30,7 @@ const RETRY_DELAY_SECONDS = 5;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {
+  await killAllServices();
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
@@ -172,4 +176,38 @@ onEmulator(
     expect(startedAfterClose).toBe(0);
   },
   120_000,
+);
+
+onEmulator(
+  "a SIGKILLed consumer's stream takes no message once its short deadline has passed",
+  async () => {
+    const { emulator, bus } = await busOnEmulator();
+    await bus.ensureSubscription('dead-stream-test', 'dead-stream-test.consumer');
+    const killed = spawnService('test/support/claiming-consumer.ts', {
+      EVENT_BUS: 'pubsub',
+      PUBSUB_EMULATOR_HOST: emulator.host,
+      PUBSUB_PROJECT_ID: emulator.projectId,
+      TEST_TOPIC: 'dead-stream-test',
+      TEST_SUBSCRIPTION: 'dead-stream-test.consumer',
+    });
+    await killed.waitForOutput(/^subscribed$/m, 30_000);
+    await sleep(1_000);
+    await killed.stop('SIGKILL', 10_000);
+    await sleep((EMULATOR_STREAM_SECONDS + 5) * 1000);
+
+    const attempts = new Map<string, number[]>();
+    await bus.subscribe('dead-stream-test', 'dead-stream-test.consumer', async (event, { attempt }) => {
+      attempts.set(event.id, [...(attempts.get(event.id) ?? []), attempt]);
+    });
+    const events = Array.from({ length: 100 }, (_, index) =>
+      createEvent('dead.stream', { index }, `dead-${index}`),
+    );
+    // One at a time, so that each is a pull of its own: a dead stream would take about half of them.
+    for (const event of events) await bus.publish('dead-stream-test', event);
+    await waitFor('every event handled', () => attempts.size >= events.length, 60_000);
+    await sleep((ACK_DEADLINE_SECONDS + 1) * 1000);
+    expect([...attempts.values()].filter((seen) => seen.length !== 1 || seen[0] !== 1)).toEqual([]);
+    expect(killed.stdout()).not.toMatch(/^claimed /m);
+  },
+  150_000,
 );
