@@ -64,6 +64,12 @@ export interface ChaosOptions {
   serverUrl: string;
   /** How long every order may take to be decided after the last recovery. Default 30 000. */
   decidedWithinMs?: number;
+  /**
+   * Order n is placed no earlier than n / ordersPerSecond s into the load, so that the load lasts as long on
+   * a fast machine as on a slow one and the faults (about a minute of them) fall within it. Default: unpaced,
+   * each customer placing its next order as soon as the last was accepted.
+   */
+  ordersPerSecond?: number;
   /** Progress lines. */
   say(line: string): void;
 }
@@ -298,6 +304,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const loadStarted = performance.now();
     let loadEnded = loadStarted;
     const placeOne = async (order: PlannedOrder): Promise<void> => {
+      if (options.ordersPerSecond !== undefined) {
+        await sleep(loadStarted + (order.index / options.ordersPerSecond) * 1000 - performance.now());
+      }
       const giveUpAt = performance.now() + CLIENT_PATIENCE_MS;
       for (let attempt = 1; performance.now() < giveUpAt; attempt += 1) {
         requests += 1;

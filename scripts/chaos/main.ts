@@ -4,7 +4,8 @@
  * short one (test/chaos.e2e.test.ts).
  *
  *   CHAOS_SEED (random, printed: give it to replay a run)   CHAOS_BUSES (postgres,pubsub)
- *   CHAOS_ORDERS (1000)   CHAOS_CUSTOMERS (50)   DATABASE_URL (the Postgres server, postgres://postgres@127.0.0.1:5432/postgres)
+ *   CHAOS_ORDERS (1000)   CHAOS_CUSTOMERS (50)   CHAOS_ORDERS_PER_SECOND (20: the pace of placements, so that the
+ *   faults fall within the load on any machine; 0 for as fast as the customers go)   DATABASE_URL (the Postgres server, postgres://postgres@127.0.0.1:5432/postgres)
  *   CHAOS_DECIDED_WITHIN_SECONDS (30: every order decided this long after the last recovery; the suite waits
  *   twice as long and 30 s more, so that a late run still reports its time)
  *   CHAOS_REPORT (a Markdown file to write the results to, e.g. CHAOS.md)
@@ -24,6 +25,7 @@ const config = exitOnConfigError(() =>
     }),
     orders: read.int('CHAOS_ORDERS', 1_000, { min: 1, max: 100_000 }),
     customers: read.int('CHAOS_CUSTOMERS', 50, { min: 1, max: 1_000 }),
+    ordersPerSecond: read.int('CHAOS_ORDERS_PER_SECOND', 20, { min: 0, max: 10_000 }),
     decidedWithinSeconds: read.int('CHAOS_DECIDED_WITHIN_SECONDS', 30, { min: 1, max: 3_600 }),
     serverUrl: read.url(
       'DATABASE_URL',
@@ -48,6 +50,7 @@ for (const bus of config.buses) {
     stockPerProduct: Math.max(10, Math.round(config.orders * 0.15)),
     faults: FAULT_KINDS,
     decidedWithinMs: config.decidedWithinSeconds * 1000,
+    ordersPerSecond: config.ordersPerSecond === 0 ? undefined : config.ordersPerSecond,
     serverUrl: config.serverUrl,
     say,
   });
@@ -74,7 +77,7 @@ function renderReport(runs: ChaosReport[]): string {
       `## ${run.bus} bus`,
       '',
       `${run.orders} orders from ${run.customers} customers; ${run.requests} placeOrder requests (${run.retries} retries on the same idempotency key); ` +
-        `load ${run.loadSeconds} s, ${run.ordersPerSecond} orders/s accepted; outcome ${Object.entries(
+        `load ${run.loadSeconds} s${config.ordersPerSecond === 0 ? '' : ` (paced at ${config.ordersPerSecond} orders/s)`}, ${run.ordersPerSecond} orders/s accepted; outcome ${Object.entries(
           run.statuses,
         )
           .map(([status, count]) => `${count} ${status}`)
