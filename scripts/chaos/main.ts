@@ -11,6 +11,7 @@
  *   CHAOS_REPORT (a Markdown file to write the results to, e.g. CHAOS.md)
  */
 import { writeFile } from 'node:fs/promises';
+import { format, resolveConfig } from 'prettier';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { exitOnConfigError, readConfig } from '../../lib/config.ts';
 import { FAULT_KINDS, runChaos, type ChaosReport } from './chaos.ts';
@@ -59,7 +60,13 @@ for (const bus of config.buses) {
 }
 const markdown = renderReport(reports);
 process.stdout.write(`\n${markdown}`);
-if (config.report !== undefined) await writeFile(config.report, markdown);
+// Formatted as the repository's lint expects, so that a report written to CHAOS.md can be committed as it is.
+if (config.report !== undefined) {
+  await writeFile(
+    config.report,
+    await format(markdown, { ...(await resolveConfig(config.report)), parser: 'markdown' }),
+  );
+}
 if (reports.some(({ checks }) => checks.some(({ ok }) => !ok))) process.exitCode = 1;
 
 function renderReport(runs: ChaosReport[]): string {
