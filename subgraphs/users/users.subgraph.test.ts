@@ -515,15 +515,19 @@ describe('ended sessions', () => {
         [id, user?.id, ends, revoked],
       );
     const [expired, revoked, live] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-    await session(expired, '-2 days', null);
-    await session(revoked, '10 days', '-2 days');
-    await session(live, '10 days', null);
+    // The expired session and its refresh token in one statement: the sweep, running every 200 ms here,
+    // may forget the session between two.
     await sql(
       service,
-      `insert into refresh_token (token_hash, session_id, issued_at, expires_at)
-       values (sha256('gone'::bytea), ?, now() - interval '3 days', now() - interval '2 days')`,
-      [expired],
+      `with ended as (
+         insert into user_session (id, user_id, created_at, expires_at)
+         values (?, ?, now() - interval '40 days', now() - interval '2 days') returning id)
+       insert into refresh_token (token_hash, session_id, issued_at, expires_at)
+       select sha256('gone'::bytea), id, now() - interval '3 days', now() - interval '2 days' from ended`,
+      [expired, user?.id],
     );
+    await session(revoked, '10 days', '-2 days');
+    await session(live, '10 days', null);
     const left = () =>
       sql<{ id: string }>(service, 'select id::text from user_session where id in (?, ?, ?) order by id', [
         expired,
