@@ -15,9 +15,12 @@ it('loses, duplicates and oversells nothing, and decides every order soon after 
     products: 3,
     stockPerProduct: 20,
     faults: ['kill-inventory'],
+    ordersPerSecond: 10,
     serverUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     say: () => undefined,
   });
   expect(report.faults.map(({ kind }) => kind)).toEqual(['kill-inventory']);
+  // Paced at 10 a second: the 40th order is placed no earlier than 3.9 s into the load.
+  expect(report.loadSeconds).toBeGreaterThanOrEqual(3.9);
   expect(report.checks.filter(({ ok }) => !ok)).toEqual([]);
 }, 120_000);

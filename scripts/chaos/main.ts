@@ -11,8 +11,8 @@
  *   CHAOS_REPORT (a Markdown file to write the results to, e.g. CHAOS.md)
  */
 import { writeFile } from 'node:fs/promises';
-import { format, resolveConfig } from 'prettier';
 import { availableParallelism, cpus, totalmem } from 'node:os';
+import { format, resolveConfig } from 'prettier';
 import { exitOnConfigError, readConfig } from '../../lib/config.ts';
 import { FAULT_KINDS, runChaos, type ChaosReport } from './chaos.ts';
 
@@ -26,7 +26,8 @@ const config = exitOnConfigError(() =>
     }),
     orders: read.int('CHAOS_ORDERS', 1_000, { min: 1, max: 100_000 }),
     customers: read.int('CHAOS_CUSTOMERS', 50, { min: 1, max: 1_000 }),
-    ordersPerSecond: read.int('CHAOS_ORDERS_PER_SECOND', 20, { min: 0, max: 10_000 }),
+    // 0: unpaced.
+    ordersPerSecond: read.int('CHAOS_ORDERS_PER_SECOND', 20, { min: 0, max: 10_000 }) || undefined,
     decidedWithinSeconds: read.int('CHAOS_DECIDED_WITHIN_SECONDS', 30, { min: 1, max: 3_600 }),
     serverUrl: read.url(
       'DATABASE_URL',
@@ -51,7 +52,7 @@ for (const bus of config.buses) {
     stockPerProduct: Math.max(10, Math.round(config.orders * 0.15)),
     faults: FAULT_KINDS,
     decidedWithinMs: config.decidedWithinSeconds * 1000,
-    ordersPerSecond: config.ordersPerSecond === 0 ? undefined : config.ordersPerSecond,
+    ordersPerSecond: config.ordersPerSecond,
     serverUrl: config.serverUrl,
     say,
   });
@@ -84,7 +85,7 @@ function renderReport(runs: ChaosReport[]): string {
       `## ${run.bus} bus`,
       '',
       `${run.orders} orders from ${run.customers} customers; ${run.requests} placeOrder requests (${run.retries} retries on the same idempotency key); ` +
-        `load ${run.loadSeconds} s${config.ordersPerSecond === 0 ? '' : ` (paced at ${config.ordersPerSecond} orders/s)`}, ${run.ordersPerSecond} orders/s accepted; outcome ${Object.entries(
+        `load ${run.loadSeconds} s${config.ordersPerSecond === undefined ? '' : ` (paced at ${config.ordersPerSecond} orders/s)`}, ${run.ordersPerSecond} orders/s accepted; outcome ${Object.entries(
           run.statuses,
         )
           .map(([status, count]) => `${count} ${status}`)
