@@ -66,6 +66,9 @@ export interface TelemetrySdk {
 
 const OFF: TelemetrySdk = { shutdown: async () => undefined };
 
+/** The modules the instrumentations below patch (PgInstrumentation, HttpInstrumentation). */
+const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'http', 'https'];
+
 /** The SDK of this process (it registers itself globally, so there is one at most). */
 let started: TelemetrySdk = OFF;
 
@@ -85,8 +88,11 @@ export function readTelemetryConfig(env: Env, defaultServiceName: string): Telem
 /** Starts tracing when the settings ask for it. */
 export async function startTelemetry(config: TelemetryConfig): Promise<TelemetrySdk> {
   if (!config.enabled) return OFF;
-  // ESM modules (pg as imported here, node:http) are instrumented through this loader hook.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url);
+  // ESM imports of the instrumented modules go through this loader hook; only theirs: a module it wraps
+  // costs an extra module, and every other import would pay for nothing.
+  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+    data: { include: INSTRUMENTED_MODULES },
+  });
   const [
     { NodeSDK },
     sdkTrace,
@@ -120,6 +126,7 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
       new PerServiceProcessor(
         new sdkTrace.BatchSpanProcessor({ exporter, scheduledDelayMillis: config.exportDelayMs }),
         exporter,
+        config.serviceName,
       ),
     ],
     instrumentations: [
@@ -155,19 +162,27 @@ export function sqlShape(sql: string): string {
     .replace(/(?<![\w$])-?\d+(?:\.\d+)?(?![\w])/g, '?');
 }
 
-/** Remembers the service of each span from the context it starts in (SERVICE_KEY), for the exporter. */
+/**
+ * Remembers the service of each span from the context it starts in (SERVICE_KEY), for the exporter; not
+ * for the process's own service, whose spans keep the process's resource (every span of a deployed
+ * service: a WeakMap entry per span was a measurable part of a sampled request's cost).
+ */
 class PerServiceProcessor implements SpanProcessor {
   readonly #next: SpanProcessor;
   readonly #exporter: PerServiceExporter;
+  readonly #processService: string;
 
-  constructor(next: SpanProcessor, exporter: PerServiceExporter) {
+  constructor(next: SpanProcessor, exporter: PerServiceExporter, processService: string) {
     this.#next = next;
     this.#exporter = exporter;
+    this.#processService = processService;
   }
 
   onStart(span: Span, parentContext: Context): void {
     const service = parentContext.getValue(SERVICE_KEY);
-    if (typeof service === 'string') this.#exporter.services.set(span, service);
+    if (typeof service === 'string' && service !== this.#processService) {
+      this.#exporter.services.set(span, service);
+    }
     this.#next.onStart(span, parentContext);
   }
 

@@ -248,6 +248,12 @@ async function followOnePlaceOrder({ url, metricsPorts }: Stack): Promise<void> 
   for (const span of trace.values()) {
     if (span !== root) expect(trace.has(span.parentSpanId)).toBe(true);
   }
+  // Outbound HTTP is traced: the router's call to the orders subgraph, below the gateway's fetch.
+  expect(
+    [...trace.values()].some(
+      (span) => span.service === 'router' && span.name === 'POST' && descendsFrom(span, gatewayFetch),
+    ),
+  ).toBe(true);
   // Postgres statements are traced, under the service that ran them.
   expect(
     [...trace.values()].some((span) => span.service === 'inventory' && span.name.startsWith('pg.query')),

@@ -22,6 +22,22 @@ describe('interleaved', () => {
     expect(runs.a.map(({ label }) => label)).toEqual(['a1', 'a2', 'a3', 'a4']);
     expect(runs.c.map(({ label }) => label)).toEqual(['c1', 'c2', 'c3', 'c4']);
   });
+
+  it('with a warm-up, runs every contender once first and keeps none of those runs', async () => {
+    const order: string[] = [];
+    const contender = (name: 'a' | 'b') => ({
+      name,
+      run: async (repeat: number) => {
+        order.push(`${name}${repeat}`);
+        return run(`${name}${repeat}`, repeat, null);
+      },
+    });
+    const runs = await interleaved(2, [contender('a'), contender('b')], { warmUp: true });
+
+    expect(order).toEqual(['a0', 'b0', 'a1', 'b1', 'b2', 'a2']);
+    expect(runs.a.map(({ label }) => label)).toEqual(['a1', 'a2']);
+    expect(runs.b.map(({ label }) => label)).toEqual(['b1', 'b2']);
+  });
 });
 
 describe('repeated ratios', () => {

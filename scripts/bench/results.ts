@@ -169,15 +169,20 @@ export function repeatedRatio(
  * alike, and in turns that rotate (A B C, B C A, C A B, …: the repeat with index r, from 0, starts at
  * contender r mod n) so that no contender always runs first, just after a setup, or always after the same
  * one. Returns each contender's runs in the order of the repeats (index r of every list is repeat r).
+ * With `warmUp`, each contender first runs once more, as repeat 0, and that run is dropped: a process's
+ * first seconds under load are spent compiling its hot paths, and a contender with more code (tracing, say)
+ * would pay more of that in its first measured run.
  */
 export async function interleaved<TName extends string>(
   repeats: number,
   contenders: readonly { name: TName; run: (repeat: number) => Promise<Measurement> }[],
+  options: { warmUp?: boolean } = {},
 ): Promise<Record<TName, Measurement[]>> {
   const runs = Object.fromEntries(contenders.map(({ name }) => [name, [] as Measurement[]])) as Record<
     TName,
     Measurement[]
   >;
+  if (options.warmUp) for (const { run } of contenders) await run(0);
   for (let repeat = 1; repeat <= repeats; repeat++) {
     const first = (repeat - 1) % contenders.length;
     for (const { name, run } of [...contenders.slice(first), ...contenders.slice(0, first)]) {

@@ -35,6 +35,8 @@ export interface Profile {
   abuseLogins: number;
   /** Interleaved repeats of each headline ratio's runs (scenarios 1, 2 and 7). */
   repeats: number;
+  /** Whether scenarios 1 and 2 run each contender once, unmeasured, before the repeats (interleaved). */
+  warmUpRound: boolean;
   /**
    * Scenario 2 also runs the router without session checks (scripts/bench/without-session-checks.ts), for
    * what the checks cost (issue 16: at most 5%), and checks that it serves a session the router refuses.
@@ -60,6 +62,7 @@ const FULL: Profile = {
   gatewayConnections: 50,
   abuseLogins: 10_000,
   repeats: 3,
+  warmUpRound: true,
   measureSessionChecks: true,
 };
 
@@ -85,6 +88,7 @@ const QUICK: Profile = {
   // Enough to see that no made-up username reaches a key; the memory bound is the full run's to show.
   abuseLogins: 300,
   repeats: 1,
+  warmUpRound: false,
   measureSessionChecks: false,
 };
 

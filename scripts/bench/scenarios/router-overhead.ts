@@ -83,7 +83,8 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       'as deployed, sharing identical in-flight queries of a viewer (DEDUPLICATE_REQUESTS), and without that, ' +
       "so that the direct call is compared with a router that does every request's work. Throughput with " +
       `autocannon (${profile.connections} connections, ${profile.throughputS} s; the contenders interleaved, ` +
-      `${profile.repeats} time(s), each ratio the median), latency one request at a time ` +
+      `${profile.repeats} time(s)${profile.warmUpRound ? ' after an unmeasured warm-up round' : ''}, each ratio ` +
+      `the median), latency one request at a time ` +
       `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs. ` +
       'The router without deduplication also runs each query sent as its trusted-document hash only (as the SDK ' +
       'sends it), against the same query sent as text, for the router CPU each costs per request; and once more ' +
@@ -146,58 +147,62 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
 
       const check = { kind: 'no-errors' } as const;
       const load = { connections: profile.connections, durationS: profile.throughputS, check };
-      const throughput = await interleaved(profile.repeats, [
-        {
-          name: 'router',
-          run: () =>
-            measureLoad(
-              driver,
-              `${query.name} via router, ${profile.connections} connections`,
-              { kind: 'http', url: stack.routerUrl, requests: viaRouter, ...load },
-              { router: [stack.services.router], subgraphs },
-            ),
-        },
-        {
-          name: 'noDedup',
-          run: () =>
-            measureLoad(
-              driver,
-              `${query.name} via router without deduplication, ${profile.connections} connections`,
-              { kind: 'http', url: noDedup.url, requests: viaRouter, ...load },
-              { router: [noDedup.service], subgraphs },
-            ),
-        },
-        {
-          name: 'observed',
-          run: () =>
-            measureLoad(
-              driver,
-              `${query.name} via router without deduplication, traced (10%) and metered, ${profile.connections} connections`,
-              { kind: 'http', url: observed.url, requests: viaRouter, ...load },
-              { router: [observed.service], subgraphs },
-            ),
-        },
-        {
-          name: 'noDedupHashes',
-          run: () =>
-            measureLoad(
-              driver,
-              `${query.name} via router without deduplication, hashes only, ${profile.connections} connections`,
-              { kind: 'http', url: noDedup.url, requests: byHash, ...load },
-              { router: [noDedup.service], subgraphs },
-            ),
-        },
-        {
-          name: 'direct',
-          run: () =>
-            measureLoad(
-              driver,
-              `${query.name} direct to products, ${profile.connections} connections`,
-              { kind: 'http', url: stack.subgraphUrls.products, requests: direct, signAs, ...load },
-              { router: [], subgraphs },
-            ),
-        },
-      ]);
+      const throughput = await interleaved(
+        profile.repeats,
+        [
+          {
+            name: 'router',
+            run: () =>
+              measureLoad(
+                driver,
+                `${query.name} via router, ${profile.connections} connections`,
+                { kind: 'http', url: stack.routerUrl, requests: viaRouter, ...load },
+                { router: [stack.services.router], subgraphs },
+              ),
+          },
+          {
+            name: 'noDedup',
+            run: () =>
+              measureLoad(
+                driver,
+                `${query.name} via router without deduplication, ${profile.connections} connections`,
+                { kind: 'http', url: noDedup.url, requests: viaRouter, ...load },
+                { router: [noDedup.service], subgraphs },
+              ),
+          },
+          {
+            name: 'observed',
+            run: () =>
+              measureLoad(
+                driver,
+                `${query.name} via router without deduplication, traced (10%) and metered, ${profile.connections} connections`,
+                { kind: 'http', url: observed.url, requests: viaRouter, ...load },
+                { router: [observed.service], subgraphs },
+              ),
+          },
+          {
+            name: 'noDedupHashes',
+            run: () =>
+              measureLoad(
+                driver,
+                `${query.name} via router without deduplication, hashes only, ${profile.connections} connections`,
+                { kind: 'http', url: noDedup.url, requests: byHash, ...load },
+                { router: [noDedup.service], subgraphs },
+              ),
+          },
+          {
+            name: 'direct',
+            run: () =>
+              measureLoad(
+                driver,
+                `${query.name} direct to products, ${profile.connections} connections`,
+                { kind: 'http', url: stack.subgraphUrls.products, requests: direct, signAs, ...load },
+                { router: [], subgraphs },
+              ),
+          },
+        ],
+        { warmUp: profile.warmUpRound },
+      );
       const sequential = { count: profile.sequentialRequests, check };
       const routerLatency = await measureLoad(
         driver,

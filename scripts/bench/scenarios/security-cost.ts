@@ -91,7 +91,8 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       'bare @apollo/gateway (Apollo Server + ApolloGateway and its own data source, nothing else; it signs subgraph ' +
       'requests as the router does, since the subgraphs answer only signed ones) on the same supergraph, subgraphs and a ' +
       `two-subgraph query, ${profile.connections} connections for ${profile.throughputS} s each, the contenders ` +
-      `interleaved ${profile.repeats} time(s). The cost of security is judged on a router without inbound ` +
+      `interleaved ${profile.repeats} time(s)${profile.warmUpRound ? ' after an unmeasured warm-up round' : ''}. ` +
+      'The cost of security is judged on a router without inbound ' +
       'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
       'deployed, has its own row. The router without deduplication also runs the query sent as its ' +
       'trusted-document hash only, for the router CPU per request of hashes against text, and once more traced ' +
@@ -188,43 +189,47 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
           { router: [router], subgraphs },
         ),
     });
-    const runs = await interleaved(profile.repeats, [
-      viaRouter('noDedup', 'router (security on, no inbound dedup)', noDedup.url, noDedup.service),
-      ...(unchecked
-        ? [
-            viaRouter(
-              'unchecked',
-              'router (security on, no inbound dedup), without session checks',
-              unchecked.url,
-              unchecked.service,
+    const runs = await interleaved(
+      profile.repeats,
+      [
+        viaRouter('noDedup', 'router (security on, no inbound dedup)', noDedup.url, noDedup.service),
+        ...(unchecked
+          ? [
+              viaRouter(
+                'unchecked',
+                'router (security on, no inbound dedup), without session checks',
+                unchecked.url,
+                unchecked.service,
+              ),
+            ]
+          : []),
+        viaRouter(
+          'observed',
+          'router (security on, no inbound dedup), traced (10%) and metered',
+          observed.url,
+          observed.service,
+        ),
+        viaRouter(
+          'noDedupHashes',
+          'router (security on, no inbound dedup), hashes only',
+          noDedup.url,
+          noDedup.service,
+          hashedBody(CATALOGUE_WITH_STOCK),
+        ),
+        viaRouter('router', 'router (security on, deduplicating)', stack.routerUrl, stack.services.router),
+        {
+          name: 'bare' as const,
+          run: () =>
+            measureLoad(
+              driver,
+              'bare @apollo/gateway',
+              { ...load, url: bareUrl, requests: [{ body, headers: {} }], check },
+              { router: [bare], subgraphs },
             ),
-          ]
-        : []),
-      viaRouter(
-        'observed',
-        'router (security on, no inbound dedup), traced (10%) and metered',
-        observed.url,
-        observed.service,
-      ),
-      viaRouter(
-        'noDedupHashes',
-        'router (security on, no inbound dedup), hashes only',
-        noDedup.url,
-        noDedup.service,
-        hashedBody(CATALOGUE_WITH_STOCK),
-      ),
-      viaRouter('router', 'router (security on, deduplicating)', stack.routerUrl, stack.services.router),
-      {
-        name: 'bare' as const,
-        run: () =>
-          measureLoad(
-            driver,
-            'bare @apollo/gateway',
-            { ...load, url: bareUrl, requests: [{ body, headers: {} }], check },
-            { router: [bare], subgraphs },
-          ),
-      },
-    ]);
+        },
+      ],
+      { warmUp: profile.warmUpRound },
+    );
     const all = Object.values(runs).flat();
     scenario.checks.push(...all.map(answeredRight));
     scenario.measurements.push(...Object.values(runs).map(medianRun));
