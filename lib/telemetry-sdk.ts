@@ -122,6 +122,11 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
   const sdk = new NodeSDK({
     serviceName: config.serviceName,
     sampler,
+    // Traces only: metrics are Prometheus (lib/metrics.ts). Left to its defaults, the SDK would also export
+    // OTLP metrics and logs to the traces endpoint (a collector with a traces pipeline refuses them), and the
+    // HTTP instrumentation would record a duration histogram for every outgoing call.
+    metricReaders: [],
+    logRecordProcessors: [],
     spanProcessors: [
       new PerServiceProcessor(
         new sdkTrace.BatchSpanProcessor({ exporter, scheduledDelayMillis: config.exportDelayMs }),

@@ -72,15 +72,28 @@ const attributesOf = (attributes: OtlpAttribute[] = []): Record<string, unknown>
     ]),
   );
 
-/** An OTLP/HTTP receiver (JSON, what @opentelemetry/exporter-trace-otlp-http sends). */
-function startReceiver(): Promise<{ server: Server; url: string; spans: ReceivedSpan[]; raw: string[] }> {
+/** An OTLP/HTTP receiver (JSON, what @opentelemetry/exporter-trace-otlp-http sends) of traces only. */
+function startReceiver(): Promise<{
+  server: Server;
+  url: string;
+  spans: ReceivedSpan[];
+  raw: string[];
+  otherPaths: Set<string>;
+}> {
   const spans: ReceivedSpan[] = [];
   const raw: string[] = [];
+  /** Where exports other than traces went (metrics, logs): nothing should be sent there. */
+  const otherPaths = new Set<string>();
   const server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
+      if (req.url !== '/v1/traces') {
+        otherPaths.add(req.url ?? '');
+        res.end();
+        return;
+      }
       raw.push(body);
       const exported = JSON.parse(body) as OtlpExport;
       for (const resourceSpans of exported.resourceSpans ?? []) {
@@ -105,7 +118,13 @@ function startReceiver(): Promise<{ server: Server; url: string; spans: Received
   });
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () =>
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, raw }),
+      resolve({
+        server,
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        spans,
+        raw,
+        otherPaths,
+      }),
     ),
   );
 }
@@ -141,6 +160,9 @@ async function startStack(bus: 'postgres' | 'pubsub', busEnv: Record<string, str
       ...busEnv,
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // Were OTLP metrics exported, they would come every 200 ms (the SDK exports traces only).
+      OTEL_METRIC_EXPORT_INTERVAL: '200',
+      OTEL_METRIC_EXPORT_TIMEOUT: '100',
       METRICS_PORT: String(metricsPorts.router),
       ORDERS_METRICS_PORT: String(metricsPorts.orders),
       INVENTORY_METRICS_PORT: String(metricsPorts.inventory),
@@ -258,6 +280,8 @@ async function followOnePlaceOrder({ url, metricsPorts }: Stack): Promise<void> 
   expect(
     [...trace.values()].some((span) => span.service === 'inventory' && span.name.startsWith('pg.query')),
   ).toBe(true);
+  // Traces only: metrics are served at /metrics, not pushed over OTLP.
+  expect([...receiver.otherPaths]).toEqual([]);
   // Never a password, a token or variables.
   const everything = receiver.raw.join('\n');
   expect(everything).not.toContain('customer123');
