@@ -42,6 +42,8 @@ export interface SpanOptions {
 /** One service's spans: each carries SERVICE_KEY, so it and its children get that service's resource. */
 export class ServiceTracer {
   readonly service: string;
+  /** Looked up once: a lookup per span showed in the profile. Delegates to an SDK registered later too. */
+  readonly #tracer = trace.getTracer(TRACER_NAME);
 
   constructor(service: string) {
     this.service = service;
@@ -54,12 +56,14 @@ export class ServiceTracer {
       const spanContext = trace.getSpanContext(linked);
       return spanContext ? [{ context: spanContext }] : [];
     });
-    const span = trace
-      .getTracer(TRACER_NAME)
-      .startSpan(name, { kind: options.kind, attributes: options.attributes, links }, parent);
-    const active = trace.setSpan(parent, span);
+    const span = this.#tracer.startSpan(
+      name,
+      { kind: options.kind, attributes: options.attributes, links },
+      parent,
+    );
+    const active = span.isRecording() ? trace.setSpan(parent, span) : belowUnsampled(parent, span);
     try {
-      return await context.with(span.isRecording() ? active : belowUnsampled(active, span), () => work(span));
+      return await context.with(active, () => work(span));
     } catch (error) {
       recordFailure(span, error);
       throw error;
@@ -75,12 +79,12 @@ const UNSAMPLED_SPAN_KEY = createContextKey('pharmacy.unsampled-span');
 /**
  * Below a span that is not sampled, nothing is: its children (the gateway's plan and fetches, HTTP calls,
  * statements) are then not even created, so a request that is not sampled costs about what an untraced one
- * does. The children OpenTelemetry hands out instead carry no trace, so the context keeps the span's own:
- * its trace still travels, flagged not sampled (injectHeaders), and log lines name it.
+ * does. The span itself is not made active (nothing would read it); the context keeps its trace instead:
+ * that still travels, flagged not sampled (injectHeaders), and log lines name it.
  */
-function belowUnsampled(active: Context, span: Span): Context {
+function belowUnsampled(parent: Context, span: Span): Context {
   const spanContext = span.spanContext();
-  const suppressed = suppressTracing(active);
+  const suppressed = suppressTracing(parent);
   return trace.isSpanContextValid(spanContext)
     ? suppressed.setValue(UNSAMPLED_SPAN_KEY, spanContext)
     : suppressed;
