@@ -227,7 +227,7 @@ ${profileSection(report.profile)}
 
 \`\`\`sh
 npm ci
-npm run bench                      # full run, about 13 minutes on 2 cores; writes BENCHMARKS.md and bench-results.json
+npm run bench                      # full run, about 17 minutes on 2 cores; writes BENCHMARKS.md and bench-results.json
 BENCH_QUICK=1 npm run bench        # one minute, tiny data; checks every scenario's answers (CI)
 BENCH_PROFILE=1 npm run bench      # also profiles the router under scenario 7
 BUS=pubsub npm run bench           # the saga on the Pub/Sub emulator (needs gcloud)
