@@ -43,6 +43,8 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
 
         const report = JSON.parse(readFileSync(join(outputDir, 'bench-results.json'), 'utf8')) as BenchReport;
         expect(report.quick).toBe(true);
+        // What the full run's warning on too few connections reads.
+        expect(report.postgresMaxConnections).toBeGreaterThanOrEqual(100);
         expect(report.scenarios.map((scenario) => scenario.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
         const failed = report.scenarios.flatMap((scenario) =>
           scenario.checks.filter((check) => !check.ok).map((check) => `${scenario.id}: ${check.name}`),

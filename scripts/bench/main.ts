@@ -8,7 +8,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { exitOnConfigError } from '../../lib/config.ts';
 import { LoadDriver } from './driver.ts';
 import type { ProfileSummary } from './profile.ts';
@@ -68,25 +67,14 @@ function crashed(id: number, error: unknown): ScenarioResult {
 /** A full run's stacks, probe lane and saga pools pass a default server's 100 connections at their peak. */
 const ADVISED_MAX_CONNECTIONS = 300;
 
-/** Says so at the start when the server allows fewer connections than a full run may need. */
-async function warnOnFewConnections(serverUrl: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  const { rows } = await client
-    .query<{ max_connections: string }>('show max_connections')
-    .finally(() => client.end());
-  const allowed = Number(rows[0]?.max_connections);
-  if (allowed < ADVISED_MAX_CONNECTIONS) {
-    log(
-      `warning: Postgres allows ${allowed} connections and a full run may need more (the saga scenario fails ` +
-        `with "too many clients"): raise max_connections to ${ADVISED_MAX_CONNECTIONS}, as .ci/run does`,
-    );
-  }
-}
-
 // Read before the first service starts: the services run the code checked out now, whatever changes later.
 const measured = await environment(settings.serverUrl);
-if (!settings.quick) await warnOnFewConnections(settings.serverUrl);
+if (!settings.quick && measured.postgresMaxConnections < ADVISED_MAX_CONNECTIONS) {
+  log(
+    `warning: Postgres allows ${measured.postgresMaxConnections} connections and a full run may need more (the ` +
+      `saga scenario fails with "too many clients"): raise max_connections to ${ADVISED_MAX_CONNECTIONS}, as .ci/run does`,
+  );
+}
 const workDir = await mkdtemp(join(tmpdir(), 'pharmacy-bench-'));
 const driver = new LoadDriver();
 let stack: PharmacyStack | undefined;

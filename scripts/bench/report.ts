@@ -17,6 +17,8 @@ export interface BenchReport {
   commit: string;
   machine: { cpu: string; cores: number; memoryGb: number; kernel: string };
   versions: Record<string, string>;
+  /** The Postgres server's max_connections (a full run needs more than the default 100). */
+  postgresMaxConnections: number;
   scenarios: ScenarioResult[];
   /** The CPU profile of the router under scenario 7 (BENCH_PROFILE=1), and a previous run's. */
   profile?: { now?: ProfileSummary; before?: ProfileSummary };
@@ -40,11 +42,14 @@ const LIBRARIES = [
 
 export async function environment(
   serverUrl: string,
-): Promise<Pick<BenchReport, 'machine' | 'versions' | 'commit'>> {
+): Promise<Pick<BenchReport, 'machine' | 'versions' | 'commit' | 'postgresMaxConnections'>> {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
   const { rows } = await client
-    .query<{ server_version: string }>('show server_version')
+    .query<{ server_version: string; max_connections: string }>(
+      `select current_setting('server_version') as server_version,
+              current_setting('max_connections') as max_connections`,
+    )
     .finally(() => client.end());
   const versions: Record<string, string> = {
     node: process.version,
@@ -77,6 +82,7 @@ export async function environment(
       kernel: release(),
     },
     versions,
+    postgresMaxConnections: Number(rows[0]?.max_connections),
   };
 }
 

@@ -26,6 +26,7 @@ import {
   type ScenarioResult,
 } from '../results.ts';
 import { BENCH_PASSWORD } from '../data-set.ts';
+import type { Service } from '../services.ts';
 import type { StackContext } from '../settings.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter, startTogether } from '../stack.ts';
 import { observabilityCost, startObservedRouter } from '../observed-router.ts';
@@ -147,59 +148,39 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
 
       const check = { kind: 'no-errors' } as const;
       const load = { connections: profile.connections, durationS: profile.throughputS, check };
+      const contender = <TName extends string>(
+        name: TName,
+        label: string,
+        url: string,
+        requests: HttpRequestSpec[],
+        router: Service[],
+        signing: { signAs?: typeof signAs } = {},
+      ) => ({
+        name,
+        run: () =>
+          measureLoad(
+            driver,
+            `${query.name} ${label}, ${profile.connections} connections`,
+            { kind: 'http', url, requests, ...signing, ...load },
+            { router, subgraphs },
+          ),
+      });
       const throughput = await interleaved(
         profile.repeats,
         [
-          {
-            name: 'router',
-            run: () =>
-              measureLoad(
-                driver,
-                `${query.name} via router, ${profile.connections} connections`,
-                { kind: 'http', url: stack.routerUrl, requests: viaRouter, ...load },
-                { router: [stack.services.router], subgraphs },
-              ),
-          },
-          {
-            name: 'noDedup',
-            run: () =>
-              measureLoad(
-                driver,
-                `${query.name} via router without deduplication, ${profile.connections} connections`,
-                { kind: 'http', url: noDedup.url, requests: viaRouter, ...load },
-                { router: [noDedup.service], subgraphs },
-              ),
-          },
-          {
-            name: 'observed',
-            run: () =>
-              measureLoad(
-                driver,
-                `${query.name} via router without deduplication, traced (10%) and metered, ${profile.connections} connections`,
-                { kind: 'http', url: observed.url, requests: viaRouter, ...load },
-                { router: [observed.service], subgraphs },
-              ),
-          },
-          {
-            name: 'noDedupHashes',
-            run: () =>
-              measureLoad(
-                driver,
-                `${query.name} via router without deduplication, hashes only, ${profile.connections} connections`,
-                { kind: 'http', url: noDedup.url, requests: byHash, ...load },
-                { router: [noDedup.service], subgraphs },
-              ),
-          },
-          {
-            name: 'direct',
-            run: () =>
-              measureLoad(
-                driver,
-                `${query.name} direct to products, ${profile.connections} connections`,
-                { kind: 'http', url: stack.subgraphUrls.products, requests: direct, signAs, ...load },
-                { router: [], subgraphs },
-              ),
-          },
+          contender('router', 'via router', stack.routerUrl, viaRouter, [stack.services.router]),
+          contender('noDedup', 'via router without deduplication', noDedup.url, viaRouter, [noDedup.service]),
+          contender(
+            'observed',
+            'via router without deduplication, traced (10%) and metered',
+            observed.url,
+            viaRouter,
+            [observed.service],
+          ),
+          contender('noDedupHashes', 'via router without deduplication, hashes only', noDedup.url, byHash, [
+            noDedup.service,
+          ]),
+          contender('direct', 'direct to products', stack.subgraphUrls.products, direct, [], { signAs }),
         ],
         { warmUp: profile.warmUpRound },
       );
