@@ -65,6 +65,19 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
             .filter((each) => each.name.includes('executions per event'))
             .map((each) => each.value),
         ).toEqual([4, 4]);
+        // Where an order's time goes: both relays and both consumers of the saga, each measured on events.
+        const hops = report.scenarios
+          .find((scenario) => scenario.id === 4)
+          ?.tables.find((table) => table.title.includes('hop by hop'));
+        expect(hops?.rows.map((row) => row[0])).toEqual([
+          'placement → order event published (orders outbox: transaction start → relayed)',
+          'reservation → reply published (inventory outbox: transaction start → relayed)',
+          'inventory.order-events: published → claimed',
+          'inventory.order-events: claimed → completed (its batch handled)',
+          'orders.inventory-events: published → claimed',
+          'orders.inventory-events: claimed → completed (its batch handled)',
+        ]);
+        for (const row of hops?.rows ?? []) expect(Number(row[3])).toBeGreaterThan(0);
         // Both stores measured; a made-up username never reaches a Redis key.
         expect(ratiosOf(8).map((each) => [each.name, each.name.includes('key') ? each.pass : true])).toEqual([
           ['router memory retained, memory stores (MB)', true],

@@ -35,6 +35,9 @@ import {
   type Subscription,
 } from './event-bus.ts';
 
+/** The schema of the bus's tables unless told otherwise. */
+export const DEFAULT_BUS_SCHEMA = 'event_bus';
+
 export interface PostgresEventBusOptions extends RedeliveryOptions {
   /** The database that holds the queues; it may be shared with other data, the bus keeps to `schema`. */
   url: string;
@@ -104,7 +107,7 @@ export class PostgresEventBus implements EventBus {
   static async start(options: PostgresEventBusOptions): Promise<PostgresEventBus> {
     const {
       url,
-      schema = 'event_bus',
+      schema = DEFAULT_BUS_SCHEMA,
       logger,
       poolMax = 5,
       pollIntervalSeconds = 0.5,

@@ -17,8 +17,11 @@ import {
   ratio,
   type ScenarioResult,
 } from '../results.ts';
+import { DEFAULT_BUS_SCHEMA } from '../../../lib/event-bus/postgres-event-bus.ts';
 import { ResourceWindow } from '../services.ts';
 import type { StackContext } from '../settings.ts';
+import type { BusKind, PharmacyStack } from '../stack.ts';
+import { SAGA_SUBSCRIPTIONS } from '../../../subgraphs/contracts/saga-subscriptions.ts';
 
 const PLACE_ORDER =
   'mutation PlaceOrder($input: PlaceOrderInput!) { placeOrder(input: $input) { id status total } }';
@@ -78,6 +81,88 @@ async function settledOutcome(client: pg.Client, afterId: number, withinMs: numb
   return result;
 }
 
+/** p50 and p99, in ms, of an interval over the rows that `from` selects; null without rows. */
+async function percentiles(
+  databaseUrl: string,
+  interval: string,
+  from: string,
+  parameters: unknown[],
+): Promise<{ p50: number; p99: number; count: number } | null> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const ms = `extract(epoch from ${interval}) * 1000`;
+    const { rows } = await client.query<{ p50: string | null; p99: string | null; count: string }>(
+      `select percentile_cont(0.5) within group (order by ${ms}) as p50,
+              percentile_cont(0.99) within group (order by ${ms}) as p99,
+              count(*) as count
+         ${from}`,
+      parameters,
+    );
+    const row = rows[0];
+    if (!row || row.p50 === null || row.p99 === null) return null;
+    return { p50: Number(row.p50), p99: Number(row.p99), count: Number(row.count) };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Where an order's time goes, hop by hop, for the events written since `since` (a timestamp of the
+ * database server): each relay's wait from the writing transaction's start to the event's publication,
+ * and on the Postgres bus each consumer's wait for its claim and its handling (pg-boss's own timestamps).
+ * The hops overlap where a transaction's start is counted in two of them, so they do not add up exactly.
+ */
+async function hopTimes(stack: PharmacyStack, since: string, bus: BusKind): Promise<string[][]> {
+  const relayed = (databaseUrl: string, topic: string) =>
+    percentiles(
+      databaseUrl,
+      'published_at - created_at',
+      'from outbox_event where created_at >= $1 and topic = $2 and published_at is not null',
+      [since, topic],
+    );
+  const { inventoryOrders, ordersStockReplies } = SAGA_SUBSCRIPTIONS;
+  const hops: [string, ReturnType<typeof percentiles>][] = [
+    [
+      'placement → order event published (orders outbox: transaction start → relayed)',
+      relayed(stack.databaseUrls.orders, inventoryOrders.topic),
+    ],
+    [
+      'reservation → reply published (inventory outbox: transaction start → relayed)',
+      relayed(stack.databaseUrls.inventory, ordersStockReplies.topic),
+    ],
+  ];
+  if (bus === 'postgres') {
+    const client = new pg.Client({ connectionString: stack.databaseUrls.events });
+    await client.connect();
+    const queues = await client
+      .query<{ name: string; table_name: string }>(`select name, table_name from ${DEFAULT_BUS_SCHEMA}.queue`)
+      .finally(() => client.end());
+    for (const { subscription } of [inventoryOrders, ordersStockReplies]) {
+      const table = queues.rows.find((queue) => queue.name === subscription)?.table_name;
+      if (table === undefined) continue;
+      const jobs = `from ${DEFAULT_BUS_SCHEMA}.${table} where name = $1 and created_on >= $2 and completed_on is not null`;
+      hops.push(
+        [
+          `${subscription}: published → claimed`,
+          percentiles(stack.databaseUrls.events, 'started_on - created_on', jobs, [subscription, since]),
+        ],
+        [
+          `${subscription}: claimed → completed (its batch handled)`,
+          percentiles(stack.databaseUrls.events, 'completed_on - started_on', jobs, [subscription, since]),
+        ],
+      );
+    }
+  }
+  const measuredHops = await Promise.all(hops.map(async ([name, times]) => [name, await times] as const));
+  return measuredHops.map(([name, times]) => [
+    name,
+    times?.p50.toFixed(1) ?? 'n/a',
+    times?.p99.toFixed(1) ?? 'n/a',
+    String(times?.count ?? 0),
+  ]);
+}
+
 /** Transactions committed so far in each of the stack's databases (Postgres' own statistics). */
 async function commitsByDatabase(
   client: pg.Client,
@@ -105,8 +190,9 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
       'orders/s is their count over the time from the first order to the last confirmation. The raw commit rate: ' +
       `the same Postgres, ${profile.sagaConnections} connections, one transaction = an order row and two line rows ` +
       `(three INSERTs), for ${profile.sagaS} s. Then placeOrder at half the confirmed rate, steadily, for ` +
-      `${profile.sagaS} s: time until CONFIRMED, and what one order costs (CPU of each process from placement ` +
-      "until the last order settled, transactions in each database from Postgres' statistics).",
+      `${profile.sagaS} s: time until CONFIRMED, what one order costs (CPU of each process from placement ` +
+      "until the last order settled, transactions in each database from Postgres' statistics) and where its time " +
+      "goes, hop by hop, from the outboxes' and the bus's own timestamps.",
   );
   const tokens = await Promise.all(
     Array.from({ length: CUSTOMERS }, (_, i) =>
@@ -232,6 +318,9 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
       'event bus': stack.databaseUrls.events,
     };
     const commitsBefore = await commitsByDatabase(orders, sagaDatabases);
+    const steadySince = String(
+      (await orders.query<{ now: string }>('select now()::text as now')).rows[0]?.now ?? '-infinity',
+    );
     const window = new ResourceWindow([stack.services.router, ...subgraphs]);
     const steady = await driver.run({
       kind: 'http',
@@ -267,10 +356,15 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
         ]),
       ],
     });
+    scenario.tables.push({
+      title: `At ${halfRate} orders/s: where an order's time goes, hop by hop (ms)`,
+      headers: ['hop', 'p50', 'p99', 'events'],
+      rows: await hopTimes(stack, steadySince, settings.bus),
+    });
     const busName = settings.bus === 'pubsub' ? 'Pub/Sub emulator' : 'Postgres bus';
     const steadyReason =
-      'an order waits for the relay to publish its event, inventory to claim and handle it, and the relay and ' +
-      'orders to do the same with the reply: each hop is a poll or a wake-up plus a transaction';
+      'an order crosses two relays and two consumers, each a wake-up, a claim and transactions on the same 2 ' +
+      "cores (the hop table gives each one's share)";
     scenario.ratios.push(
       ratio(
         `time until CONFIRMED p50 at ${halfRate} orders/s (${busName})`,
