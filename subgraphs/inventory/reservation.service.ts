@@ -27,9 +27,9 @@ import {
   applyLotChange,
   lockItems,
   usableLots,
+  usableLotsByProduct,
   type ChangeCause,
   type LotChange,
-  type LotLevel,
   type LotRef,
 } from './stock-levels.ts';
 import { firstExpiringOrder } from './stock-sql.ts';
@@ -121,9 +121,7 @@ export class ReservationService {
     }
     const wanted = quantitiesByProduct(order.lines);
     const items = await lockItems(em, [...wanted.keys()], { create: false });
-    const lotsByProduct = new Map<number, LotLevel[]>();
-    for (const productId of items.keys()) lotsByProduct.set(productId, await usableLots(em, productId));
-    const plan = planReservation(wanted, lotsByProduct);
+    const plan = planReservation(wanted, await usableLotsByProduct(em, [...items.keys()]));
     if (!plan.covered) {
       await em.execute(`update reservation set status = 'REJECTED', updated_at = now() where order_id = ?`, [
         order.orderId,
@@ -134,12 +132,12 @@ export class ReservationService {
       });
       return;
     }
-    for (const [productId, quantity] of wanted) {
-      await em.execute('insert into reservation_line (order_id, product_id, quantity) values (?, ?, ?)', [
-        order.orderId,
-        productId,
-        quantity,
-      ]);
+    await em.execute(
+      `insert into reservation_line (order_id, product_id, quantity)
+       select ?, line.product_id, line.quantity from unnest(?::int[], ?::int[]) as line(product_id, quantity)`,
+      [order.orderId, `{${[...wanted.keys()].join(',')}}`, `{${[...wanted.values()].join(',')}}`],
+    );
+    for (const productId of wanted.keys()) {
       for (const { lot, quantity: drawn } of plan.draws.get(productId) ?? []) {
         await this.#hold(order.orderId, lot, drawn, 'RESERVATION', `reserved for order ${order.orderId}`);
       }
@@ -317,12 +315,13 @@ export class ReservationService {
 
   /** What each line of `order` asks for against what its product has available now. */
   async #currentShortages(order: OrderPlaced): Promise<StockShortage[]> {
-    const shortages: StockShortage[] = [];
-    for (const [productId, requested] of quantitiesByProduct(order.lines)) {
-      const lots = await usableLots(this.#em, productId);
-      shortages.push({ productId, requested, available: lots.reduce((sum, lot) => sum + lot.available, 0) });
-    }
-    return shortages;
+    const wanted = quantitiesByProduct(order.lines);
+    const lotsByProduct = await usableLotsByProduct(this.#em, [...wanted.keys()]);
+    return [...wanted].map(([productId, requested]) => ({
+      productId,
+      requested,
+      available: (lotsByProduct.get(productId) ?? []).reduce((sum, lot) => sum + lot.available, 0),
+    }));
   }
 
   /** Creates the order's reservation row with `status`; false when the order already has one. */

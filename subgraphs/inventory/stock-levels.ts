@@ -144,13 +144,23 @@ function lotFromRow(row: LotRow): LotLevel {
 
 /** The lots of a locked product that can still give units, first to expire first. */
 export async function usableLots(em: EntityManager, productId: number): Promise<LotLevel[]> {
+  return (await usableLotsByProduct(em, [productId])).get(productId) ?? [];
+}
+
+/** usableLots of several locked products in one statement, by product id (every one of them listed). */
+export async function usableLotsByProduct(
+  em: EntityManager,
+  productIds: readonly number[],
+): Promise<Map<number, LotLevel[]>> {
   const rows = await em.execute<LotRow[]>(
     `select ${LOT_COLUMNS} from lot
-     where product_id = ? and ${usableLotSql('lot')} and quantity > reserved
-     order by ${firstExpiringOrder('lot')}`,
-    [productId],
+     where product_id = any(?::int[]) and ${usableLotSql('lot')} and quantity > reserved
+     order by product_id, ${firstExpiringOrder('lot')}`,
+    [`{${productIds.join(',')}}`],
   );
-  return rows.map(lotFromRow);
+  const byProduct = new Map(productIds.map((productId) => [productId, [] as LotLevel[]]));
+  for (const row of rows) byProduct.get(row.product_id)?.push(lotFromRow(row));
+  return byProduct;
 }
 
 /** A lot of a locked product by its number; NOT_FOUND when the product has no such lot. */
@@ -187,49 +197,51 @@ export interface LotChange {
 
 /**
  * Applies a change to a lot of a locked item: updates the lot and the item's sums and writes the ledger
- * row. A status change of a lot is a change of nothing (both deltas 0), recorded all the same. The caller
- * has checked that the change keeps the rows' constraints; a violation throws and rolls back.
+ * row, in one statement (one round trip: a reservation makes one change per lot it draws from, and each
+ * round trip stretches when the cores are busy). A status change of a lot is a change of nothing (both
+ * deltas 0), recorded all the same. The caller has checked that the change keeps the rows' constraints; a
+ * violation throws and rolls back.
  */
 export async function applyLotChange(
   em: EntityManager,
   change: LotChange,
   cause: ChangeCause,
 ): Promise<void> {
-  await em.execute('update lot set quantity = quantity + ?, reserved = reserved + ? where id = ?', [
-    change.delta,
-    change.reservedDelta,
-    change.lot.id,
-  ]);
-  const [item] = await em.execute<{ quantity: number; reserved: number; updated_at: string }[]>(
-    `update inventory_item
-     set quantity = quantity + ?, reserved = reserved + ?, updated_at = clock_timestamp()
-     where product_id = ?
-     returning quantity, reserved, updated_at`,
-    [change.delta, change.reservedDelta, change.lot.productId],
-  );
-  if (!item) throw new Error(`no inventory item for product ${change.lot.productId}`);
-  await em.execute(
-    `insert into stock_movement
+  const recorded = await em.execute<{ product_id: number }[]>(
+    `with changed_lot as (
+       update lot set quantity = quantity + ?, reserved = reserved + ? where id = ?
+     ), item as (
+       update inventory_item
+       set quantity = quantity + ?, reserved = reserved + ?, updated_at = clock_timestamp()
+       where product_id = ?
+       returning product_id, quantity, reserved, updated_at
+     )
+     insert into stock_movement
        (product_id, lot_number, kind, delta, quantity_after, reserved_delta, reserved_after, reason, order_id,
         actor_user_id, actor_role, event_type, event_id, occurred_at)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+     select item.product_id, ?, ?, ?, item.quantity, ?, item.reserved, ?, ?, ?, ?, ?, ?, item.updated_at
+     from item
+     returning product_id`,
     [
+      change.delta,
+      change.reservedDelta,
+      change.lot.id,
+      change.delta,
+      change.reservedDelta,
       change.lot.productId,
       change.lot.lotNumber,
       change.kind,
       change.delta,
-      item.quantity,
       change.reservedDelta,
-      item.reserved,
       change.reason,
       change.orderId,
       cause.actor?.userId ?? null,
       cause.actor?.role ?? null,
       cause.event?.type ?? null,
       cause.event?.id ?? null,
-      item.updated_at,
     ],
   );
+  if (recorded.length === 0) throw new Error(`no inventory item for product ${change.lot.productId}`);
 }
 
 /**
