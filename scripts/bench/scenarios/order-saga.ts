@@ -114,22 +114,27 @@ async function percentiles(
  * The hops overlap where a transaction's start is counted in two of them, so they do not add up exactly.
  */
 async function hopTimes(stack: PharmacyStack, since: string, bus: BusKind): Promise<string[][]> {
-  const relayed = (databaseUrl: string, topic: string) =>
+  // Only the saga's own events: a reservation may also announce low stock on the same topic.
+  const relayed = (databaseUrl: string, topic: string, types: string[]) =>
     percentiles(
       databaseUrl,
       'published_at - created_at',
-      'from outbox_event where created_at >= $1 and topic = $2 and published_at is not null',
-      [since, topic],
+      `from outbox_event
+        where created_at >= $1 and topic = $2 and event->>'type' = any($3) and published_at is not null`,
+      [since, topic, types],
     );
   const { inventoryOrders, ordersStockReplies } = SAGA_SUBSCRIPTIONS;
   const hops: [string, ReturnType<typeof percentiles>][] = [
     [
       'placement → order event published (orders outbox: transaction start → relayed)',
-      relayed(stack.databaseUrls.orders, inventoryOrders.topic),
+      relayed(stack.databaseUrls.orders, inventoryOrders.topic, ['order.placed']),
     ],
     [
       'reservation → reply published (inventory outbox: transaction start → relayed)',
-      relayed(stack.databaseUrls.inventory, ordersStockReplies.topic),
+      relayed(stack.databaseUrls.inventory, ordersStockReplies.topic, [
+        'inventory.reserved',
+        'inventory.rejected',
+      ]),
     ],
   ];
   if (bus === 'postgres') {
