@@ -83,25 +83,30 @@ async function settledOutcome(client: pg.Client, afterId: number, withinMs: numb
 
 /** p50 and p99, in ms, of an interval over the rows that `from` selects; null without rows. */
 async function percentiles(
-  databaseUrl: string,
+  client: pg.Client,
   interval: string,
   from: string,
   parameters: unknown[],
 ): Promise<{ p50: number; p99: number; count: number } | null> {
+  const ms = `extract(epoch from ${interval}) * 1000`;
+  const { rows } = await client.query<{ p50: string | null; p99: string | null; count: string }>(
+    `select percentile_cont(0.5) within group (order by ${ms}) as p50,
+            percentile_cont(0.99) within group (order by ${ms}) as p99,
+            count(*) as count
+       ${from}`,
+    parameters,
+  );
+  const row = rows[0];
+  if (!row || row.p50 === null || row.p99 === null) return null;
+  return { p50: Number(row.p50), p99: Number(row.p99), count: Number(row.count) };
+}
+
+/** Runs `read` on a new connection to `databaseUrl`, closed afterwards. */
+async function withClient<T>(databaseUrl: string, read: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const ms = `extract(epoch from ${interval}) * 1000`;
-    const { rows } = await client.query<{ p50: string | null; p99: string | null; count: string }>(
-      `select percentile_cont(0.5) within group (order by ${ms}) as p50,
-              percentile_cont(0.99) within group (order by ${ms}) as p99,
-              count(*) as count
-         ${from}`,
-      parameters,
-    );
-    const row = rows[0];
-    if (!row || row.p50 === null || row.p99 === null) return null;
-    return { p50: Number(row.p50), p99: Number(row.p99), count: Number(row.count) };
+    return await read(client);
   } finally {
     await client.end();
   }
@@ -112,55 +117,59 @@ async function percentiles(
  * database server): each relay's wait from the writing transaction's start to the event's publication,
  * and on the Postgres bus each consumer's wait for its claim and its handling (pg-boss's own timestamps).
  * The hops overlap where a transaction's start is counted in two of them, so they do not add up exactly.
+ * `orders` is a connection to the orders database; the others are opened here, one per database.
  */
-async function hopTimes(stack: PharmacyStack, since: string, bus: BusKind): Promise<string[][]> {
+async function hopTimes(
+  stack: PharmacyStack,
+  orders: pg.Client,
+  since: string,
+  bus: BusKind,
+): Promise<string[][]> {
   // Only the saga's own events: a reservation may also announce low stock on the same topic.
-  const relayed = (databaseUrl: string, topic: string, types: string[]) =>
+  const relayed = (client: pg.Client, topic: string, types: string[]) =>
     percentiles(
-      databaseUrl,
+      client,
       'published_at - created_at',
       `from outbox_event
         where created_at >= $1 and topic = $2 and event->>'type' = any($3) and published_at is not null`,
       [since, topic, types],
     );
   const { inventoryOrders, ordersStockReplies } = SAGA_SUBSCRIPTIONS;
-  const hops: [string, ReturnType<typeof percentiles>][] = [
+  const hops: [string, Awaited<ReturnType<typeof percentiles>>][] = [
     [
       'placement → order event published (orders outbox: transaction start → relayed)',
-      relayed(stack.databaseUrls.orders, inventoryOrders.topic, ['order.placed']),
+      await relayed(orders, inventoryOrders.topic, ['order.placed']),
     ],
     [
       'reservation → reply published (inventory outbox: transaction start → relayed)',
-      relayed(stack.databaseUrls.inventory, ordersStockReplies.topic, [
-        'inventory.reserved',
-        'inventory.rejected',
-      ]),
+      await withClient(stack.databaseUrls.inventory, (inventory) =>
+        relayed(inventory, ordersStockReplies.topic, ['inventory.reserved', 'inventory.rejected']),
+      ),
     ],
   ];
   if (bus === 'postgres') {
-    const client = new pg.Client({ connectionString: stack.databaseUrls.events });
-    await client.connect();
-    const queues = await client
-      .query<{ name: string; table_name: string }>(`select name, table_name from ${DEFAULT_BUS_SCHEMA}.queue`)
-      .finally(() => client.end());
-    for (const { subscription } of [inventoryOrders, ordersStockReplies]) {
-      const table = queues.rows.find((queue) => queue.name === subscription)?.table_name;
-      if (table === undefined) continue;
-      const jobs = `from ${DEFAULT_BUS_SCHEMA}.${table} where name = $1 and created_on >= $2 and completed_on is not null`;
-      hops.push(
-        [
-          `${subscription}: published → claimed`,
-          percentiles(stack.databaseUrls.events, 'started_on - created_on', jobs, [subscription, since]),
-        ],
-        [
-          `${subscription}: claimed → completed (its batch handled)`,
-          percentiles(stack.databaseUrls.events, 'completed_on - started_on', jobs, [subscription, since]),
-        ],
+    await withClient(stack.databaseUrls.events, async (events) => {
+      const queues = await events.query<{ name: string; table_name: string }>(
+        `select name, table_name from ${DEFAULT_BUS_SCHEMA}.queue`,
       );
-    }
+      for (const { subscription } of [inventoryOrders, ordersStockReplies]) {
+        const table = queues.rows.find((queue) => queue.name === subscription)?.table_name;
+        if (table === undefined) continue;
+        const jobs = `from ${DEFAULT_BUS_SCHEMA}.${table} where name = $1 and created_on >= $2 and completed_on is not null`;
+        hops.push(
+          [
+            `${subscription}: published → claimed`,
+            await percentiles(events, 'started_on - created_on', jobs, [subscription, since]),
+          ],
+          [
+            `${subscription}: claimed → completed (its batch handled)`,
+            await percentiles(events, 'completed_on - started_on', jobs, [subscription, since]),
+          ],
+        );
+      }
+    });
   }
-  const measuredHops = await Promise.all(hops.map(async ([name, times]) => [name, await times] as const));
-  return measuredHops.map(([name, times]) => [
+  return hops.map(([name, times]) => [
     name,
     times?.p50.toFixed(1) ?? 'n/a',
     times?.p99.toFixed(1) ?? 'n/a',
@@ -364,7 +373,7 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
     scenario.tables.push({
       title: `At ${halfRate} orders/s: where an order's time goes, hop by hop (ms)`,
       headers: ['hop', 'p50', 'p99', 'events'],
-      rows: await hopTimes(stack, steadySince, settings.bus),
+      rows: await hopTimes(stack, orders, steadySince, settings.bus),
     });
     const busName = settings.bus === 'pubsub' ? 'Pub/Sub emulator' : 'Postgres bus';
     const steadyReason =
