@@ -6,22 +6,28 @@
 import { freePort } from '../support/ports.ts';
 import { startOtlpSink } from './otlp-sink.ts';
 import { repeatedRatio, times, type Check, type Measurement, type Ratio } from './results.ts';
-import { ADMITTING_RATE_LIMITS, startExtraRouter, type ExtraRouter, type PharmacyStack } from './stack.ts';
+import { startExtraRouter, type ExtraRouter, type PharmacyStack } from './stack.ts';
 
 export interface ObservedRouter extends ExtraRouter {
   /** That it exported spans and that its /metrics counted the requests it served. */
   checks(): Promise<Check[]>;
 }
 
-/** A router without inbound deduplication (as the contenders it is compared with), traced and metered. */
-export async function startObservedRouter(stack: PharmacyStack, logDir: string): Promise<ObservedRouter> {
+/**
+ * A router with the environment of the router it is compared with (`env`: without inbound deduplication, as
+ * its contenders), traced and metered.
+ */
+export async function startObservedRouter(
+  stack: PharmacyStack,
+  env: Record<string, string>,
+  logDir: string,
+): Promise<ObservedRouter> {
   const otlpSink = await startOtlpSink();
   const metricsPort = await freePort();
   const router = await startExtraRouter(stack, {
     name: 'router-observed',
     env: {
-      ...ADMITTING_RATE_LIMITS,
-      DEDUPLICATE_REQUESTS: 'false',
+      ...env,
       OTEL_EXPORTER_OTLP_ENDPOINT: otlpSink.url,
       OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
       OTEL_TRACES_SAMPLER_ARG: '0.1',

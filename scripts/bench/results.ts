@@ -24,6 +24,8 @@ export interface Ratio {
   pass: boolean;
   /** Why a target was missed (or could not be measured). */
   reason?: string;
+  /** A repeated ratio's value in each repeat, in the order they ran (the JSON keeps them; the report shows the spread). */
+  repeats?: number[];
 }
 
 export interface Measurement {
@@ -161,14 +163,66 @@ export function repeatedRatio(
   const judged = ratio(name, values.length === 0 ? null : median(values), bound, format, reason);
   if (values.length < 2 || judged.value === null) return judged;
   const spread = `${format(Math.min(...values))}–${format(Math.max(...values))}`;
-  return { ...judged, display: `${judged.display} (median of ${values.length}: ${spread})` };
+  return {
+    ...judged,
+    display: `${judged.display} (median of ${values.length}: ${spread})`,
+    repeats: [...values],
+  };
+}
+
+/**
+ * The order of the contenders (their indexes) in each of `repeats` turns. A run can leave work behind for
+ * the next one (a process collecting the garbage of its load, the machine's caches), so a turn order that
+ * rotates (A B C, B C A, C A B) is not enough: B would always follow A. The turns are the rows of a
+ * Williams design (a Latin square whose rows, read forward and backward, put every contender after every
+ * other), each picked so that the pairs it runs in succession, counting the one where it meets the turn
+ * before, are those that have run least; and never the same contender twice in a row.
+ */
+export function turnOrders(contenders: number, repeats: number, before?: number): number[][] {
+  const base = [0];
+  for (let low = 1, high = contenders - 1; base.length < contenders;) {
+    base.push(low++);
+    if (base.length < contenders) base.push(high--);
+  }
+  const rows = Array.from({ length: contenders }, (_, shift) =>
+    base.map((each) => (each + shift) % contenders),
+  );
+  const candidates = rows.flatMap((row) => [row, [...row].reverse()]);
+  const pairsRun = new Map<string, number>();
+  const firstRun = new Map<number, number>();
+  let last = before;
+  const pairsOf = (order: number[]) => {
+    const pairs = order.slice(1).map((each, i) => [order[i] as number, each]);
+    return last === undefined ? pairs : [[last, order[0] as number], ...pairs];
+  };
+  const cost = (order: number[]) => {
+    const counts = pairsOf(order).map(([a, b]) => (a === b ? Infinity : (pairsRun.get(`${a},${b}`) ?? 0)));
+    return [
+      counts.reduce((sum, each) => sum + each, 0),
+      Math.max(...counts),
+      firstRun.get(order[0] as number) ?? 0,
+    ];
+  };
+  const turns: number[][] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    // The first order of least cost, compared as (pairs' runs summed, the most-run pair, runs first).
+    const best = candidates.reduce((kept, order) => {
+      const [a, b] = [cost(order), cost(kept)];
+      const differs = a.findIndex((each, i) => each !== b[i]);
+      return differs >= 0 && (a[differs] as number) < (b[differs] as number) ? order : kept;
+    });
+    for (const [a, b] of pairsOf(best)) pairsRun.set(`${a},${b}`, (pairsRun.get(`${a},${b}`) ?? 0) + 1);
+    firstRun.set(best[0] as number, (firstRun.get(best[0] as number) ?? 0) + 1);
+    last = best[best.length - 1];
+    turns.push(best);
+  }
+  return turns;
 }
 
 /**
  * Measures each contender `repeats` times, interleaved so that the machine's drifts fall on every contender
- * alike, and in turns that rotate (A B C, B C A, C A B, …: the repeat with index r, from 0, starts at
- * contender r mod n) so that no contender always runs first, just after a setup, or always after the same
- * one. Returns each contender's runs in the order of the repeats (index r of every list is repeat r).
+ * alike, in the turns of `turnOrders`, so that no contender always runs first or always after the same one.
+ * Returns each contender's runs in the order of the repeats (index r of every list is repeat r).
  * With `warmUp`, each contender first runs once more, as repeat 0, and that run is dropped: a process's
  * first seconds under load are spent compiling its hot paths, and a contender with more code (tracing, say)
  * would pay more of that in its first measured run.
@@ -183,10 +237,10 @@ export async function interleaved<TName extends string>(
     Measurement[]
   >;
   if (options.warmUp) for (const { run } of contenders) await run(0);
-  for (let repeat = 1; repeat <= repeats; repeat++) {
-    const first = (repeat - 1) % contenders.length;
-    for (const { name, run } of [...contenders.slice(first), ...contenders.slice(0, first)]) {
-      runs[name].push(await run(repeat));
+  const turns = turnOrders(contenders.length, repeats, options.warmUp ? contenders.length - 1 : undefined);
+  for (const [index, turn] of turns.entries()) {
+    for (const { name, run } of turn.map((each) => contenders[each] as (typeof contenders)[number])) {
+      runs[name].push(await run(index + 1));
     }
   }
   return runs;

@@ -1,7 +1,7 @@
 /**
  * Trusted documents in the bench: a manifest of a scenario's own queries (the committed one plus them), for
  * a router that then runs them by hash, and request bodies that send the hash only, as the SDK does, so
- * scenarios 1 and 2 measure hashes against text on the same router in the same run.
+ * scenarios 1 and 2 measure hashes against text, on routers configured the same, in the same run.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';

@@ -94,10 +94,10 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       `interleaved ${profile.repeats} time(s)${profile.warmUpRound ? ' after an unmeasured warm-up round' : ''}. ` +
       'The cost of security is judged on a router without inbound ' +
       'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
-      'deployed, has its own row. The router without deduplication also runs the query sent as its ' +
-      'trusted-document hash only, for the router CPU per request of hashes against text, and once more traced ' +
-      '(one trace in ten, to a sink that drops them) and metered, for the cost of observability (issue 18: at ' +
-      'least 0.9× the throughput without it).' +
+      'deployed, has its own row. Two more routers without deduplication, each a process of its own: one runs ' +
+      'the query sent as its trusted-document hash only, for the router CPU per request of hashes against text; ' +
+      'the other is traced (one trace in ten, to a sink that drops them) and metered, for the cost of ' +
+      'observability (issue 18: at least 0.9× the throughput without it).' +
       (profile.measureSessionChecks
         ? ' The same router once more, interleaved with the rest, with a bench-only module loaded (--import ' +
           'scripts/bench/without-session-checks.ts) that answers every session check "the users service cannot ' +
@@ -111,8 +111,10 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     DEDUPLICATE_REQUESTS: 'false',
     TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [CATALOGUE_WITH_STOCK]),
   };
-  const [noDedup, unchecked, observed] = await startTogether([
+  // Each contender compared has a process of its own (see router-overhead.ts).
+  const [noDedup, noDedupForHashes, unchecked, observed] = await startTogether([
     startExtraRouter(stack, { name: 'router-no-dedup', env: noDedupEnv, logDir: ctx.workDir }),
+    startExtraRouter(stack, { name: 'router-no-dedup-hashes', env: noDedupEnv, logDir: ctx.workDir }),
     profile.measureSessionChecks
       ? startExtraRouter(stack, {
           name: 'router-without-session-checks',
@@ -121,7 +123,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
           nodeArgs: ['--import', WITHOUT_SESSION_CHECKS],
         })
       : Promise.resolve(undefined),
-    startObservedRouter(stack, ctx.workDir),
+    startObservedRouter(stack, noDedupEnv, ctx.workDir),
   ]);
   const port = await freePort();
   const bareUrl = `http://127.0.0.1:${port}/`;
@@ -212,8 +214,8 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
         viaRouter(
           'noDedupHashes',
           'router (security on, no inbound dedup), hashes only',
-          noDedup.url,
-          noDedup.service,
+          noDedupForHashes.url,
+          noDedupForHashes.service,
           hashedBody(CATALOGUE_WITH_STOCK),
         ),
         viaRouter('router', 'router (security on, deduplicating)', stack.routerUrl, stack.services.router),
@@ -276,7 +278,13 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       );
     }
   } finally {
-    await Promise.all([bare.stop(), noDedup.stop(), unchecked?.stop(), observed.stop()]);
+    await Promise.all([
+      bare.stop(),
+      noDedup.stop(),
+      noDedupForHashes.stop(),
+      unchecked?.stop(),
+      observed.stop(),
+    ]);
   }
   return scenario;
 }
