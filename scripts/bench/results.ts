@@ -206,10 +206,10 @@ export function turnOrders(contenders: number, repeats: number, before?: number)
   const turns: number[][] = [];
   for (let repeat = 0; repeat < repeats; repeat++) {
     // The first order of least cost, compared as (pairs' runs summed, the most-run pair, runs first).
-    const best = candidates.reduce((kept, order) => {
-      const [a, b] = [cost(order), cost(kept)];
-      const differs = a.findIndex((each, i) => each !== b[i]);
-      return differs >= 0 && (a[differs] as number) < (b[differs] as number) ? order : kept;
+    const scored = candidates.map((order) => ({ order, cost: cost(order) }));
+    const { order: best } = scored.reduce((kept, each) => {
+      const differs = each.cost.findIndex((value, i) => value !== kept.cost[i]);
+      return differs >= 0 && (each.cost[differs] as number) < (kept.cost[differs] as number) ? each : kept;
     });
     for (const [a, b] of pairsOf(best)) pairsRun.set(`${a},${b}`, (pairsRun.get(`${a},${b}`) ?? 0) + 1);
     firstRun.set(best[0] as number, (firstRun.get(best[0] as number) ?? 0) + 1);

@@ -19,6 +19,7 @@ import { schedulePeriodicSweep, type PeriodicSweep } from '../../lib/periodic-sw
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LotExpiry } from '../contracts/inventory-events.ts';
 import { ReservationService } from './reservation.service.ts';
 import { announceLowStock, applyLotChange, lockItems, type ChangeCause } from './stock-levels.ts';
+import { intArray } from './stock-sql.ts';
 
 export interface LotExpiryConfig {
   sweepIntervalMs: number;
@@ -67,7 +68,7 @@ export async function sweepLotExpiry(
     if (due.length === 0) return { expiring: 0, expired: 0 };
     const productIds = due.map((row) => row.product_id);
     await lockItems(em, productIds, { create: false });
-    const list = `{${productIds.join(',')}}`;
+    const list = intArray(productIds);
     // Marked under the items' locks: a replica sweeping at the same time finds them marked.
     const expired = await em.execute<MarkedLotRow[]>(
       `update lot set expired_announced_at = now()

@@ -32,7 +32,7 @@ import {
   type LotChange,
   type LotRef,
 } from './stock-levels.ts';
-import { firstExpiringOrder } from './stock-sql.ts';
+import { firstExpiringOrder, intArray } from './stock-sql.ts';
 
 type ReservationStatus = 'HELD' | 'REJECTED' | 'RELEASED' | 'SHIPPED';
 
@@ -135,7 +135,7 @@ export class ReservationService {
     await em.execute(
       `insert into reservation_line (order_id, product_id, quantity)
        select ?, line.product_id, line.quantity from unnest(?::int[], ?::int[]) as line(product_id, quantity)`,
-      [order.orderId, `{${[...wanted.keys()].join(',')}}`, `{${[...wanted.values()].join(',')}}`],
+      [order.orderId, intArray(wanted.keys()), intArray(wanted.values())],
     );
     for (const productId of wanted.keys()) {
       for (const { lot, quantity: drawn } of plan.draws.get(productId) ?? []) {

@@ -14,7 +14,7 @@ import type { Viewer } from '../../lib/viewer.ts';
 import { InventoryItem } from './inventory-item.entity.ts';
 import { INVENTORY_EVENTS_TOPIC, inventoryEvent, type LowStock } from '../contracts/inventory-events.ts';
 import type { StoredLotStatus } from './lot.entity.ts';
-import { availableSql, firstExpiringOrder, usableLotSql } from './stock-sql.ts';
+import { availableSql, firstExpiringOrder, intArray, usableLotSql } from './stock-sql.ts';
 import type { StockMovementKind } from './stock-movement.entity.ts';
 
 /** The largest quantity a Postgres `integer` column holds. */
@@ -74,7 +74,7 @@ export async function lockItems(
   { create = true }: { create?: boolean } = {},
 ): Promise<Map<number, InventoryItem>> {
   const ids = [...new Set(productIds)].sort((a, b) => a - b);
-  const list = `{${ids.join(',')}}`;
+  const list = intArray(ids);
   if (create) {
     await em.execute(
       `insert into inventory_item (product_id)
@@ -156,7 +156,7 @@ export async function usableLotsByProduct(
     `select ${LOT_COLUMNS} from lot
      where product_id = any(?::int[]) and ${usableLotSql('lot')} and quantity > reserved
      order by product_id, ${firstExpiringOrder('lot')}`,
-    [`{${productIds.join(',')}}`],
+    [intArray(productIds)],
   );
   const byProduct = new Map(productIds.map((productId) => [productId, [] as LotLevel[]]));
   for (const row of rows) byProduct.get(row.product_id)?.push(lotFromRow(row));
@@ -264,7 +264,7 @@ export async function announceLowStock(
      where item.product_id = levels.product_id and item.low_stock_announced <> (levels.available <= item.reorder_level)
      returning item.product_id, item.quantity, item.reserved, levels.available, item.reorder_level,
                item.updated_at, item.low_stock_announced`,
-    [`{${productIds.join(',')}}`],
+    [intArray(productIds)],
   );
   for (const row of rows.sort((a, b) => a.product_id - b.product_id)) {
     if (row.low_stock_announced) await recordLowStockAlert(em, itemFromRow(row), orderId, correlationId);

@@ -21,3 +21,11 @@ export function availableSql(productId: string): string {
 export function firstExpiringOrder(lot: string): string {
   return `${lot}.expires_on asc nulls last, ${lot}.id asc`;
 }
+
+/**
+ * Integers as one Postgres array literal, for a `?::int[]` parameter: a list of ids or quantities is then one
+ * parameter of one statement, however long.
+ */
+export function intArray(values: Iterable<number>): string {
+  return `{${[...values].join(',')}}`;
+}

@@ -19,6 +19,7 @@ import {
 } from '../results.ts';
 import { DEFAULT_BUS_SCHEMA } from '../../../lib/event-bus/postgres-event-bus.ts';
 import { ResourceWindow } from '../services.ts';
+import { withConnection } from '../../support/sql.ts';
 import type { StackContext } from '../settings.ts';
 import type { BusKind, PharmacyStack } from '../stack.ts';
 import { SAGA_SUBSCRIPTIONS } from '../../../subgraphs/contracts/saga-subscriptions.ts';
@@ -101,17 +102,6 @@ async function percentiles(
   return { p50: Number(row.p50), p99: Number(row.p99), count: Number(row.count) };
 }
 
-/** Runs `read` on a new connection to `databaseUrl`, closed afterwards. */
-async function withClient<T>(databaseUrl: string, read: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    return await read(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Where an order's time goes, hop by hop, for the events written since `since` (a timestamp of the
  * database server): each relay's wait from the writing transaction's start to the event's publication,
@@ -142,13 +132,13 @@ async function hopTimes(
     ],
     [
       'reservation → reply published (inventory outbox: transaction start → relayed)',
-      await withClient(stack.databaseUrls.inventory, (inventory) =>
+      await withConnection(stack.databaseUrls.inventory, (inventory) =>
         relayed(inventory, ordersStockReplies.topic, ['inventory.reserved', 'inventory.rejected']),
       ),
     ],
   ];
   if (bus === 'postgres') {
-    await withClient(stack.databaseUrls.events, async (events) => {
+    await withConnection(stack.databaseUrls.events, async (events) => {
       const queues = await events.query<{ name: string; table_name: string }>(
         `select name, table_name from ${DEFAULT_BUS_SCHEMA}.queue`,
       );
