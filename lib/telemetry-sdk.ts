@@ -1,6 +1,6 @@
 /**
  * Starts the OpenTelemetry SDK: the first thing every `main.ts` (and scripts/start.ts) does, before it
- * imports the rest of the service, so that the Postgres and HTTP clients are instrumented when loaded.
+ * imports the rest of the service, so that the Postgres client is instrumented when loaded.
  *
  * Off unless an OTLP endpoint is set (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT),
  * and OTEL_SDK_DISABLED=true turns it off whatever else is set. Off, it imports nothing of the SDK: a
@@ -11,7 +11,7 @@
  * still shows each under its own `service.name`.
  */
 import { register } from 'node:module';
-import { trace, type Context } from '@opentelemetry/api';
+import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { ExportResult } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -66,8 +66,11 @@ export interface TelemetrySdk {
 
 const OFF: TelemetrySdk = { shutdown: async () => undefined };
 
-/** The modules the instrumentations below patch (PgInstrumentation, HttpInstrumentation). */
-const INSTRUMENTED_MODULES = ['pg', 'pg-pool', 'http', 'https'];
+/**
+ * The modules the instrumentation below patches (PgInstrumentation). Outgoing HTTP calls make their own
+ * spans (sendTraced, lib/telemetry.ts).
+ */
+const INSTRUMENTED_MODULES = ['pg', 'pg-pool'];
 
 /** The SDK of this process (it registers itself globally, so there is one at most). */
 let started: TelemetrySdk = OFF;
@@ -93,19 +96,11 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
   register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
     data: { include: INSTRUMENTED_MODULES },
   });
-  const [
-    { NodeSDK },
-    sdkTrace,
-    { OTLPTraceExporter },
-    { PgInstrumentation },
-    { HttpInstrumentation },
-    resources,
-  ] = await Promise.all([
+  const [{ NodeSDK }, sdkTrace, { OTLPTraceExporter }, { PgInstrumentation }, resources] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/exporter-trace-otlp-http'),
     import('@opentelemetry/instrumentation-pg'),
-    import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/resources'),
   ]);
   const ratio = new sdkTrace.TraceIdRatioBasedSampler(config.samplerRatio);
@@ -123,8 +118,7 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
     serviceName: config.serviceName,
     sampler,
     // Traces only: metrics are Prometheus (lib/metrics.ts). Left to its defaults, the SDK would also export
-    // OTLP metrics and logs to the traces endpoint (a collector with a traces pipeline refuses them), and the
-    // HTTP instrumentation would record a duration histogram for every outgoing call.
+    // OTLP metrics and logs to the traces endpoint (a collector with a traces pipeline refuses them).
     metricReaders: [],
     logRecordProcessors: [],
     spanProcessors: [
@@ -142,15 +136,6 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
         // MikroORM inlines values into the SQL it sends (an address, a password hash): spans get the
         // statement's shape only.
         requestHook: (span, { query }) => span.setAttribute('db.query.text', sqlShape(query.text)),
-      }),
-      // Outgoing calls only: each service makes its own server span (lib/http-server.ts). An ignored
-      // incoming request still cost its context bound to every listener of the request and the response.
-      new HttpInstrumentation({
-        disableIncomingRequestInstrumentation: true,
-        // Only inside a span that records: below one that does not, a client span would record nothing,
-        // and the calls that must carry the trace on inject it themselves (injectHeaders).
-        ignoreOutgoingRequestHook: () => trace.getActiveSpan()?.isRecording() !== true,
-        requireParentforOutgoingSpans: true,
       }),
     ],
   });

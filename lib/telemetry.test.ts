@@ -4,7 +4,6 @@
  * service (flagged not sampled, so it does not start a trace of its own) and the trace fields of log lines.
  * Run on the OpenTelemetry API with a context manager and the W3C propagator, as the SDK registers them.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
   context,
@@ -13,37 +12,10 @@ import {
   ROOT_CONTEXT,
   trace,
   TraceFlags,
-  type Context,
-  type ContextManager,
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { currentTraceparent, logTraceFields, ServiceTracer, SpanKind } from './telemetry.ts';
-
-/** The smallest context manager: what the SDK's AsyncLocalStorage one does for these calls. */
-class StorageContextManager implements ContextManager {
-  readonly #storage = new AsyncLocalStorage<Context>();
-  active(): Context {
-    return this.#storage.getStore() ?? ROOT_CONTEXT;
-  }
-  with<A extends unknown[], F extends (...args: A) => ReturnType<F>>(
-    ctx: Context,
-    fn: F,
-    thisArg?: ThisParameterType<F>,
-    ...args: A
-  ): ReturnType<F> {
-    return this.#storage.run(ctx, () => fn.apply(thisArg, args));
-  }
-  bind<T>(_ctx: Context, target: T): T {
-    return target;
-  }
-  enable(): this {
-    return this;
-  }
-  disable(): this {
-    this.#storage.disable();
-    return this;
-  }
-}
+import { StorageContextManager } from '../test/support/telemetry.ts';
+import { currentTraceparent, logTraceFields, ServiceTracer, SpanKind, type Context } from './telemetry.ts';
 
 beforeAll(() => {
   context.setGlobalContextManager(new StorageContextManager());

@@ -18,7 +18,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { REQUEST_ID_HEADER } from '../lib/logger.ts';
-import { injectHeaders } from '../lib/telemetry.ts';
+import { sendTraced } from '../lib/telemetry.ts';
 import { signRouterRequest } from '../lib/router-proof.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import type { RouterContext } from './router-context.ts';
@@ -79,8 +79,6 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
       ...(context ? { [REQUEST_ID_HEADER]: context.requestId } : {}),
       ...signRouterRequest(this.#options.routerSecret, body, viewer),
     };
-    // The trace goes on into the subgraph (the gateway's fetch span is the parent); the proof does not cover it.
-    injectHeaders(headers);
 
     const onlyReads =
       'incomingRequestContext' in options && options.incomingRequestContext.operation?.operation === 'query';
@@ -110,7 +108,12 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
     const stopTimer = metrics?.subgraphFetchSeconds.startTimer({ subgraph: name });
     let answer: SubgraphAnswer;
     try {
-      answer = await post(this.#target, headers, body, this.#options.timeoutMs);
+      // The trace goes on into the subgraph (below the gateway's fetch span); the proof does not cover it.
+      answer = await sendTraced(
+        { method: 'POST', url: this.#target, headers },
+        () => post(this.#target, headers, body, this.#options.timeoutMs),
+        (sent) => sent.status,
+      );
     } catch (error) {
       breaker.failed();
       stopTimer?.();

@@ -32,11 +32,15 @@ interface ReceivedSpan {
   service: string;
   scope: string;
   name: string;
+  /** OTLP's span kind: SPAN_KIND_CLIENT for an outgoing call. */
+  kind: number;
   traceId: string;
   spanId: string;
   parentSpanId: string;
   attributes: Record<string, unknown>;
 }
+
+const SPAN_KIND_CLIENT = 3;
 
 interface OtlpValue {
   stringValue?: string;
@@ -55,6 +59,7 @@ interface OtlpExport {
       scope?: { name?: string };
       spans?: {
         name: string;
+        kind: number;
         traceId: string;
         spanId: string;
         parentSpanId?: string;
@@ -104,6 +109,7 @@ function startReceiver(): Promise<{
               service,
               scope: scopeSpans.scope?.name ?? '',
               name: span.name,
+              kind: span.kind,
               traceId: span.traceId,
               spanId: span.spanId,
               parentSpanId: span.parentSpanId ?? '',
@@ -270,12 +276,21 @@ async function followOnePlaceOrder({ url, metricsPorts }: Stack): Promise<void> 
   for (const span of trace.values()) {
     if (span !== root) expect(trace.has(span.parentSpanId)).toBe(true);
   }
-  // Outbound HTTP is traced: the router's call to the orders subgraph, below the gateway's fetch.
-  expect(
-    [...trace.values()].some(
-      (span) => span.service === 'router' && span.name === 'POST' && descendsFrom(span, gatewayFetch),
-    ),
-  ).toBe(true);
+  // Outbound HTTP is traced: the router's call to the orders subgraph, below the gateway's fetch and above
+  // the orders service's operation; orders' call to products for prices, likewise.
+  const routerCall = [...trace.values()].find(
+    (span) => span.service === 'router' && span.name === 'POST' && descendsFrom(span, gatewayFetch),
+  );
+  expect(routerCall?.kind).toBe(SPAN_KIND_CLIENT);
+  expect(routerCall?.attributes['http.request.method']).toBe('POST');
+  expect(Number(routerCall?.attributes['http.response.status_code'])).toBe(200);
+  expect(descendsFrom(ordersOperation, routerCall as ReceivedSpan)).toBe(true);
+  const ordersCall = [...trace.values()].find(
+    (span) => span.service === 'orders' && span.name === 'POST' && descendsFrom(span, ordersOperation),
+  );
+  expect(ordersCall?.kind).toBe(SPAN_KIND_CLIENT);
+  expect(Number(ordersCall?.attributes['http.response.status_code'])).toBe(200);
+  expect(descendsFrom(productsPricing, ordersCall as ReceivedSpan)).toBe(true);
   // Postgres statements are traced, under the service that ran them.
   expect(
     [...trace.values()].some((span) => span.service === 'inventory' && span.name.startsWith('pg.query')),

@@ -73,7 +73,7 @@ export function observabilityCost(name: string, observed: Measurement[], plain: 
     observed.map((run, repeat) => run.load.rps / (plain[repeat] as Measurement).load.rps),
     { atLeast: 0.9 },
     times,
-    'the sampled tenth of the requests (six to eight spans each, recorded by the OpenTelemetry SDK and the ' +
-      'gateway) and the metrics add a fixed CPU cost per request, large beside what small queries cost the router',
+    'tracing adds a fixed CPU cost per request (the trace context every request carries, the spans of the ' +
+      'sampled tenth), large beside what small queries cost the router',
   );
 }

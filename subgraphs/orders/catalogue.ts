@@ -10,7 +10,7 @@
 import { REQUEST_ID_HEADER, type Logger } from '../../lib/logger.ts';
 import { parseMoney } from '../../lib/money.ts';
 import { signRouterRequest } from '../../lib/router-proof.ts';
-import { injectHeaders } from '../../lib/telemetry.ts';
+import { sendTraced } from '../../lib/telemetry.ts';
 import { ErrorCode, ServiceUnavailableError } from '../../lib/errors.ts';
 import type { Viewer } from '../../lib/viewer.ts';
 import type { CatalogueProduct } from './order.rules.ts';
@@ -47,9 +47,11 @@ interface EntitiesReply {
 
 export class Catalogue {
   readonly #options: CatalogueOptions;
+  readonly #url: URL;
 
   constructor(options: CatalogueOptions) {
     this.#options = options;
+    this.#url = new URL(options.url);
   }
 
   /** The products of `ids` that exist (discontinued ones included), by id. */
@@ -66,16 +68,19 @@ export class Catalogue {
       [REQUEST_ID_HEADER]: request.requestId,
       ...signRouterRequest(this.#options.routerSecret, body, request.viewer),
     };
-    // fetch is not instrumented: the trace goes on into the products subgraph through this header.
-    injectHeaders(headers);
     let reply: EntitiesReply;
     try {
-      const response = await fetch(this.#options.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(this.#options.timeoutMs),
-      });
+      const response = await sendTraced(
+        { method: 'POST', url: this.#url, headers },
+        () =>
+          fetch(this.#url, {
+            method: 'POST',
+            headers,
+            body,
+            signal: AbortSignal.timeout(this.#options.timeoutMs),
+          }),
+        (answered) => answered.status,
+      );
       if (response.status >= 500) throw new Error(`the products subgraph answered ${response.status}`);
       reply = (await response.json()) as EntitiesReply;
     } catch (error) {
