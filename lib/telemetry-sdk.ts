@@ -67,7 +67,7 @@ export interface TelemetrySdk {
 const OFF: TelemetrySdk = { shutdown: async () => undefined };
 
 /**
- * The modules the instrumentation below patches (PgInstrumentation). Outgoing HTTP calls make their own
+ * The modules the instrumentation below patches (PgInstrumentation). Calls to other services make their own
  * spans (sendTraced, lib/telemetry.ts).
  */
 const INSTRUMENTED_MODULES = ['pg', 'pg-pool'];

@@ -83,10 +83,11 @@ export interface OutgoingRequest {
 /**
  * Sends an outgoing HTTP request with the active trace in its headers (injectHeaders), in a CLIENT span named
  * after its method with the HTTP semantic conventions' attributes, made only below a span that records
- * (below one that does not, it would record nothing). `statusOf` reads the answer's status. Every outgoing
- * call of ours goes through here rather than through @opentelemetry/instrumentation-http, which wrapped every
- * request of the process, traced or not, cost a sampled router request more than all its other spans
- * together, and never saw `fetch`.
+ * (below one that does not, it would record nothing). `statusOf` reads the answer's status. The calls a
+ * request makes to another service (the router's to each subgraph, orders' to products) go through here
+ * rather than through @opentelemetry/instrumentation-http, which wrapped every request of the process, traced
+ * or not, cost a sampled router request more than all its other spans together, and never saw `fetch`.
+ * The router's other fetches (the JWKS, session checks, health probes) make no span, as they made none before.
  */
 export async function sendTraced<T>(
   request: OutgoingRequest,
