@@ -88,19 +88,32 @@ export function readTelemetryConfig(env: Env, defaultServiceName: string): Telem
   return readConfig(env, (read) => readTelemetrySettings(read, defaultServiceName));
 }
 
+export interface TelemetryOptions {
+  /**
+   * Whether this process talks to Postgres, so that its statements get spans. The router does not: it then
+   * installs neither the Postgres instrumentation nor the module hooks it needs, which would otherwise sit
+   * in every `require()` it makes (Apollo Server requires `crypto` for each query's hash).
+   */
+  postgres: boolean;
+}
+
 /** Starts tracing when the settings ask for it. */
-export async function startTelemetry(config: TelemetryConfig): Promise<TelemetrySdk> {
+export async function startTelemetry(
+  config: TelemetryConfig,
+  options: TelemetryOptions,
+): Promise<TelemetrySdk> {
   if (!config.enabled) return OFF;
-  // ESM imports of the instrumented modules go through this loader hook; only theirs: a module it wraps
-  // costs an extra module, and every other import would pay for nothing.
-  register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
-    data: { include: INSTRUMENTED_MODULES },
-  });
-  const [{ NodeSDK }, sdkTrace, { OTLPTraceExporter }, { PgInstrumentation }, resources] = await Promise.all([
+  if (options.postgres) {
+    // ESM imports of the instrumented modules go through this loader hook; only theirs: a module it wraps
+    // costs an extra module, and every other import would pay for nothing.
+    register('@opentelemetry/instrumentation/hook.mjs', import.meta.url, {
+      data: { include: INSTRUMENTED_MODULES },
+    });
+  }
+  const [{ NodeSDK }, sdkTrace, { OTLPTraceExporter }, resources] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/sdk-trace'),
     import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/instrumentation-pg'),
     import('@opentelemetry/resources'),
   ]);
   const ratio = new sdkTrace.TraceIdRatioBasedSampler(config.samplerRatio);
@@ -128,20 +141,24 @@ export async function startTelemetry(config: TelemetryConfig): Promise<Telemetry
         config.serviceName,
       ),
     ],
-    instrumentations: [
-      // Statements only inside a traced operation: the relay's and the bus's polling would drown them.
-      new PgInstrumentation({
-        requireParentSpan: true,
-        ignoreConnectSpans: true,
-        // MikroORM inlines values into the SQL it sends (an address, a password hash): spans get the
-        // statement's shape only.
-        requestHook: (span, { query }) => span.setAttribute('db.query.text', sqlShape(query.text)),
-      }),
-    ],
+    instrumentations: options.postgres ? [await postgresInstrumentation()] : [],
   });
   sdk.start();
   started = { shutdown: () => sdk.shutdown() };
   return started;
+}
+
+/** Spans for the Postgres statements of traced operations. */
+async function postgresInstrumentation() {
+  const { PgInstrumentation } = await import('@opentelemetry/instrumentation-pg');
+  return new PgInstrumentation({
+    // Statements only inside a traced operation: the relay's and the bus's polling would drown them.
+    requireParentSpan: true,
+    ignoreConnectSpans: true,
+    // MikroORM inlines values into the SQL it sends (an address, a password hash): spans get the
+    // statement's shape only.
+    requestHook: (span, { query }) => span.setAttribute('db.query.text', sqlShape(query.text)),
+  });
 }
 
 /** A statement with its literals (strings, numbers) replaced by `?`. */

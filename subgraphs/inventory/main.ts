@@ -1,9 +1,10 @@
-// Tracing starts before the rest of the service is imported, so its database and HTTP clients are instrumented.
+// Tracing starts before the rest of the service is imported, so its Postgres client is instrumented.
 import { exitOnConfigError } from '../../lib/config.ts';
 import { readTelemetryConfig, startTelemetry } from '../../lib/telemetry-sdk.ts';
 
 const telemetry = await startTelemetry(
   exitOnConfigError(() => readTelemetryConfig(process.env, 'inventory')),
+  { postgres: true },
 );
 const { runSubgraph } = await import('../../lib/subgraph.ts');
 const { inventorySubgraph } = await import('./inventory.subgraph.ts');
