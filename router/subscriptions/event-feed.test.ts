@@ -27,9 +27,13 @@ const EVENTS: SubscribedEvents<Alert> = {
 
 const viewer: VerifiedViewer = { userId: 1, role: 'PHARMACIST', sessionId: 's', acceptedUntil: Infinity };
 
-function query(args: Record<string, unknown> = {}, responseKey = 'lowStockAlerts'): EventQuery {
+function query(
+  args: Record<string, unknown> = {},
+  responseKey = 'lowStockAlerts',
+  selection = 'available',
+): EventQuery {
   return {
-    text: 'query($eventId: ID!) { event: lowStockAlert(id: $eventId) { available } }',
+    text: `query($eventId: ID!) { event: lowStockAlert(id: $eventId) { ${selection} } }`,
     eventIdVariable: 'eventId',
     variables: {},
     responseKey,
@@ -62,12 +66,14 @@ const RESULT: FormattedExecutionResult = {
 };
 
 /** A feed answering every event query with RESULT, and a subscriber on a fake socket for each query. */
-function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000) {
+function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000, events = EVENTS) {
   let executions = 0;
+  const executed: string[] = [];
   const feed = new EventFeed(
-    EVENTS,
-    () => {
+    events,
+    (each) => {
       executions += 1;
+      executed.push(each.text);
       return Promise.resolve(RESULT);
     },
     silentLogger,
@@ -87,9 +93,15 @@ function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000) {
       () => feed.remove(subscriber),
     );
     feed.add(subscriber);
-    return socket;
+    return { socket, subscriber };
   });
-  return { feed, sockets, executions: () => executions };
+  return {
+    feed,
+    sockets: sockets.map(({ socket }) => socket),
+    subscribers: sockets.map(({ subscriber }) => subscriber),
+    executions: () => executions,
+    executed,
+  };
 }
 
 describe('EventFeed', () => {
@@ -135,5 +147,49 @@ describe('EventFeed', () => {
     expect(feed.subscriberCount).toBe(1);
     await feed.publish(envelope('e4'));
     expect(fast.sent).toHaveLength(2);
+  });
+
+  it('executes once for subscribers whose arguments differ, and applies the filter of each', async () => {
+    const byProduct: SubscribedEvents<Alert> = {
+      ...EVENTS,
+      wants: ({ productIds }, alert) => !Array.isArray(productIds) || productIds.includes(alert.productId),
+    };
+    const { feed, sockets, executions } = feedWith(
+      [query({ productIds: [3] }), query({ productIds: [4] }), query({ productIds: [3] }), query()],
+      1_000_000,
+      byProduct,
+    );
+    await feed.publish(envelope('e5'));
+    expect(executions()).toBe(1);
+    expect(sockets.map((socket) => socket.sent.length)).toEqual([1, 0, 1, 1]);
+    expect(sockets[2]?.sent[0]).toBe(sockets[0]?.sent[0]);
+  });
+
+  it('forgets subscribers that leave: nothing more for them, and a group left empty is not executed', async () => {
+    const { feed, sockets, subscribers, executed } = feedWith([
+      query({}, 'lowStockAlerts', 'available'),
+      query({ category: 'Analgesics' }, 'lowStockAlerts', 'available'),
+      query({}, 'lowStockAlerts', 'reorderLevel'),
+    ]);
+    const [first, second, third] = subscribers;
+    if (!first || !second || !third) throw new Error('three subscribers expected');
+    feed.remove(first);
+    feed.remove(first);
+    expect(feed.subscriberCount).toBe(2);
+    await feed.publish(envelope('e6'));
+    expect(executed).toHaveLength(2);
+    expect(sockets.map((socket) => socket.sent.length)).toEqual([0, 1, 1]);
+
+    feed.remove(second);
+    expect(feed.subscriberCount).toBe(1);
+    await feed.publish(envelope('e7'));
+    expect(executed.slice(2)).toEqual([third.query.text]);
+    expect(sockets.map((socket) => socket.sent.length)).toEqual([0, 1, 2]);
+
+    feed.add(first);
+    feed.add(first);
+    expect(feed.subscriberCount).toBe(2);
+    await feed.publish(envelope('e8'));
+    expect(sockets.map((socket) => socket.sent.length)).toEqual([1, 1, 3]);
   });
 });
