@@ -21,6 +21,7 @@ import { pubSubTestsEnabled, testPubSubEmulator } from '../../test/support/pubsu
 import { silentLogger } from '../../test/support/services.ts';
 import { createEvent, type EventEnvelope } from './event.ts';
 import {
+  eventTypeFilter,
   isTemporarySubscription,
   temporarySubscriptionName,
   type Delivery,
@@ -65,6 +66,11 @@ interface Adapter {
   subscriptionsOf(topic: string): Promise<string[]>;
   /** Whether the broker holds a subscription called `name`. */
   subscriptionExists(name: string): Promise<boolean>;
+  /**
+   * How the broker narrows the temporary subscriptions of `topic` to some types, sorted: the routes their
+   * queues are subscribed to (Postgres), their filters (Pub/Sub).
+   */
+  typeFiltersOf(topic: string): Promise<string[]>;
   tearDown(): Promise<void>;
 }
 
@@ -82,6 +88,8 @@ const postgres: Adapter = {
   subscriptionsOf: (topic) => busRows('select name from event_bus.subscription where event = ?', [topic]),
   subscriptionExists: async (name) =>
     (await busRows('select name from event_bus.queue where name = ?', [name])).length > 0,
+  typeFiltersOf: (topic) =>
+    busRows("select event as name from event_bus.subscription where event like ? || '/%'", [topic]),
   tearDown: async () => undefined,
 };
 
@@ -119,6 +127,11 @@ const pubsub: Adapter = {
   subscriptionExists: async (name) => {
     const [exists] = await emulatorAdmin().subscription(name).exists();
     return exists;
+  },
+  typeFiltersOf: async (topic) => {
+    const [subscriptions] = await emulatorAdmin().topic(topic).getSubscriptions();
+    const metadata = await Promise.all(subscriptions.map(async (each) => (await each.getMetadata())[0]));
+    return metadata.flatMap(({ filter }) => (filter ? [filter] : [])).sort();
   },
   tearDown: async () => {
     await pubSubAdmin?.close();
@@ -500,6 +513,50 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
       await sleep(500);
       expect(durable.ids()).toEqual(idsOf([first, second]));
       expect(temporary.ids()).toEqual([first.id]);
+    },
+  );
+
+  it.concurrent(
+    'a temporary subscription for some event types receives only those, and the topic still reaches the others whole',
+    async () => {
+      const { topic, subscription } = uniqueNames();
+      const durable = recorder();
+      const filtered = recorder();
+      await bus.subscribe(topic, subscription, durable.handler);
+      const eventTypes = ['test.alerted', 'test.escalated'];
+      const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, filtered.handler, { eventTypes });
+      try {
+        // The broker itself leaves the other types out (the emulator takes a filter but does not apply it:
+        // the adapter drops what gets past it).
+        expect(await adapter.typeFiltersOf(topic)).toEqual(
+          adapter.name === 'postgres'
+            ? eventTypes.map((type) => `${topic}/${type}`)
+            : [eventTypeFilter(eventTypes)],
+        );
+        const alerted = createEvent('test.alerted', { n: 1 }, 'request-1');
+        const escalated = createEvent('test.escalated', { n: 2 }, 'request-2');
+        const others = [testEvent(3), createEvent('test.alerted-not', { n: 4 }, 'request-4')];
+        for (const event of [others[0], alerted, others[1], escalated] as EventEnvelope[]) {
+          await bus.publish(topic, event);
+        }
+        await waitFor(
+          'every event on the durable subscription, the two wanted on the temporary one',
+          () => durable.received.length >= 4 && filtered.received.length >= 2,
+          30_000,
+        );
+        await sleep(1_000);
+        expect(durable.ids()).toEqual(idsOf([alerted, escalated, ...others]));
+        expect(filtered.ids()).toEqual(idsOf([alerted, escalated]));
+        expect(filtered.received.map(({ event }) => event)).toEqual(
+          expect.arrayContaining([alerted, escalated]),
+        );
+      } finally {
+        await handle.close();
+      }
+      expect(await adapter.typeFiltersOf(topic)).toEqual([]);
+      await expect(
+        bus.subscribeTemporary(topic, TEMPORARY_PREFIX, filtered.handler, { eventTypes: ['Not A Type'] }),
+      ).rejects.toThrow(/invalid event type/);
     },
   );
 

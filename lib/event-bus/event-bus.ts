@@ -14,7 +14,7 @@
  * consumer's concurrency at a time; docs/saga-and-event-bus.md says what that gives the saga).
  */
 import { randomUUID } from 'node:crypto';
-import type { EventEnvelope } from './event.ts';
+import { assertEventType, type EventEnvelope } from './event.ts';
 
 export interface Delivery {
   /** 1 on the first delivery, counting redeliveries after a throw, a timeout or a consumer crash. */
@@ -73,11 +73,51 @@ export interface EventBus {
    * exists, keeps an undelivered event for 10 minutes at most, has no dead letters, and is deleted by
    * `close()`. One whose process died without closing it is removed by the bus a day later.
    */
-  subscribeTemporary(topic: string, prefix: string, handler: EventHandler): Promise<Subscription>;
+  subscribeTemporary(
+    topic: string,
+    prefix: string,
+    handler: EventHandler,
+    options?: TemporarySubscriptionOptions,
+  ): Promise<Subscription>;
   /** The events that exhausted their attempts on `subscription`, oldest first (up to 1000): what operators see. */
   deadLetters(subscription: string): Promise<EventEnvelope[]>;
   /** Closes every subscription of this bus (draining their handlers), then the connections. */
   close(): Promise<void>;
+}
+
+export interface TemporarySubscriptionOptions {
+  /**
+   * Only events of these types reach the subscription: the bus leaves the others out (a Pub/Sub filter, a
+   * route per type on the Postgres bus), so a replica that needs one type of a busy topic is not handed,
+   * and its bus not made to store, every other event. All types when left out.
+   */
+  eventTypes?: readonly string[];
+}
+
+/**
+ * At most this many types in a temporary subscription's filter, and the Pub/Sub filter they make at most
+ * this long (Pub/Sub's own limit).
+ */
+const MAX_FILTERED_TYPES = 8;
+const MAX_FILTER_LENGTH = 256;
+
+/**
+ * The Pub/Sub filter that lets only `eventTypes` through (on the `eventType` attribute every publish
+ * sets), or undefined for all types; throws when a type is malformed or the filter too long.
+ */
+export function eventTypeFilter(eventTypes: readonly string[] | undefined): string | undefined {
+  if (eventTypes === undefined) return undefined;
+  if (eventTypes.length === 0 || eventTypes.length > MAX_FILTERED_TYPES) {
+    throw new Error(`eventTypes must list 1 to ${MAX_FILTERED_TYPES} event types, got ${eventTypes.length}`);
+  }
+  for (const type of eventTypes) assertEventType(type);
+  const filter = [...new Set(eventTypes)].map((type) => `attributes.eventType = "${type}"`).join(' OR ');
+  if (filter.length > MAX_FILTER_LENGTH) {
+    throw new Error(
+      `eventTypes make a filter of ${filter.length} characters, more than ${MAX_FILTER_LENGTH}`,
+    );
+  }
+  return filter;
 }
 
 /** How long an unclaimed temporary subscription lives, and how long it keeps an undelivered event. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createEvent, MalformedEventError, parseEvent, validateEvent } from './event.ts';
-import { assertBusName, resolveRedelivery, resolveSubscribeOptions } from './event-bus.ts';
+import { assertBusName, eventTypeFilter, resolveRedelivery, resolveSubscribeOptions } from './event-bus.ts';
 
 describe('event envelopes', () => {
   it('creates an envelope with a fresh id and the current time, version 1 unless told', () => {
@@ -95,5 +95,23 @@ describe('bus names and options', () => {
       /whole seconds/,
     );
     expect(() => resolveRedelivery({ maxRetryDelaySeconds: 601 })).toThrow(/whole seconds/);
+  });
+
+  it('filters a temporary subscription on the eventType attribute, each type once; none means all', () => {
+    expect(eventTypeFilter(undefined)).toBeUndefined();
+    expect(eventTypeFilter(['inventory.low-stock'])).toBe('attributes.eventType = "inventory.low-stock"');
+    expect(eventTypeFilter(['order.placed', 'order.cancelled', 'order.placed'])).toBe(
+      'attributes.eventType = "order.placed" OR attributes.eventType = "order.cancelled"',
+    );
+  });
+
+  it.each([
+    ['no type', [], /1 to 8 event types/],
+    ['nine types', Array.from({ length: 9 }, (_, i) => `a.type-${i}`), /1 to 8 event types/],
+    ['a quote in a type', ['a.b" OR attributes.x = "y'], /invalid event type/],
+    ['a type that is not dotted', ['LowStock'], /invalid event type/],
+    ['types past the filter limit', [`a.${'b'.repeat(120)}`, `c.${'d'.repeat(120)}`], /more than 256/],
+  ])('refuses a filter of %s', (_what, types, message) => {
+    expect(() => eventTypeFilter(types)).toThrow(message);
   });
 });

@@ -62,6 +62,13 @@ export function createEvent<TPayload>(
   return event;
 }
 
+/** Throws unless `type` is an event type as events carry it (lower case, dot-separated: "order.placed"). */
+export function assertEventType(type: string): void {
+  if (!EVENT_TYPE.test(type)) {
+    throw new Error(`invalid event type "${type}": use lower case, dot-separated words, like "order.placed"`);
+  }
+}
+
 /** Parses an event from JSON text or bytes (a Pub/Sub message's data); throws MalformedEventError. */
 export function parseEvent(json: string | Uint8Array): EventEnvelope {
   let value: unknown;

@@ -12,9 +12,11 @@
  * this project runs Node 24.
  *
  * Mapping: a topic is a pg-boss event name, a subscription a queue subscribed to it, its dead letters the
- * queue `<subscription>.dead-letter`. A job's id is the event's id, so an event published twice (an outbox
- * relay that crashed before marking it) lands once per queue; consumers stay idempotent all the same,
- * because Pub/Sub does not do this.
+ * queue `<subscription>.dead-letter`. Each event is also published under `<topic>/<type>`, to which a
+ * temporary subscription that wants only some types is subscribed instead of the topic (what a filter does
+ * on Pub/Sub). A job's id is the event's id, so an event published twice (an outbox relay that crashed
+ * before marking it) lands once per queue; consumers stay idempotent all the same, because Pub/Sub does
+ * not do this.
  */
 import { PgBoss, type Job, type JobResult, type QueueOptions } from 'pg-boss';
 import type { Logger } from '../logger.ts';
@@ -22,6 +24,7 @@ import { validateEvent, type EventEnvelope } from './event.ts';
 import {
   assertBusName,
   deadLetterName,
+  eventTypeFilter,
   isTemporarySubscription,
   TEMPORARY_SUBSCRIPTION,
   temporarySubscriptionName,
@@ -33,6 +36,7 @@ import {
   type RedeliveryOptions,
   type SubscribeOptions,
   type Subscription,
+  type TemporarySubscriptionOptions,
 } from './event-bus.ts';
 
 /** The schema of the bus's tables unless told otherwise. */
@@ -149,7 +153,13 @@ export class PostgresEventBus implements EventBus {
 
   async publish(topic: string, event: EventEnvelope): Promise<void> {
     assertBusName('topic', topic);
-    await this.#boss.publish(topic, validateEvent(event), { id: event.id });
+    const valid = validateEvent(event);
+    const options = { id: valid.id };
+    // To the topic's subscriptions, and to those that asked for this type of event only.
+    await Promise.all([
+      this.#boss.publish(topic, valid, options),
+      this.#boss.publish(typeRoute(topic, valid.type), valid, options),
+    ]);
   }
 
   async ensureSubscription(
@@ -267,8 +277,18 @@ export class PostgresEventBus implements EventBus {
    * process lives; each new temporary subscription first deletes those untouched for a day (their
    * processes died), which is what Pub/Sub's expiration policy does by itself.
    */
-  async subscribeTemporary(topic: string, prefix: string, handler: EventHandler): Promise<Subscription> {
+  async subscribeTemporary(
+    topic: string,
+    prefix: string,
+    handler: EventHandler,
+    options: TemporarySubscriptionOptions = {},
+  ): Promise<Subscription> {
     assertBusName('topic', topic);
+    // Checked as Pub/Sub would check its filter, so that a subscription that works on one bus works on both.
+    eventTypeFilter(options.eventTypes);
+    const routes = options.eventTypes
+      ? [...new Set(options.eventTypes)].map((type) => typeRoute(topic, type))
+      : [topic];
     const name = temporarySubscriptionName(prefix);
     await this.#deleteExpiredTemporarySubscriptions();
     // notify: a new event wakes the worker at once instead of at its next poll.
@@ -280,7 +300,7 @@ export class PostgresEventBus implements EventBus {
       retryDelay: 0,
     };
     await this.#boss.createQueue(name, queueOptions);
-    await this.#boss.subscribe(topic, name);
+    for (const route of routes) await this.#boss.subscribe(route, name);
     const log = this.#logger.child({ topic, subscription: name });
     const workerId = await this.#boss.work<object>(
       name,
@@ -336,6 +356,14 @@ export class PostgresEventBus implements EventBus {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.close()));
     await this.#boss.stop({ graceful: true, timeout: this.#drainTimeoutSeconds * 1000 });
   }
+}
+
+/**
+ * The pg-boss event name under which events of one type of a topic are also published: a subscription
+ * that wants only some types is subscribed to their routes instead of the topic. (`/` is in no topic name.)
+ */
+function typeRoute(topic: string, eventType: string): string {
+  return `${topic}/${eventType}`;
 }
 
 /** Waits for `work` at most `seconds`; `onTimeout` is told when it is left running. */

@@ -48,6 +48,7 @@ import { parseEvent, validateEvent, type EventEnvelope } from './event.ts';
 import {
   assertBusName,
   deadLetterName,
+  eventTypeFilter,
   TEMPORARY_SUBSCRIPTION,
   temporarySubscriptionName,
   resolveRedelivery,
@@ -58,6 +59,7 @@ import {
   type RedeliveryOptions,
   type SubscribeOptions,
   type Subscription,
+  type TemporarySubscriptionOptions,
 } from './event-bus.ts';
 
 export interface PubSubEventBusOptions extends RedeliveryOptions {
@@ -279,11 +281,18 @@ export class PubSubEventBus implements EventBus {
    * A Pub/Sub subscription with an expiration policy (Pub/Sub deletes it after a day without a
    * consumer) and the shortest retention Pub/Sub allows; deleted on close.
    */
-  async subscribeTemporary(topicName: string, prefix: string, handler: EventHandler): Promise<Subscription> {
+  async subscribeTemporary(
+    topicName: string,
+    prefix: string,
+    handler: EventHandler,
+    options: TemporarySubscriptionOptions = {},
+  ): Promise<Subscription> {
     assertBusName('topic', topicName);
+    const filter = eventTypeFilter(options.eventTypes);
     const name = temporarySubscriptionName(prefix);
     const topic = await this.#topic(topicName);
     const [subscription] = await topic.createSubscription(name, {
+      ...(filter === undefined ? {} : { filter }),
       expirationPolicy: { ttl: { seconds: TEMPORARY_SUBSCRIPTION.ttlSeconds } },
       messageRetentionDuration: { seconds: TEMPORARY_SUBSCRIPTION.retentionSeconds },
       gaxOpts: this.#callOptions,
@@ -298,7 +307,13 @@ export class PubSubEventBus implements EventBus {
     // Pub/Sub counts attempts only on subscriptions with a dead-letter policy, which a temporary one has
     // not: its only consumer counts them.
     const attempts = new Map<string, number>();
+    const wanted = options.eventTypes && new Set(options.eventTypes);
     subscription.on('message', (message: Message) => {
+      // Pub/Sub applies the filter itself; the emulator accepts it but delivers every message.
+      if (wanted && !wanted.has(message.attributes.eventType ?? '')) {
+        message.ack();
+        return;
+      }
       const attempt = (attempts.get(message.id) ?? 0) + 1;
       attempts.set(message.id, attempt);
       Promise.resolve()

@@ -46,6 +46,8 @@ const CATEGORY_SELECTION: readonly SelectionNode[] = parse('{ product { category
 const LOW_STOCK_EVENTS: SubscribedEvents<LowStock> = {
   topic: INVENTORY_EVENTS_TOPIC,
   subscriptionPrefix: 'router.low-stock-alerts',
+  // Inventory's topic also carries every reservation and lot change: a replica is handed none of them.
+  eventTypes: ['inventory.low-stock'],
   read(envelope) {
     const event = readInventoryEvent(envelope);
     return event?.type === 'inventory.low-stock' ? event.payload : undefined;

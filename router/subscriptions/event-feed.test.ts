@@ -19,6 +19,7 @@ interface Alert {
 const EVENTS: SubscribedEvents<Alert> = {
   topic: 'inventory-events',
   subscriptionPrefix: 'test.alerts',
+  eventTypes: ['inventory.low-stock'],
   read: (envelope) => envelope.payload as Alert,
   wants: () => true,
   wantsResolved: ({ category }, filterData) =>

@@ -21,6 +21,8 @@ export interface SubscribedEvents<TEvent> {
   topic: string;
   /** Names this router's temporary subscription: `<prefix>.tmp-<uuid>`. */
   subscriptionPrefix: string;
+  /** The types of event the field announces: the bus delivers the router no others of the topic. */
+  eventTypes: readonly string[];
   /** The event, read from what the bus delivered; undefined for events this field does not announce. */
   read(event: EventEnvelope): TEvent | undefined;
   /** Whether a subscriber with these arguments wants the event, decided before it is resolved. */
@@ -102,26 +104,30 @@ export class EventFeed<TEvent> {
 
   /** Subscribes this feed on `bus` (on every fresh connection); returns how to unsubscribe. */
   async listen(bus: EventBus): Promise<() => Promise<void>> {
-    const { topic, subscriptionPrefix } = this.#events;
+    const { topic, subscriptionPrefix, eventTypes } = this.#events;
     const tracer = this.#observer?.tracer;
-    const subscription = await bus.subscribeTemporary(topic, subscriptionPrefix, (event) =>
-      tracer
-        ? // The delivery continues the trace of the change that caused the event.
-          tracer.inSpan(
-            `deliver ${topic}`,
-            {
-              kind: SpanKind.CONSUMER,
-              parent: contextFromTraceparent(event.traceparent),
-              attributes: {
-                'messaging.operation.type': 'process',
-                'messaging.destination.name': topic,
-                'messaging.message.id': event.id,
-                'pharmacy.event.type': event.type,
+    const subscription = await bus.subscribeTemporary(
+      topic,
+      subscriptionPrefix,
+      (event) =>
+        tracer
+          ? // The delivery continues the trace of the change that caused the event.
+            tracer.inSpan(
+              `deliver ${topic}`,
+              {
+                kind: SpanKind.CONSUMER,
+                parent: contextFromTraceparent(event.traceparent),
+                attributes: {
+                  'messaging.operation.type': 'process',
+                  'messaging.destination.name': topic,
+                  'messaging.message.id': event.id,
+                  'pharmacy.event.type': event.type,
+                },
               },
-            },
-            () => this.publish(event),
-          )
-        : this.publish(event),
+              () => this.publish(event),
+            )
+          : this.publish(event),
+      { eventTypes },
     );
     return () => subscription.close();
   }
