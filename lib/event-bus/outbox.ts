@@ -266,7 +266,7 @@ export class OutboxRelay {
   #publishTraced(topic: string, event: EventEnvelope): Promise<void> {
     if (!this.#tracer) return this.#bus.publish(topic, event);
     return this.#tracer.inSpan(
-      // Not `publish <topic>`: the Postgres bus (pg-boss) names its own span so, inside this one.
+      // Not a messaging name (`publish <topic>`): the Postgres bus (pg-boss) makes `send <queue>` spans below.
       `outbox relay ${topic}`,
       {
         kind: SpanKind.PRODUCER,
