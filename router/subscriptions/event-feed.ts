@@ -82,8 +82,8 @@ export class EventFeed<TEvent> {
   readonly #logger: Logger;
   /**
    * Subscribers filed by group and audience when they subscribe, so that an event costs a pass over the
-   * groups rather than working out each subscriber's group again (at 10,000 subscribers, that was the most
-   * of the router's own work per event).
+   * groups rather than working out each subscriber's group again (at 10,000 subscribers, that was the largest
+   * part of the router's own work per event).
    */
   readonly #groups = new Map<string, AnswerGroup>();
   readonly #placements = new Map<EventSubscriber, Placement>();
