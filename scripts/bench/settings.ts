@@ -69,19 +69,19 @@ const FULL: Profile = {
 const QUICK: Profile = {
   size: { users: 100, products: 500, orders: 1_000 },
   largeCatalogue: 2_000,
-  throughputS: 1,
+  throughputS: 0.5,
   connections: 4,
   dbPoolMax: 3,
   sequentialRequests: 50,
-  fanOutS: 1,
+  fanOutS: 0.5,
   sagaS: 1.5,
   sagaConnections: 4,
   subscriberCounts: [20, 100],
   alertEvents: 2,
-  searchS: 1,
+  searchS: 0.5,
   // Long enough that a contender still answers some requests while other test files load both cores.
-  gatewayWarmupS: 1,
-  gatewayS: 2.5,
+  gatewayWarmupS: 0.5,
+  gatewayS: 1.5,
   // 50 requests in flight on a cold gateway while other test files load both cores can leave a 2.5 s window
   // without one answer.
   gatewayConnections: 8,
