@@ -301,10 +301,15 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     };
     await bus.subscribe(topic, subscription, consumer('one'), { concurrency: 2 });
     await replica.subscribe(topic, subscription, consumer('two'), { concurrency: 2 });
-    const events = Array.from({ length: 20 }, (_, n) => testEvent(n));
     // A stream of events, as in production: the emulator hands a burst published at once to a single
-    // consumer (it ignores the consumers' flow control), real Pub/Sub and pg-boss spread it.
-    for (const event of events) {
+    // consumer (it ignores the consumers' flow control), real Pub/Sub and pg-boss spread it. At least 20,
+    // and on until both consumers have handled some: on a loaded machine a consumer's stream can open
+    // after the first events went to the other.
+    const handledByBoth = () => [...handledBy.values()].every((handled) => handled.length > 0);
+    const events: EventEnvelope[] = [];
+    while (events.length < 20 || (!handledByBoth() && events.length < 200)) {
+      const event = testEvent(events.length);
+      events.push(event);
       await bus.publish(topic, event);
       await sleep(20);
     }
