@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inheritedEnv } from '../support/child-env.ts';
 import { cpuMs, peakMemoryMb, resetPeakMemory, residentMemoryMb } from './proc-stats.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -33,12 +34,12 @@ export interface ServiceOptions {
   ipc?: boolean;
 }
 
-/** Starts `node <args>` with exactly `env` (plus PATH and HOME), stdout and stderr to `<logDir>/<name>.log`. */
+/** Starts `node <args>` with exactly `env` (plus what every service inherits), stdout and stderr to `<logDir>/<name>.log`. */
 export function startService({ name, args, env, logDir, ipc = false }: ServiceOptions): Service {
   const log = openSync(join(logDir, `${name}.log`), 'a');
   const child = spawn(process.execPath, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { ...inheritedEnv(), ...env },
     stdio: ipc ? ['ignore', log, log, 'ipc'] : ['ignore', log, log],
   });
   closeSync(log);

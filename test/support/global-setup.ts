@@ -3,11 +3,12 @@
  * neither set they start an embedded one for the run. On it, the migrated templates every test file
  * clones its databases from (see database-templates.ts). And, where gcloud is installed, one Pub/Sub
  * emulator for the run, which the test files share (see pubsub-emulator.ts): it is not awaited here, so
- * that its Java server starts while the first files run.
+ * that its Java server starts while the first files run. And a compile cache the services share.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { postgresServerFromEnv } from '../../lib/postgres-server.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../scripts/embedded-postgres.ts';
 import { freePort } from '../../scripts/support/ports.ts';
@@ -27,6 +28,12 @@ declare global {
 
 // Workers start after global setup and inherit the variables it sets.
 export default async function globalSetup(): Promise<void> {
+  // Every test file starts services, each compiling the same modules: they share Node's compile cache
+  // (scripts/support/child-env.ts). In the checkout, so it goes with it (and with `npm ci`); an entry is
+  // used only while its file's contents are the same.
+  process.env.NODE_COMPILE_CACHE ??= fileURLToPath(
+    new URL('../../node_modules/.cache/node-compile-cache', import.meta.url),
+  );
   if (gcloudAvailable()) {
     globalThis.sharedPubSubEmulator = await spawnPubSubEmulator();
     process.env[SHARED_EMULATOR_VARIABLE] = globalThis.sharedPubSubEmulator.host;

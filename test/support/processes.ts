@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { inheritedEnv } from '../../scripts/support/child-env.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -38,18 +39,14 @@ const running = new Set<ServiceProcess>();
 export const TEST_POOLS = { DB_POOL_MAX: '4', EVENT_BUS_POOL_MAX: '3', DB_CONNECT_TIMEOUT_MS: '10000' };
 
 /**
- * Runs `node <script>` from the repository root with exactly `env` (plus PATH, HOME and the tests' pool
- * sizes), so a variable set for the test run (DATABASE_URL, …) never leaks into a service by accident.
+ * Runs `node <script>` from the repository root with exactly `env` (plus what every service inherits and
+ * the tests' pool sizes), so a variable set for the test run (DATABASE_URL, …) never leaks into a service
+ * by accident.
  */
 export function spawnService(script: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [script], {
     cwd: REPO_ROOT,
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...TEST_POOLS,
-      ...env,
-    },
+    env: { ...inheritedEnv(), ...TEST_POOLS, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
