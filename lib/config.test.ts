@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { ConfigError, readConfig, redactUrl } from './config.ts';
-import { readSubgraphConfig } from './subgraph.ts';
+import { readSubgraphSettings } from './subgraph.ts';
+
+const readSubgraphConfig = (env: Record<string, string>, defaultPort: number) =>
+  readConfig(env, (read) => readSubgraphSettings(read, defaultPort));
 
 describe('readConfig', () => {
   it('applies defaults and parses typed values', () => {

@@ -16,7 +16,6 @@ import { parse } from 'graphql';
 import { enforceAccessDirectives } from './access.ts';
 import {
   exitOnConfigError,
-  readConfig,
   readServiceConfig,
   type Env,
   type EnvReader,
@@ -80,10 +79,6 @@ export function readSubgraphSettings(read: EnvReader, defaultPort: number): Subg
     maxBodyBytes: read.int('MAX_BODY_BYTES', 1_000_000, { min: 1_000 }),
     routerSecret: readRouterSecret(read, service.production),
   };
-}
-
-export function readSubgraphConfig(env: Env, defaultPort: number): SubgraphConfig {
-  return readConfig(env, (read) => readSubgraphSettings(read, defaultPort));
 }
 
 /** The config of a subgraph that takes part in the saga: the common settings and its event bus. */

@@ -11,7 +11,7 @@ import { killAllServices, spawnService } from '../test/support/processes.ts';
 
 const ALL_APPLIED = [
   'users: applied 20261125-create-user, 20261204-create-session',
-  'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text',
+  'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text, 20261207-catalogue-version',
   'orders: applied 20261125-create-order, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-order-line, 20261127-prescription-review-lots-audit, 20261205-stale-order-sweep',
   'inventory: applied 20261125-create-inventory-item, 20261125-create-stock-movement, 20261125-create-outbox-event, 20261126-create-processed-event, 20261126-create-reservation, 20261126-create-low-stock-alert, 20261127-create-lot, 20261127-record-movement-causes',
   '',
@@ -74,10 +74,10 @@ describe('npm run migrate', () => {
       expect(await migrate({ SUBGRAPH: 'products', DATABASE_URL: fresh.url })).toEqual({
         code: 0,
         stdout:
-          'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text\n',
+          'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text, 20261207-catalogue-version\n',
         stderr: '',
       });
-      expect(await tables(fresh.url)).toEqual(['mikro_orm_migrations', 'product']);
+      expect(await tables(fresh.url)).toEqual(['catalogue_version', 'mikro_orm_migrations', 'product']);
     } finally {
       await fresh.drop();
     }
@@ -106,7 +106,7 @@ describe('npm run migrate', () => {
       expect({ code, stdout: task.stdout() }).toEqual({
         code: 0,
         stdout:
-          'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text\n',
+          'products: applied 20261125-create-product, 20261127-product-max-quantity-per-order, 20261205-product-search-text, 20261207-catalogue-version\n',
       });
     } finally {
       await proxy.close();

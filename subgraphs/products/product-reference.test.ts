@@ -4,43 +4,20 @@
  * SQL is counted from MikroORM's debug log, which goes through the subgraph's pino logger.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
 import { createSubgraph, type Subgraph } from '../../lib/subgraph.ts';
 import { startTestSubgraph, TEST_ROUTER_SECRET, type TestSubgraph } from '../../test/support/services.ts';
 import type { GraphQLReply } from '../../test/support/graphql.ts';
+import { sqlLog } from '../../test/support/sql-log.ts';
 import { subgraphClient } from '../../test/support/subgraph-client.ts';
 import { Product } from './product.entity.ts';
 import { productsSubgraph, type ProductsContext } from './products.subgraph.ts';
 import { productsResolvers } from './resolvers.ts';
 
-/** Every log line the subgraph writes, parsed. */
-const logLines: { level: number; msg?: string }[] = [];
-const captureLogger = pino(
-  { level: 'debug' },
-  {
-    write(line: string) {
-      logLines.push(JSON.parse(line) as { level: number; msg?: string });
-    },
-  },
-);
-
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-
-/** The SQL statements logged while `work` ran. */
-async function sqlDuring(work: () => Promise<unknown>): Promise<string[]> {
-  const start = logLines.length;
-  await work();
-  return logLines
-    .slice(start)
-    .map((line) => (line.msg ?? '').replace(ANSI, ''))
-    .filter((msg) => msg.startsWith('[query]'));
-}
+/** The SQL the subgraph runs. */
+const { logger: captureLogger, statementsDuring: sqlDuring } = sqlLog();
 
 const productSelects = (statements: string[]) =>
-  statements.filter(
-    (statement) => /^\[query\] select\b/i.test(statement) && statement.includes('from "product"'),
-  );
+  statements.filter((statement) => /^select\b/i.test(statement) && statement.includes('from "product"'));
 
 const ENTITIES = `query Entities($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on Product { id sku name price isActive } }

@@ -4,11 +4,11 @@
  * never by a sequential scan of the product table; it finds what ILIKE on either column finds, no more.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { pino } from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { migrateDatabase, openDatabase } from '../../lib/database.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../../test/support/services.ts';
+import { sqlLog } from '../../test/support/sql-log.ts';
 import { CreateProduct } from './migrations/20261125-create-product.migration.ts';
 import { AddProductMaxQuantityPerOrder } from './migrations/20261127-product-max-quantity-per-order.migration.ts';
 import { AddProductSearchText } from './migrations/20261205-product-search-text.migration.ts';
@@ -67,9 +67,6 @@ function planNodes(node: PlanNode): PlanNode[] {
   return [node, ...(node.Plans ?? []).flatMap(planNodes)];
 }
 
-// eslint-disable-next-line no-control-regex
-const ANSI = /\u001b\[[0-9;]*m/g;
-
 let database: TestDatabase;
 let orm: MikroORM;
 
@@ -103,15 +100,7 @@ afterAll(async () => {
 
 /** The SQL (with `?` placeholders) that ProductService.list runs, read from MikroORM's debug log. */
 async function sqlOfList(filter: ProductFilter, page = 1): Promise<string[]> {
-  const lines: string[] = [];
-  const logger = pino(
-    { level: 'debug' },
-    {
-      write(line: string) {
-        lines.push((JSON.parse(line) as { msg: string }).msg.replace(ANSI, ''));
-      },
-    },
-  );
+  const { logger, statementsDuring } = sqlLog();
   const logged = await openDatabase({
     url: database.url,
     entities: [Product],
@@ -120,13 +109,13 @@ async function sqlOfList(filter: ProductFilter, page = 1): Promise<string[]> {
     logger,
   });
   try {
-    await new ProductService({ em: logged.em.fork() }).list(filter, page);
+    const statements = await statementsDuring(() =>
+      new ProductService({ em: logged.em.fork() }).list(filter, page),
+    );
+    return statements.filter((statement) => statement.includes('"product"'));
   } finally {
     await logged.close();
   }
-  return lines
-    .filter((line) => line.startsWith('[query] ') && line.includes('"product"'))
-    .map((line) => line.replace(/^\[query\] /, '').replace(/ \[took .*\]$/, ''));
 }
 
 /** The two statements of a search (the page and the count), as ProductService.list builds them. */

@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import { createRowLoader, loadReference } from '../../lib/row-loader.ts';
 import { pageRequest, toPage, type Page, type PageRequest } from '../../lib/paging.ts';
+import type { CatalogueListingCache, ListingRows } from './catalogue-listing-cache.ts';
 import { Product } from './product.entity.ts';
 import {
   containsPattern,
@@ -96,14 +97,31 @@ export function productSearchQueries(em: EntityManager, listing: FilterQuery<Pro
 
 const TOTAL_COUNT = 'total_count';
 
+/** What names one listing page: the filters as given (trimmed, as the query reads them) and the page. */
+function listingKey(filter: ProductFilter, request: PageRequest): string {
+  return JSON.stringify([
+    filter.search?.trim() ?? null,
+    filter.name?.trim() ?? null,
+    filter.manufacturer?.trim() ?? null,
+    filter.category?.trim().toLowerCase() ?? null,
+    filter.requiresPrescription ?? null,
+    request.page,
+    request.pageSize,
+  ]);
+}
+
 export class ProductService {
   readonly #em: EntityManager;
 
   readonly #byId;
 
-  constructor({ em }: Pick<RequestScope, 'em'>) {
+  readonly #listings: CatalogueListingCache | undefined;
+
+  /** `listings`: the process's cache of listing pages; without it every listing is read from Postgres. */
+  constructor({ em }: Pick<RequestScope, 'em'>, listings?: CatalogueListingCache) {
     this.#em = em;
     this.#byId = createRowLoader(em, Product);
+    this.#listings = listings;
   }
 
   async list(
@@ -111,25 +129,44 @@ export class ProductService {
     page?: number | null,
     pageSize?: number | null,
   ): Promise<Page<Product>> {
-    validateFilterText(filter ?? {});
+    const given = filter ?? {};
+    validateFilterText(given);
     const request = pageRequest(page, pageSize);
-    const listing = productListingQuery(filter ?? {});
-    if (!filter?.search?.trim()) {
-      const [items, totalCount] = await this.#em.findAndCount(Product, listing, {
-        orderBy: { name: 'asc', id: 'asc' },
-        limit: request.pageSize,
-        offset: request.offset,
-      });
-      return toPage(items, totalCount, request);
+    const read = () => this.#readListing(given, request);
+    const { rows, totalCount } = this.#listings
+      ? await this.#listings.listing(this.#em, listingKey(given, request), read)
+      : await read();
+    return toPage(
+      rows.map((row) => this.#em.map(Product, row)),
+      totalCount,
+      request,
+    );
+  }
+
+  async #readListing(filter: ProductFilter, request: PageRequest): Promise<ListingRows> {
+    const listing = productListingQuery(filter);
+    if (!filter.search?.trim()) {
+      const [rows, totalCount] = await Promise.all([
+        this.#em
+          .createQueryBuilder(Product, 'p')
+          .select('*')
+          .where(listing as QBFilterQuery<Product>)
+          .orderBy({ name: 'asc', id: 'asc' })
+          .limit(request.pageSize)
+          .offset(request.offset)
+          .execute<Record<string, unknown>[]>('all', false),
+        this.#em.count(Product, listing),
+      ]);
+      return { rows, totalCount };
     }
     const search = productSearchQueries(this.#em, listing, request);
-    const rows = await search.page.execute<Record<string, unknown>[]>('all', false);
-    const items = rows.map(({ [TOTAL_COUNT]: _, ...row }) => this.#em.map(Product, row));
+    const matches = await search.page.execute<Record<string, unknown>[]>('all', false);
+    const rows = matches.map(({ [TOTAL_COUNT]: _, ...row }) => row);
     const totalCount =
-      rows.length > 0
-        ? Number(rows[0]?.[TOTAL_COUNT])
+      matches.length > 0
+        ? Number(matches[0]?.[TOTAL_COUNT])
         : Number((await search.count.execute<{ count: number | string }>('get')).count);
-    return toPage(items, totalCount, request);
+    return { rows, totalCount };
   }
 
   /** For federation: a product referenced by another subgraph, or null when the id names none. */

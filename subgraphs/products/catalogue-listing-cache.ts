@@ -1,0 +1,79 @@
+/**
+ * Pages of `products(filter, page, pageSize)` kept in this process under the catalogue version they were
+ * read at (migration 20261207-catalogue-version: every write to `product` raises it, in its transaction).
+ * A listing reads the version first, one indexed row, and serves the page it holds for that version; else
+ * it reads the page and keeps it. Read first, the version can only be older than the rows read after it,
+ * never newer: a page that saw a write is kept under a version already gone, and never served. So a page
+ * served from here is the page Postgres would answer, on every replica, while a common search term costs
+ * one row instead of reading, sorting and counting thousands of matches.
+ */
+import type { EntityManager } from '../../lib/database.ts';
+
+/** A page as Postgres returned it (column names, before mapping to entities) and the count of all matches. */
+export interface ListingRows {
+  rows: readonly Record<string, unknown>[];
+  totalCount: number;
+}
+
+interface CachedListing extends ListingRows {
+  version: string;
+}
+
+export class CatalogueListingCache {
+  readonly #pages = new Map<string, CachedListing>();
+  readonly #maxRows: number;
+  #rows = 0;
+
+  /**
+   * `maxRows`: the rows kept over all pages (a page holds up to MAX_PAGE_SIZE), the least recently used
+   * pages forgotten first: memory is bounded by rows, however many distinct filters clients send.
+   */
+  constructor(maxRows: number) {
+    if (!Number.isInteger(maxRows) || maxRows < 1) throw new Error('maxRows must be a positive integer');
+    this.#maxRows = maxRows;
+  }
+
+  /** How many rows the kept pages hold. */
+  get rows(): number {
+    return this.#rows;
+  }
+
+  /** The page of `key`, read by `read` unless one read at the current catalogue version is kept. */
+  async listing(em: EntityManager, key: string, read: () => Promise<ListingRows>): Promise<ListingRows> {
+    const version = await catalogueVersion(em);
+    const kept = this.#pages.get(key);
+    if (kept?.version === version) {
+      // Most recently used: a Map iterates in insertion order, so the first entry is the least recent.
+      this.#pages.delete(key);
+      this.#pages.set(key, kept);
+      return kept;
+    }
+    const listing = await read();
+    this.#keep(key, { ...listing, version });
+    return listing;
+  }
+
+  #keep(key: string, page: CachedListing): void {
+    this.#forget(key);
+    this.#pages.set(key, page);
+    this.#rows += page.rows.length;
+    for (const oldest of this.#pages.keys()) {
+      if (this.#rows <= this.#maxRows) break;
+      this.#forget(oldest);
+    }
+  }
+
+  #forget(key: string): void {
+    const page = this.#pages.get(key);
+    if (!page) return;
+    this.#pages.delete(key);
+    this.#rows -= page.rows.length;
+  }
+}
+
+/** The catalogue's version now (a bigint, as text). */
+async function catalogueVersion(em: EntityManager): Promise<string> {
+  const [row] = await em.execute<{ version: string }[]>('select version from catalogue_version');
+  if (!row) throw new Error('catalogue_version has no row: run the products migrations');
+  return String(row.version);
+}
