@@ -11,6 +11,7 @@ import { sqlLog } from '../../test/support/sql-log.ts';
 import { startTestSubgraph, TEST_ROUTER_SECRET, type TestSubgraph } from '../../test/support/services.ts';
 import { subgraphClient } from '../../test/support/subgraph-client.ts';
 import { CatalogueListingCache } from './catalogue-listing-cache.ts';
+import { ProductService, type ProductFilter } from './product.service.ts';
 import { productsSubgraph } from './products.subgraph.ts';
 
 /** The SQL both replicas run. */
@@ -45,6 +46,30 @@ async function search(replica: TestSubgraph | string, term: string, page = 1): P
 }
 
 const skus = (page: SearchPage) => page.items.map((item) => item.sku);
+
+interface ListingArguments {
+  filter: ProductFilter;
+  page?: number;
+  pageSize?: number;
+}
+
+const LIST = `query List($filter: ProductFilter, $page: Int, $pageSize: Int) {
+  products(filter: $filter, page: $page, pageSize: $pageSize) { totalCount items { sku } }
+}`;
+
+/** totalCount and the SKUs of a listing through the subgraph. */
+async function list(
+  replica: TestSubgraph,
+  { filter, page, pageSize }: ListingArguments,
+): Promise<{ totalCount: number; skus: string[] }> {
+  const reply = await subgraphClient(replica).request<{
+    products: { totalCount: number; items: { sku: string }[] };
+  }>(LIST, { filter, page, pageSize: pageSize ?? 20 });
+  expect(reply.errors).toBeUndefined();
+  const products = reply.data?.products;
+  if (!products) throw new Error('no data');
+  return { totalCount: products.totalCount, skus: products.items.map((item) => item.sku) };
+}
 
 beforeAll(async () => {
   first = await startTestSubgraph('products', { LOG_LEVEL: 'debug' }, captureLogger);
@@ -139,8 +164,39 @@ describe('the catalogue listing cache', () => {
     await sql(first, "update product set is_active = false where sku = 'CACHE-4'");
     expect((await search(first, 'cachetol')).totalCount).toBe(3);
     expect((await search(secondUrl, 'cachetol')).totalCount).toBe(3);
+    await sql(first, "update product set is_active = true where sku = 'CACHE-4'");
+    expect((await search(secondUrl, 'cachetol')).totalCount).toBe(4);
     await sql(first, "delete from product where sku = 'CACHE-4'");
+    expect((await search(first, 'cachetol')).totalCount).toBe(3);
     expect((await search(secondUrl, 'cachetol')).totalCount).toBe(3);
+  });
+
+  it('keys a page on every filter and both page arguments', async () => {
+    const truth = new ProductService({ em: first.subgraph.orm.em.fork() });
+    // Each listing differs from the one before in one argument only: a key without it would answer the
+    // one before. Asked twice each, so the second answer comes from memory.
+    const listings: ListingArguments[] = [
+      { filter: { search: 'cachetol' } },
+      { filter: { search: 'cachetol', name: '400' } },
+      { filter: { search: 'cachetol', name: '400', manufacturer: 'zenith' } },
+      { filter: { search: 'cachetol' }, pageSize: 1 },
+      { filter: { search: 'cachetol' }, pageSize: 1, page: 2 },
+      { filter: {} },
+      { filter: { category: 'allergy' } },
+      { filter: { category: 'ALLERGY ' } },
+      { filter: { requiresPrescription: false } },
+      { filter: { requiresPrescription: true } },
+    ];
+    for (const listing of listings) {
+      const expected = await truth.list(listing.filter, listing.page, listing.pageSize ?? 20);
+      for (let asked = 0; asked < 2; asked++) {
+        const answer = await list(first, listing);
+        expect([listing, answer]).toEqual([
+          listing,
+          { totalCount: expected.totalCount, skus: expected.items.map((product) => product.sku) },
+        ]);
+      }
+    }
   });
 
   it('does not serve a page read while a write was still uncommitted once it commits', async () => {
@@ -177,9 +233,9 @@ describe('the catalogue listing cache', () => {
     expect((await search(first, 'syrup')).items.map((item) => item.name)).toEqual(['Uncommitted Syrup']);
   });
 
-  it('keeps at most its rows, forgetting the least recently used pages first', async () => {
+  it('keeps at most its rows, each page counting one more, forgetting the least recently used first', async () => {
     const em = first.subgraph.orm.em.fork();
-    const cache = new CatalogueListingCache(5);
+    const cache = new CatalogueListingCache(8);
     const reads: string[] = [];
     const page = (key: string, rows: number) =>
       cache.listing(em, key, async () => {
@@ -188,13 +244,73 @@ describe('the catalogue listing cache', () => {
       });
     await page('a', 2);
     await page('b', 2);
+    expect(cache.rows).toBe(6);
     await page('a', 2); // kept; now the most recently used
-    await page('c', 2); // 6 rows: b, the least recently used, goes
-    expect(cache.rows).toBe(4);
+    await page('c', 2); // 9 > 8: b, the least recently used, goes
+    expect(cache.rows).toBe(6);
     await page('a', 2);
     await page('b', 2); // read again; c goes
-    await page('big', 6); // more rows than it may keep at all: read, and nothing kept
+    await page('big', 8); // 9 on its own, more than it may keep: read, nothing kept, nothing forgotten
+    await page('a', 2);
     expect(reads).toEqual(['a', 'b', 'c', 'b', 'big']);
-    expect(cache.rows).toBe(0);
+    expect(cache.rows).toBe(6);
+    // Pages that found nothing count too: any number of distinct searches keeps at most 8.
+    for (let i = 0; i < 50; i++) await page(`nothing-${i}`, 0);
+    expect(cache.rows).toBe(8);
+    await page('a', 2);
+    expect(reads.at(-1)).toBe('a');
+  });
+
+  it('reads every page inside a transaction, where the version could be its own', async () => {
+    const cache = new CatalogueListingCache(10);
+    let reads = 0;
+    const read = async () => ({ rows: [], totalCount: (reads += 1) });
+    await first.subgraph.orm.em.fork().transactional(async (tx) => {
+      const statements = await sqlDuring(async () => {
+        await cache.listing(tx, 'in-transaction', read);
+        await cache.listing(tx, 'in-transaction', read);
+      });
+      expect(statements.filter((statement) => statement === VERSION_READ)).toEqual([]);
+    });
+    expect([reads, cache.rows]).toEqual([2, 0]);
+  });
+
+  it('without CATALOGUE_CACHE_ROWS (0) reads every listing from Postgres', async () => {
+    const config = productsSubgraph.readConfig({
+      DATABASE_URL: first.database.url,
+      ROUTER_SECRET: TEST_ROUTER_SECRET,
+      CATALOGUE_CACHE_ROWS: '0',
+    });
+    expect(config.catalogueCacheRows).toBe(0);
+    expect(() =>
+      productsSubgraph.readConfig({
+        DATABASE_URL: first.database.url,
+        ROUTER_SECRET: TEST_ROUTER_SECRET,
+        CATALOGUE_CACHE_ROWS: '200001',
+      }),
+    ).toThrow('CATALOGUE_CACHE_ROWS must be an integer between 0 and 200000, got "200001"');
+    const { createContext } = await productsSubgraph.assemble(config, {
+      orm: first.subgraph.orm,
+      logger: captureLogger,
+    });
+    for (let asked = 0; asked < 2; asked++) {
+      const { products } = createContext({
+        em: first.subgraph.orm.em.fork(),
+        viewer: null,
+        requestId: 'uncached',
+        logger: captureLogger,
+      });
+      const statements = await sqlDuring(() => products.list({ search: 'cachetol' }, 1, 20));
+      expect(statements).not.toContain(VERSION_READ);
+      expect(statements.some((statement) => statement.includes('from "product"'))).toBe(true);
+    }
+  });
+
+  it('drops every page when the table is truncated', async () => {
+    expect((await search(first, 'syrup')).totalCount).toBe(1);
+    expect((await search(secondUrl, 'syrup')).totalCount).toBe(1);
+    await sql(first, 'truncate product');
+    expect((await search(first, 'syrup')).totalCount).toBe(0);
+    expect((await search(secondUrl, 'syrup')).totalCount).toBe(0);
   });
 });

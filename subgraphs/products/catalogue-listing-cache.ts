@@ -1,11 +1,11 @@
 /**
  * Pages of `products(filter, page, pageSize)` kept in this process under the catalogue version they were
- * read at (migration 20261207-catalogue-version: every write to `product` raises it, in its transaction).
- * A listing reads the version first, one indexed row, and serves the page it holds for that version; else
- * it reads the page and keeps it. Read first, the version can only be older than the rows read after it,
- * never newer: a page that saw a write is kept under a version already gone, and never served. So a page
- * served from here is the page Postgres would answer, on every replica, while a common search term costs
- * one row instead of reading, sorting and counting thousands of matches.
+ * read at (migration 20261207-catalogue-version: every write to `product` replaces it with a new random
+ * one, in its transaction). A listing reads the version first, one indexed row, and serves the page it
+ * holds for that version; else it reads the page and keeps it. Read first, the version can only be older
+ * than the rows read after it, never newer: a page that saw a write is kept under a version already gone,
+ * and never served. So a page served from here is the page Postgres would answer, on every replica, while
+ * a common search term costs one row instead of reading, sorting and counting thousands of matches.
  */
 import type { EntityManager } from '../../lib/database.ts';
 
@@ -25,21 +25,24 @@ export class CatalogueListingCache {
   #rows = 0;
 
   /**
-   * `maxRows`: the rows kept over all pages (a page holds up to MAX_PAGE_SIZE), the least recently used
-   * pages forgotten first: memory is bounded by rows, however many distinct filters clients send.
+   * `maxRows`: the rows kept over all pages, each page counting one more for itself (its key and entry,
+   * so that pages with no rows are bounded too); the least recently used pages are forgotten first.
+   * Memory is bounded however many distinct filters clients send.
    */
   constructor(maxRows: number) {
     if (!Number.isInteger(maxRows) || maxRows < 1) throw new Error('maxRows must be a positive integer');
     this.#maxRows = maxRows;
   }
 
-  /** How many rows the kept pages hold. */
+  /** The rows the kept pages count (each page its rows plus one). */
   get rows(): number {
     return this.#rows;
   }
 
   /** The page of `key`, read by `read` unless one read at the current catalogue version is kept. */
   async listing(em: EntityManager, key: string, read: () => Promise<ListingRows>): Promise<ListingRows> {
+    // In a transaction the version read could be the transaction's own, not yet committed (or never).
+    if (em.isInTransaction()) return read();
     const version = await catalogueVersion(em);
     const kept = this.#pages.get(key);
     if (kept?.version === version) {
@@ -55,8 +58,10 @@ export class CatalogueListingCache {
 
   #keep(key: string, page: CachedListing): void {
     this.#forget(key);
+    const rows = countedRows(page);
+    if (rows > this.#maxRows) return;
     this.#pages.set(key, page);
-    this.#rows += page.rows.length;
+    this.#rows += rows;
     for (const oldest of this.#pages.keys()) {
       if (this.#rows <= this.#maxRows) break;
       this.#forget(oldest);
@@ -67,11 +72,13 @@ export class CatalogueListingCache {
     const page = this.#pages.get(key);
     if (!page) return;
     this.#pages.delete(key);
-    this.#rows -= page.rows.length;
+    this.#rows -= countedRows(page);
   }
 }
 
-/** The catalogue's version now (a bigint, as text). */
+const countedRows = (page: ListingRows) => page.rows.length + 1;
+
+/** The catalogue's version now (a UUID). */
 async function catalogueVersion(em: EntityManager): Promise<string> {
   const [row] = await em.execute<{ version: string }[]>('select version from catalogue_version');
   if (!row) throw new Error('catalogue_version has no row: run the products migrations');
