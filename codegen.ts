@@ -24,7 +24,7 @@ const subgraphs: Record<string, SubgraphTypes> = {
   users: { context: 'UsersContext', mappers: { User: '../user.entity.ts#User as UserEntity' } },
   products: {
     context: 'ProductsContext',
-    mappers: { Product: '../product.entity.ts#Product as ProductEntity' },
+    mappers: { Product: '../product.entity.ts#ProductRecord' },
   },
   orders: {
     context: 'OrdersContext',

@@ -11,6 +11,7 @@ import { sqlLog } from '../../test/support/sql-log.ts';
 import { startTestSubgraph, TEST_ROUTER_SECRET, type TestSubgraph } from '../../test/support/services.ts';
 import { subgraphClient } from '../../test/support/subgraph-client.ts';
 import { CatalogueListingCache } from './catalogue-listing-cache.ts';
+import type { ProductRecord } from './product.entity.ts';
 import { ProductService, type ProductFilter } from './product.service.ts';
 import { productsSubgraph } from './products.subgraph.ts';
 
@@ -46,6 +47,23 @@ async function search(replica: TestSubgraph | string, term: string, page = 1): P
 }
 
 const skus = (page: SearchPage) => page.items.map((item) => item.sku);
+
+/** A product record for pages that the cache only counts. */
+const record = (id: number): ProductRecord => ({
+  id,
+  sku: `FAKE-${id}`,
+  name: `Fake ${id}`,
+  description: null,
+  priceMinor: 100,
+  currency: 'USD',
+  category: 'Fake',
+  manufacturer: null,
+  requiresPrescription: false,
+  maxQuantityPerOrder: null,
+  isActive: true,
+  createdAt: new Date(0),
+  updatedAt: new Date(0),
+});
 
 interface ListingArguments {
   filter: ProductFilter;
@@ -240,7 +258,7 @@ describe('the catalogue listing cache', () => {
     const page = (key: string, rows: number) =>
       cache.listing(em, key, async () => {
         reads.push(key);
-        return { rows: Array.from({ length: rows }, (_, id) => ({ id })), totalCount: rows };
+        return { rows: Array.from({ length: rows }, (_, id) => record(id)), totalCount: rows };
       });
     await page('a', 2);
     await page('b', 2);
@@ -304,6 +322,26 @@ describe('the catalogue listing cache', () => {
       expect(statements).not.toContain(VERSION_READ);
       expect(statements.some((statement) => statement.includes('from "product"'))).toBe(true);
     }
+  });
+
+  it('hands every request the same frozen records of a kept page, not entities to track', async () => {
+    const cache = new CatalogueListingCache(100);
+    const [firstEm, secondEm] = [first.subgraph.orm.em.fork(), first.subgraph.orm.em.fork()];
+    const once = await new ProductService({ em: firstEm }, cache).list({ search: 'cachetol' }, 1, 20);
+    const again = await new ProductService({ em: secondEm }, cache).list({ search: 'cachetol' }, 1, 20);
+    expect(once.items.length).toBeGreaterThan(0);
+    expect(again.items).toHaveLength(once.items.length);
+    again.items.forEach((item, i) => expect(item).toBe(once.items[i]));
+    expect(once.items.every((item) => Object.isFrozen(item))).toBe(true);
+    // Converted as MikroORM maps an entity's columns to its properties.
+    const [item] = once.items;
+    expect([typeof item?.id, typeof item?.priceMinor, typeof item?.isActive]).toEqual([
+      'number',
+      'number',
+      'boolean',
+    ]);
+    expect(item?.createdAt).toBeInstanceOf(Date);
+    expect(secondEm.getUnitOfWork().getIdentityMap().values()).toEqual([]);
   });
 
   it('drops every page when the table is truncated', async () => {

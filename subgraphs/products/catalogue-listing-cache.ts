@@ -8,10 +8,11 @@
  * a common search term costs one row instead of reading, sorting and counting thousands of matches.
  */
 import type { EntityManager } from '../../lib/database.ts';
+import type { ProductRecord } from './product.entity.ts';
 
-/** A page as Postgres returned it (column names, before mapping to entities) and the count of all matches. */
+/** A page's products (frozen records, shared by every request that reads the page) and the count of all matches. */
 export interface ListingRows {
-  rows: readonly Record<string, unknown>[];
+  rows: readonly ProductRecord[];
   totalCount: number;
 }
 

@@ -27,3 +27,26 @@ export const ProductSchema = defineEntity({
 
 export class Product extends ProductSchema.class {}
 ProductSchema.setClass(Product);
+
+/**
+ * A product as the API reads it: an entity, or a listing's row kept in memory (catalogue-listing-cache.ts),
+ * which is plain frozen data, shared by every request that reads that page.
+ */
+export type ProductRecord = Readonly<
+  Pick<
+    Product,
+    | 'id'
+    | 'sku'
+    | 'name'
+    | 'description'
+    | 'priceMinor'
+    | 'currency'
+    | 'category'
+    | 'manufacturer'
+    | 'requiresPrescription'
+    | 'maxQuantityPerOrder'
+    | 'isActive'
+    | 'createdAt'
+    | 'updatedAt'
+  >
+>;
