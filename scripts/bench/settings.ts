@@ -79,9 +79,10 @@ const QUICK: Profile = {
   subscriberCounts: [20, 100],
   alertEvents: 2,
   searchS: 0.5,
-  // Long enough that a contender still answers some requests while other test files load both cores.
-  gatewayWarmupS: 0.5,
-  gatewayS: 1.5,
+  // Long enough that a contender still answers some requests while other test files load both cores: on
+  // a slow shared machine the cold bare gateway once answered none in a 0.5 s warm-up and a 1.5 s run.
+  gatewayWarmupS: 2,
+  gatewayS: 2,
   // 50 requests in flight on a cold gateway while other test files load both cores can leave a 2.5 s window
   // without one answer.
   gatewayConnections: 8,
