@@ -83,5 +83,5 @@ const countedRows = (page: ListingRows) => page.rows.length + 1;
 async function catalogueVersion(em: EntityManager): Promise<string> {
   const [row] = await em.execute<{ version: string }[]>('select version from catalogue_version');
   if (!row) throw new Error('catalogue_version has no row: run the products migrations');
-  return String(row.version);
+  return row.version;
 }
