@@ -23,6 +23,7 @@ import { createEvent, type EventEnvelope } from './event.ts';
 import {
   eventTypeFilter,
   isTemporarySubscription,
+  publishEach,
   temporarySubscriptionName,
   type Delivery,
   type EventBus,
@@ -269,6 +270,66 @@ describe.each(ADAPTERS)('$name event bus', (adapter) => {
     expect(first.ids()).toEqual(idsOf([early, ...later]));
     expect(second.ids()).toEqual(idsOf(later));
   });
+
+  it.concurrent(
+    'publishes a batch: each event to every subscription of its topic and type, one outcome per event',
+    async () => {
+      const first = uniqueNames();
+      const second = uniqueNames();
+      const [a, b, c, alerts] = [recorder(), recorder(), recorder(), recorder()];
+      await bus.subscribe(first.topic, `${first.subscription}-a`, a.handler);
+      await bus.subscribe(first.topic, `${first.subscription}-b`, b.handler);
+      await bus.subscribe(second.topic, second.subscription, c.handler);
+      const temporary = await bus.subscribeTemporary(first.topic, TEMPORARY_PREFIX, alerts.handler, {
+        eventTypes: ['test.alerted'],
+      });
+      try {
+        const [one, two, three] = [testEvent(1), testEvent(2), testEvent(3)];
+        const alerted = createEvent('test.alerted', { n: 4 }, 'request-4');
+        const outcomes = await bus.publishAll([
+          { topic: first.topic, event: one },
+          { topic: second.topic, event: two },
+          { topic: 'not a topic!', event: testEvent(5) },
+          { topic: first.topic, event: { ...testEvent(6), type: 'Not A Type' } },
+          { topic: uniqueNames().topic, event: testEvent(7) },
+          { topic: first.topic, event: alerted },
+          { topic: first.topic, event: three },
+        ]);
+        expect(outcomes.map(({ status }) => status)).toEqual([
+          'fulfilled',
+          'fulfilled',
+          'rejected',
+          'rejected',
+          'fulfilled',
+          'fulfilled',
+          'fulfilled',
+        ]);
+        const reasons = outcomes.flatMap((outcome) =>
+          outcome.status === 'rejected' ? [String(outcome.reason)] : [],
+        );
+        expect(reasons).toEqual([
+          expect.stringMatching(/topic/),
+          expect.stringMatching(/malformed event: type/),
+        ]);
+        await waitFor(
+          'the batch on every subscription',
+          () =>
+            a.received.length >= 3 &&
+            b.received.length >= 3 &&
+            c.received.length >= 1 &&
+            alerts.received.length >= 1,
+          30_000,
+        );
+        await sleep(500);
+        expect(a.ids()).toEqual(idsOf([one, alerted, three]));
+        expect(b.ids()).toEqual(idsOf([one, alerted, three]));
+        expect(c.ids()).toEqual(idsOf([two]));
+        expect(alerts.received.map(({ event }) => event)).toEqual([alerted]);
+      } finally {
+        await temporary.close();
+      }
+    },
+  );
 
   it.concurrent(
     'keeps for a subscription ensured before the publish what comes before its consumer starts',
@@ -628,6 +689,7 @@ class ControlledBus implements EventBus {
     }
   }
 
+  publishAll: EventBus['publishAll'] = (events) => publishEach(this, events);
   ensureSubscription: EventBus['ensureSubscription'] = (...args) => this.#inner.ensureSubscription(...args);
   subscribe: EventBus['subscribe'] = (...args) => this.#inner.subscribe(...args);
   subscribeTemporary: EventBus['subscribeTemporary'] = (...args) => this.#inner.subscribeTemporary(...args);
@@ -743,6 +805,45 @@ describe('transactional outbox (postgres bus)', () => {
     } finally {
       await relay.stop();
     }
+  });
+});
+
+describe('batch publishing (postgres bus)', () => {
+  let bus: EventBus;
+
+  beforeAll(async () => {
+    bus = await postgres.createBus();
+  });
+
+  afterAll(async () => {
+    await bus?.close();
+  });
+
+  it('queues an event once per subscription, twice in a batch or published again (its id is the job id)', async () => {
+    const { topic, subscription } = uniqueNames();
+    const { received, ids, handler } = recorder();
+    await bus.subscribe(topic, subscription, handler);
+    const [repeated, other] = [testEvent(1), testEvent(2)];
+    const outcomes = await bus.publishAll([
+      { topic, event: repeated },
+      { topic, event: other },
+      { topic, event: repeated },
+    ]);
+    expect(outcomes.map(({ status }) => status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    await bus.publish(topic, repeated);
+    await waitFor('both events', () => received.length >= 2);
+    await sleep(1_000);
+    expect(ids()).toEqual(idsOf([repeated, other]));
+  });
+  it('answers a batch it cannot publish with one refusal per event instead of throwing', async () => {
+    const closed = await postgres.createBus();
+    await closed.close();
+    const outcomes = await closed.publishAll([
+      { topic: uniqueNames().topic, event: testEvent(1) },
+      { topic: 'not a topic!', event: testEvent(2) },
+    ]);
+    expect(outcomes.map(({ status }) => status)).toEqual(['rejected', 'rejected']);
+    await expect(closed.publish(uniqueNames().topic, testEvent(3))).rejects.toThrow();
   });
 });
 

@@ -35,6 +35,14 @@ export interface Subscription {
   close(): Promise<void>;
 }
 
+/** `publishAll` for a bus that has no batch of its own: one `publish` per event, all at once. */
+export function publishEach(
+  bus: Pick<EventBus, 'publish'>,
+  events: readonly OutgoingEvent[],
+): Promise<PromiseSettledResult<void>[]> {
+  return Promise.allSettled(events.map(({ topic, event }) => bus.publish(topic, event)));
+}
+
 /**
  * A consumer's handle, registered in `open` (what the bus closes on `close()`): `close` runs `stop` once,
  * however often it is called, then drops the handle.
@@ -51,9 +59,21 @@ export function trackSubscription(open: Set<Subscription>, stop: () => Promise<v
   return handle;
 }
 
+/** An event and the topic it is published to, for `publishAll`. */
+export interface OutgoingEvent {
+  topic: string;
+  event: EventEnvelope;
+}
+
 export interface EventBus {
   /** Resolves once the bus has durably accepted the event. */
   publish(topic: string, event: EventEnvelope): Promise<void>;
+  /**
+   * Publishes several events at once, each with `publish`'s guarantee, in as few round trips as the bus
+   * allows (the outbox relay's batches). Resolves with each event's outcome, in order, and never rejects:
+   * one event refused does not hold back the others.
+   */
+  publishAll(events: readonly OutgoingEvent[]): Promise<PromiseSettledResult<void>[]>;
   /**
    * Creates the topic, the subscription and its dead-letter place when missing, without consuming: a
    * subscription receives only what is published after it exists, so a publisher declares its consumers'

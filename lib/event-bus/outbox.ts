@@ -15,7 +15,7 @@ import type { Logger } from '../logger.ts';
 import type { EventMetrics } from '../metrics.ts';
 import { contextFromTraceparent, currentTraceparent, SpanKind, type ServiceTracer } from '../telemetry.ts';
 import { validateEvent, type EventEnvelope } from './event.ts';
-import { assertBusName, type EventBus } from './event-bus.ts';
+import { assertBusName, type EventBus, type OutgoingEvent } from './event-bus.ts';
 
 /** NOTIFY channel that wakes the relays of this database when a transaction with events commits. */
 const CHANNEL = 'outbox_event';
@@ -221,9 +221,7 @@ export class OutboxRelay {
         for update skip locked`,
       [this.#batchSize],
     );
-    const results = await Promise.allSettled(
-      rows.map(async (row) => this.#publish(row.topic, validateEvent(row.event))),
-    );
+    const results = await this.#publishRows(rows);
     const published: string[] = [];
     const failed: { id: string; error: unknown }[] = [];
     rows.forEach((row, index) => {
@@ -252,37 +250,66 @@ export class OutboxRelay {
     return { claimed: rows.length, errors: failed.map(({ error }) => error) };
   }
 
-  /** Publishes in a span of the writer's trace; the event carries that span on to its consumers. */
-  async #publish(topic: string, event: EventEnvelope): Promise<void> {
-    try {
-      await this.#publishTraced(topic, event);
-      this.#metrics?.published.inc({ topic });
-    } catch (error) {
-      this.#metrics?.publishFailures.inc({ topic });
-      throw error;
-    }
+  /** Publishes the claimed rows in one `publishAll`; a row whose event is malformed fails alone. */
+  async #publishRows(rows: OutboxRow[]): Promise<PromiseSettledResult<void>[]> {
+    const outcomes: PromiseSettledResult<void>[] = [];
+    const events: OutgoingEvent[] = [];
+    const positions: number[] = [];
+    rows.forEach((row, index) => {
+      try {
+        events.push({ topic: row.topic, event: validateEvent(row.event) });
+        positions.push(index);
+      } catch (error) {
+        outcomes[index] = { status: 'rejected', reason: error };
+      }
+    });
+    const published = this.#tracer
+      ? await this.#publishTraced(this.#tracer, events)
+      : await this.#bus.publishAll(events);
+    published.forEach((outcome, at) => {
+      const { topic } = events[at] as OutgoingEvent;
+      if (outcome.status === 'fulfilled') this.#metrics?.published.inc({ topic });
+      else this.#metrics?.publishFailures.inc({ topic });
+      outcomes[positions[at] as number] = outcome;
+    });
+    return outcomes;
   }
 
-  #publishTraced(topic: string, event: EventEnvelope): Promise<void> {
-    if (!this.#tracer) return this.#bus.publish(topic, event);
-    return this.#tracer.inSpan(
-      // Not a messaging name (`publish <topic>`): the Postgres bus (pg-boss) makes `send <queue>` spans below.
-      `outbox relay ${topic}`,
-      {
-        kind: SpanKind.PRODUCER,
-        parent: contextFromTraceparent(event.traceparent),
-        attributes: {
-          'messaging.operation.type': 'send',
-          'messaging.destination.name': topic,
-          'messaging.message.id': event.id,
-          'pharmacy.event.type': event.type,
+  /**
+   * Each event in a span of its writer's trace, which it then carries on to its consumers: the spans are
+   * opened first, the batch is published once, and each span ends with its event's outcome.
+   */
+  async #publishTraced(
+    tracer: ServiceTracer,
+    events: OutgoingEvent[],
+  ): Promise<PromiseSettledResult<void>[]> {
+    const batch = Promise.withResolvers<PromiseSettledResult<void>[]>();
+    const traced: OutgoingEvent[] = [];
+    const spans = events.map(({ topic, event }, index) =>
+      tracer.inSpan(
+        // Not a messaging name (`publish <topic>`): the Postgres bus (pg-boss) makes `send <queue>` spans below.
+        `outbox relay ${topic}`,
+        {
+          kind: SpanKind.PRODUCER,
+          parent: contextFromTraceparent(event.traceparent),
+          attributes: {
+            'messaging.operation.type': 'send',
+            'messaging.destination.name': topic,
+            'messaging.message.id': event.id,
+            'pharmacy.event.type': event.type,
+          },
         },
-      },
-      async () => {
-        const traceparent = currentTraceparent() ?? event.traceparent;
-        await this.#bus.publish(topic, traceparent === undefined ? event : { ...event, traceparent });
-      },
+        // Runs at once, up to its await: every event is in `traced` before the batch is published.
+        async () => {
+          const traceparent = currentTraceparent() ?? event.traceparent;
+          traced[index] = { topic, event: traceparent === undefined ? event : { ...event, traceparent } };
+          const outcome = (await batch.promise)[index];
+          if (outcome?.status === 'rejected') throw outcome.reason;
+        },
+      ),
     );
+    this.#bus.publishAll(traced).then(batch.resolve, batch.reject);
+    return Promise.allSettled(spans);
   }
 
   /**

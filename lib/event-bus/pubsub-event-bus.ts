@@ -54,8 +54,10 @@ import {
   resolveRedelivery,
   resolveSubscribeOptions,
   trackSubscription,
+  publishEach,
   type EventBus,
   type EventHandler,
+  type OutgoingEvent,
   type RedeliveryOptions,
   type SubscribeOptions,
   type Subscription,
@@ -195,6 +197,11 @@ export class PubSubEventBus implements EventBus {
     assertBusName('topic', topic);
     const data = Buffer.from(JSON.stringify(validateEvent(event)));
     await (await this.#topic(topic)).publishMessage({ data, attributes: eventAttributes(event) });
+  }
+
+  /** The client batches what is published together into one request per topic (its batching settings). */
+  publishAll(events: readonly OutgoingEvent[]): Promise<PromiseSettledResult<void>[]> {
+    return publishEach(this, events);
   }
 
   async ensureSubscription(
