@@ -11,12 +11,11 @@
  *
  * It implements the gateway's data source interface itself rather than extending RemoteGraphQLDataSource,
  * which builds node-fetch Headers and Request objects per fetch only to throw them away, and sends with
- * Node's http client over kept-alive connections.
+ * Node's http client over kept-alive connections (lib/http-post.ts).
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { postText, type HttpAnswer } from '../lib/http-post.ts';
 import { REQUEST_ID_HEADER } from '../lib/logger.ts';
 import { sendTraced } from '../lib/telemetry.ts';
 import { signRouterRequest } from '../lib/router-proof.ts';
@@ -49,10 +48,7 @@ export interface SubgraphDataSourceOptions {
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
 /** A subgraph's HTTP answer, read whole so that fetches sharing it can each parse their own copy. */
-interface SubgraphAnswer {
-  status: number;
-  text: string;
-}
+type SubgraphAnswer = HttpAnswer;
 
 type Variables = Record<string, unknown>;
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource<RouterContext>['process']>>;
@@ -111,7 +107,7 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
       // The trace goes on into the subgraph (below the gateway's fetch span); the proof does not cover it.
       answer = await sendTraced(
         { method: 'POST', url: this.#target, headers },
-        () => post(this.#target, headers, body, this.#options.timeoutMs),
+        () => postText(this.#target, headers, body, this.#options.timeoutMs),
         (sent) => sent.status,
       );
     } catch (error) {
@@ -141,48 +137,6 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
     this.#inFlight.set(key, sent);
     return sent;
   }
-}
-
-/**
- * Connections to the subgraphs, kept open between requests. An idle one is closed after a minute, before
- * the subgraphs' own keep-alive timeout (620 s, above the load balancer's), so a request never goes out on a socket being closed.
- */
-const KEEP_ALIVE = { keepAlive: true, timeout: 60_000 };
-const httpAgent = new HttpAgent(KEEP_ALIVE);
-const httpsAgent = new HttpsAgent(KEEP_ALIVE);
-
-/**
- * POSTs `body` and reads the whole answer. Node's http client rather than fetch: a subgraph call is on
- * every request's path, and fetch's WHATWG streams and objects cost more than the call itself.
- */
-function post(
-  target: URL,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-): Promise<SubgraphAnswer> {
-  const secure = target.protocol === 'https:';
-  return new Promise((resolve, reject) => {
-    const sent = (secure ? httpsRequest : httpRequest)(
-      target,
-      {
-        method: 'POST',
-        headers: { ...headers, 'content-length': Buffer.byteLength(body) },
-        agent: secure ? httpsAgent : httpAgent,
-        signal: AbortSignal.timeout(timeoutMs),
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('end', () =>
-          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        response.on('error', reject);
-      },
-    );
-    sent.on('error', reject);
-    sent.end(body);
-  });
 }
 
 /**

@@ -7,6 +7,7 @@
  * has returned, at the price the catalogue holds at that moment, and a copy always lags. The price is
  * then fixed on the order line, so later catalogue changes never touch a placed order.
  */
+import { postText } from '../../lib/http-post.ts';
 import { REQUEST_ID_HEADER, type Logger } from '../../lib/logger.ts';
 import { parseMoney } from '../../lib/money.ts';
 import { signRouterRequest } from '../../lib/router-proof.ts';
@@ -70,19 +71,13 @@ export class Catalogue {
     };
     let reply: EntitiesReply;
     try {
-      const response = await sendTraced(
+      const answer = await sendTraced(
         { method: 'POST', url: this.#url, headers },
-        () =>
-          fetch(this.#url, {
-            method: 'POST',
-            headers,
-            body,
-            signal: AbortSignal.timeout(this.#options.timeoutMs),
-          }),
+        () => postText(this.#url, headers, body, this.#options.timeoutMs),
         (answered) => answered.status,
       );
-      if (response.status >= 500) throw new Error(`the products subgraph answered ${response.status}`);
-      reply = (await response.json()) as EntitiesReply;
+      if (answer.status >= 500) throw new Error(`the products subgraph answered ${answer.status}`);
+      reply = JSON.parse(answer.text) as EntitiesReply;
     } catch (error) {
       request.logger.warn({ err: error, url: this.#options.url }, 'catalogue lookup failed');
       throw new ServiceUnavailableError('the catalogue');
