@@ -1,6 +1,7 @@
 /**
  * Every status change of an order goes through here, so that each one leaves a row in the order's status
- * trail (order_status_change) saying who or what made it, and why.
+ * trail (order_status_change) saying who or what made it, and why. The trail's first step, the placement,
+ * is written with the order itself (order-placement.ts).
  */
 import type { EntityManager } from '../../lib/database.ts';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
@@ -10,11 +11,6 @@ import type { Order, OrderStatus } from './order.entity.ts';
 
 /** Who or what changes the status: a person (the request's viewer) or an event of the saga. */
 export type StatusChangeCause = { viewer: Viewer } | { event: Pick<EventEnvelope, 'type' | 'id'> };
-
-/** Records the first step of `order`'s trail (from nothing to its status), once it has an id. */
-export function recordPlacement(em: EntityManager, order: Order, viewer: Viewer): void {
-  record(em, order, null, { viewer }, null);
-}
 
 /** Moves `order` to `to` and records the change in its trail. */
 export function changeOrderStatus(

@@ -19,7 +19,8 @@ import { OrderLineLot } from './order-line-lot.entity.ts';
 import { OrderLine } from './order-line.entity.ts';
 import { assertNoWithdrawnLotHeld } from './order-lots.ts';
 import { OrderStatusChange } from './order-status-change.entity.ts';
-import { changeOrderStatus, recordPlacement } from './order-status.ts';
+import { insertPlacedOrder } from './order-placement.ts';
+import { changeOrderStatus } from './order-status.ts';
 import { Order, type OrderStatus } from './order.entity.ts';
 import { ORDER_EVENTS_TOPIC, orderEvent, type OrderEvent } from '../contracts/order-events.ts';
 import {
@@ -127,25 +128,18 @@ export class OrderService {
     assertPrescriptionGiven(priced, request.prescription);
     try {
       return await this.#em.transactional(async (em) => {
-        const order = em.create(Order, {
-          userId: viewer.userId,
-          status: 'PENDING',
+        const order = await insertPlacedOrder(em, {
+          viewer,
           totalMinor: priced.totalMinor,
           currency: priced.currency,
           shippingAddress: request.shippingAddress,
           notes: request.notes,
-          rejectionReason: null,
+          requiresPrescription: priced.prescriptionProducts.length > 0,
+          prescription: request.prescription ?? null,
           idempotencyKey,
           requestFingerprint: fingerprint,
-          requiresPrescription: priced.prescriptionProducts.length > 0,
-          prescriberName: request.prescription?.prescriberName ?? null,
-          prescriberLicence: request.prescription?.prescriberLicence ?? null,
-          prescriptionIssuedOn: request.prescription?.issuedOn ?? null,
-          prescriptionReference: request.prescription?.reference ?? null,
+          lines: priced.lines,
         });
-        await em.flush();
-        recordPlacement(em, order, viewer);
-        for (const line of priced.lines) em.create(OrderLine, { orderId: order.id, ...line });
         await this.#announce(em, {
           type: 'order.placed',
           payload: {
@@ -154,7 +148,6 @@ export class OrderService {
             lines: priced.lines.map(({ productId, quantity }) => ({ productId, quantity })),
           },
         });
-        await em.flush();
         return order;
       });
     } catch (error) {
