@@ -572,6 +572,25 @@ describe('recalled and quarantined lots', () => {
     });
   });
 
+  it('refuses a reservation naming lots of a product the order lacks: nothing stored, the order PENDING, the event to come again', async () => {
+    const order = await placed(customer(234), [{ productId: catalogue.ibuprofen, quantity: 2 }]);
+    const event = reservedEvent(order.id, [
+      {
+        productId: Number(catalogue.ibuprofen),
+        lots: [{ lotNumber: 'IBU-1', expiresOn: '2027-01-31', quantity: 2 }],
+      },
+      {
+        productId: Number(catalogue.paracetamol),
+        lots: [{ lotNumber: 'PAR-X', expiresOn: null, quantity: 1 }],
+      },
+    ]);
+    await expect(deliver(event)).rejects.toThrow(
+      `inventory named lots of product ${catalogue.paracetamol}, which order ${order.id} lacks`,
+    );
+    expect(await practiceOrder(order.id)).toMatchObject({ status: 'PENDING', lines: [{ lots: [] }] });
+    expect(await processedCount(event.id)).toBe(0);
+  });
+
   it('acknowledges lot expiry events without touching any order', async () => {
     const id = await confirmedFromTwoLots(customer(233));
     const before = await practiceOrder(id);
