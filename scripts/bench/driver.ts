@@ -24,7 +24,10 @@ export interface HttpLoadJob {
   /** Sign each request as the router signs subgraph requests (a direct call to a subgraph). */
   signAs?: { secret: string; viewer: Viewer | null };
   check: ResponseCheck;
-  /** A steady rate (requests per second, all connections together) instead of as fast as answered. */
+  /**
+   * A steady rate (requests per second, all connections together, evenly spaced, sent whether or not the
+   * earlier ones were answered) instead of as fast as answered.
+   */
   ratePerSecond?: number;
 }
 

@@ -1,6 +1,6 @@
 /**
- * The load driver process (forked by driver.ts): HTTP load with autocannon, sequential requests for
- * low-concurrency latency, raw Postgres commits, and WebSocket subscribers speaking graphql-transport-ws.
+ * The load driver process (forked by driver.ts): HTTP load with autocannon (or evenly paced, at a rate),
+ * sequential requests for low-concurrency latency, raw Postgres commits, and WebSocket subscribers speaking graphql-transport-ws.
  */
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
@@ -37,6 +37,7 @@ function headersFor(job: Pick<HttpLoadJob, 'signAs'>, spec: HttpRequestSpec): Re
 }
 
 async function httpLoad(job: HttpLoadJob): Promise<HttpLoadResult> {
+  if (job.ratePerSecond !== undefined) return pacedLoad(job, job.ratePerSecond);
   const ok = checker(job.check);
   let next = 0;
   let wrong = 0;
@@ -49,7 +50,6 @@ async function httpLoad(job: HttpLoadJob): Promise<HttpLoadResult> {
     // run of 0.5 s took 1 s and one of 2.5 s took 3 s. Only the total and the latencies are read, not the
     // per-tick samples.
     sampleInt: 100,
-    ...(job.ratePerSecond === undefined ? {} : { overallRate: job.ratePerSecond }),
     method: 'POST',
     requests: [
       {
@@ -89,13 +89,14 @@ function post(
   url: URL,
   body: string,
   headers: Record<string, string>,
+  agent: Agent = sequentialAgent,
 ): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(
       url,
       {
         method: 'POST',
-        agent: sequentialAgent,
+        agent,
         headers: { ...headers, 'content-length': Buffer.byteLength(body) },
       },
       (response) => {
@@ -108,6 +109,55 @@ function post(
     outgoing.on('error', reject);
     outgoing.end(body);
   });
+}
+
+/**
+ * Requests at evenly spaced times, whether or not the earlier ones were answered (an open loop), over at
+ * most `connections` kept-alive connections. Not autocannon's rate: that is a budget per connection per
+ * second, spent at the start of each second, so 45 a second was a burst of 45 and then 0.8 s of nothing.
+ * Each latency runs from the time the request was due, so a request that waited for a free connection
+ * counts its wait.
+ */
+async function pacedLoad(job: HttpLoadJob, ratePerSecond: number): Promise<HttpLoadResult> {
+  const ok = checker(job.check);
+  const url = new URL(job.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
+  const count = Math.max(1, Math.round(job.durationS * ratePerSecond));
+  const samples: number[] = [];
+  let failed = 0;
+  let wrong = 0;
+  let sample: string | undefined;
+  const started = performance.now();
+  const answered: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / ratePerSecond;
+    const early = due - performance.now();
+    if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
+    const spec = job.requests[i % job.requests.length] as HttpRequestSpec;
+    answered.push(
+      post(url, spec.body, headersFor(job, spec), agent)
+        .catch((error: Error) => ({ status: 0, body: error.message }))
+        .then((response) => {
+          samples.push(performance.now() - due);
+          const success = response.status >= 200 && response.status < 300;
+          if (!success) failed++;
+          else if (!ok(response.body)) wrong++;
+          if (!success || !ok(response.body)) sample ??= `${response.status} ${response.body.slice(0, 500)}`;
+        }),
+    );
+  }
+  await Promise.all(answered);
+  agent.destroy();
+  const durationS = (performance.now() - started) / 1000;
+  return {
+    requests: count,
+    durationS,
+    rps: count / durationS,
+    latencyMs: latencyStats(samples),
+    failed,
+    wrong,
+    ...(sample === undefined ? {} : { sample }),
+  };
 }
 
 async function sequential(job: SequentialJob): Promise<HttpLoadResult> {

@@ -193,7 +193,7 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
       'until CONFIRMED is updated_at − created_at of each order (both written by the orders subgraph); confirmed ' +
       'orders/s is their count over the time from the first order to the last confirmation. The raw commit rate: ' +
       `the same Postgres, ${profile.sagaConnections} connections, one transaction = an order row and two line rows ` +
-      `(three INSERTs), for ${profile.sagaS} s. Then placeOrder at half the confirmed rate, steadily, for ` +
+      `(three INSERTs), for ${profile.sagaS} s. Then placeOrder at half the confirmed rate, steadily (evenly spaced, each sent when due), for ` +
       `${profile.sagaS} s: time until CONFIRMED, what one order costs (CPU of each process from placement ` +
       "until the last order settled, transactions in each database from Postgres' statistics) and where its time " +
       "goes, hop by hop, from the outboxes' and the bus's own timestamps.",
