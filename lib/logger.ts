@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { isatty } from 'node:tty';
 import { pino, type DestinationStream, type Logger } from 'pino';
 import type { LogFormat, LogLevel } from './config.ts';
 import { logTraceFields } from './telemetry.ts';
@@ -73,8 +74,18 @@ export function createLogger(service: string, options: LogOptions): Logger {
         censor: '[redacted]',
       },
     },
-    options.format === 'pretty' ? prettyStream(fd) : pino.destination(fd),
+    options.format === 'pretty' ? prettyStream(fd) : jsonStream(fd),
   );
+}
+
+/**
+ * JSON lines, written asynchronously, except to a terminal: a terminal's descriptor is non-blocking, and a
+ * line whose write met EAGAIN waits for an asynchronous retry that `process.exit` does not wait for (the
+ * exit flush writes only what is still queued), so a line of `npm start` at a terminal could be lost at
+ * Ctrl-C. Synchronous writes retry on the spot.
+ */
+function jsonStream(fd: 1 | 2): DestinationStream {
+  return pino.destination({ dest: fd, sync: isatty(fd) });
 }
 
 function prettyStream(fd: 1 | 2): DestinationStream {
