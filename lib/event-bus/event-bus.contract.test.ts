@@ -733,6 +733,48 @@ describe('transactional outbox (postgres bus)', () => {
     ]);
   });
 
+  it('publishes the rest of a batch when one of its rows holds a malformed event, which stays with its error', async () => {
+    const { topic, subscription } = uniqueNames();
+    const { received, ids, handler } = recorder();
+    await bus.subscribe(topic, subscription, handler);
+    const [before, after] = [testEvent(1), testEvent(2)];
+    const malformed = { ...testEvent(3), type: 'Not A Type' };
+    await commitNote([[topic, before]]);
+    // Only a row written around enqueueEvent (by hand, or by an older version) can be malformed.
+    await orm.em
+      .fork()
+      .execute('insert into outbox_event (topic, event_id, event) values (?, ?, ?::jsonb)', [
+        topic,
+        malformed.id,
+        JSON.stringify(malformed),
+      ]);
+    await commitNote([[topic, after]]);
+    // Started after the three commits, so that they are claimed together.
+    const relay = startRelay(bus, { retryDelayMs: 50, maxRetryDelayMs: 200 });
+    let tried: OutboxRow | undefined;
+    try {
+      await waitFor('both valid events', () => received.length >= 2);
+      tried = await waitFor('the malformed row tried', async () => {
+        const [row] = await outboxRows([malformed.id]);
+        return row && row.publish_attempts >= 1 ? row : undefined;
+      });
+      await sleep(300);
+    } finally {
+      await relay.stop();
+      // Left in place, it would fail every later test's relay batch.
+      await orm.em.fork().execute('delete from outbox_event where event_id = ?', [malformed.id]);
+    }
+    expect(ids()).toEqual(idsOf([before, after]));
+    expect(tried).toMatchObject({
+      published_at: null,
+      last_error: expect.stringMatching(/malformed event: type/),
+    });
+    expect(await outboxRows([before.id, after.id])).toEqual([
+      expect.objectContaining({ event_id: before.id, published_at: expect.any(String), publish_attempts: 0 }),
+      expect.objectContaining({ event_id: after.id, published_at: expect.any(String), publish_attempts: 0 }),
+    ]);
+  });
+
   it('keeps retrying through a bus outage and publishes everything, once, when the bus is back', async () => {
     const { topic, subscription } = uniqueNames();
     const { received, ids, handler } = recorder();

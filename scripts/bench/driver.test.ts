@@ -13,6 +13,15 @@ const server = createServer((request, response) => {
   request.on('end', () => response.end('{"data":{}}'));
 });
 await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+/** A run of `durationS` against the server: as fast as answered, or at `ratePerSecond`. */
+const runAgainstServer = (options: { connections: number; durationS: number; ratePerSecond?: number }) =>
+  driver.run({
+    kind: 'http',
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
+    requests: [{ body: '{}', headers: {} }],
+    check: { kind: 'no-errors' },
+    ...options,
+  });
 
 afterAll(async () => {
   await driver.stop();
@@ -20,14 +29,7 @@ afterAll(async () => {
 });
 
 it('lasts the run it was asked for, not until autocannon’s next whole second', async () => {
-  const result = await driver.run({
-    kind: 'http',
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    connections: 2,
-    durationS: 0.3,
-    requests: [{ body: '{}', headers: {} }],
-    check: { kind: 'no-errors' },
-  });
+  const result = await runAgainstServer({ connections: 2, durationS: 0.3 });
   expect(result.requests).toBeGreaterThan(0);
   expect(result.failed).toBe(0);
   // With autocannon's default tick of a second this read 1.0 s.
@@ -37,15 +39,7 @@ it('lasts the run it was asked for, not until autocannon’s next whole second',
 
 it('sends a rate evenly spaced, not as a burst at the start of each second', async () => {
   arrivals.length = 0;
-  const result = await driver.run({
-    kind: 'http',
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`,
-    connections: 4,
-    durationS: 1,
-    ratePerSecond: 20,
-    requests: [{ body: '{}', headers: {} }],
-    check: { kind: 'no-errors' },
-  });
+  const result = await runAgainstServer({ connections: 4, durationS: 1, ratePerSecond: 20 });
   expect(result.requests).toBe(20);
   expect(result.failed).toBe(0);
   expect(arrivals).toHaveLength(20);

@@ -111,6 +111,44 @@ function post(
   });
 }
 
+/** The answers of a run of requests: each one's latency, whether it failed or was wrong, the first bad one. */
+function answerTally(check: ResponseCheck) {
+  const ok = checker(check);
+  const samples: number[] = [];
+  let failed = 0;
+  let wrong = 0;
+  let sample: string | undefined;
+  return {
+    record(response: { status: number; body: string }, latencyMs: number): void {
+      samples.push(latencyMs);
+      const success = response.status >= 200 && response.status < 300;
+      const right = success && ok(response.body);
+      if (!success) failed++;
+      else if (!right) wrong++;
+      if (!right) sample ??= `${response.status} ${response.body.slice(0, 500)}`;
+    },
+    result(requests: number, durationS: number): HttpLoadResult {
+      return {
+        requests,
+        durationS,
+        rps: requests / durationS,
+        latencyMs: latencyStats(samples),
+        failed,
+        wrong,
+        ...(sample === undefined ? {} : { sample }),
+      };
+    },
+  };
+}
+
+/** POSTs, answering a failed connection as status 0 with its message, for the tally. */
+function postAnswer(url: URL, body: string, headers: Record<string, string>, agent?: Agent) {
+  return post(url, body, headers, agent).catch((error: Error) => ({
+    status: 0,
+    body: error.message,
+  }));
+}
+
 /**
  * Requests at evenly spaced times, whether or not the earlier ones were answered (an open loop), over at
  * most `connections` kept-alive connections. Not autocannon's rate: that is a budget per connection per
@@ -119,14 +157,10 @@ function post(
  * counts its wait.
  */
 async function pacedLoad(job: HttpLoadJob, ratePerSecond: number): Promise<HttpLoadResult> {
-  const ok = checker(job.check);
+  const tally = answerTally(job.check);
   const url = new URL(job.url);
   const agent = new Agent({ keepAlive: true, maxSockets: job.connections });
   const count = Math.max(1, Math.round(job.durationS * ratePerSecond));
-  const samples: number[] = [];
-  let failed = 0;
-  let wrong = 0;
-  let sample: string | undefined;
   const started = performance.now();
   const answered: Promise<void>[] = [];
   for (let i = 0; i < count; i++) {
@@ -135,63 +169,27 @@ async function pacedLoad(job: HttpLoadJob, ratePerSecond: number): Promise<HttpL
     if (early > 0) await new Promise((resolve) => setTimeout(resolve, early));
     const spec = job.requests[i % job.requests.length] as HttpRequestSpec;
     answered.push(
-      post(url, spec.body, headersFor(job, spec), agent)
-        .catch((error: Error) => ({ status: 0, body: error.message }))
-        .then((response) => {
-          samples.push(performance.now() - due);
-          const success = response.status >= 200 && response.status < 300;
-          if (!success) failed++;
-          else if (!ok(response.body)) wrong++;
-          if (!success || !ok(response.body)) sample ??= `${response.status} ${response.body.slice(0, 500)}`;
-        }),
+      postAnswer(url, spec.body, headersFor(job, spec), agent).then((response) =>
+        tally.record(response, performance.now() - due),
+      ),
     );
   }
   await Promise.all(answered);
   agent.destroy();
-  const durationS = (performance.now() - started) / 1000;
-  return {
-    requests: count,
-    durationS,
-    rps: count / durationS,
-    latencyMs: latencyStats(samples),
-    failed,
-    wrong,
-    ...(sample === undefined ? {} : { sample }),
-  };
+  return tally.result(count, (performance.now() - started) / 1000);
 }
 
 async function sequential(job: SequentialJob): Promise<HttpLoadResult> {
-  const ok = checker(job.check);
+  const tally = answerTally(job.check);
   const url = new URL(job.url);
-  const samples: number[] = [];
-  let failed = 0;
-  let wrong = 0;
-  let sample: string | undefined;
   const started = performance.now();
   for (let i = 0; i < job.count; i++) {
     const spec = job.requests[i % job.requests.length] as HttpRequestSpec;
     const headers = headersFor(job, spec);
     const sent = performance.now();
-    const response = await post(url, spec.body, headers).catch((error: Error) => ({
-      status: 0,
-      body: error.message,
-    }));
-    samples.push(performance.now() - sent);
-    const success = response.status >= 200 && response.status < 300;
-    if (!success) failed++;
-    else if (!ok(response.body)) wrong++;
-    if (!success || !ok(response.body)) sample ??= `${response.status} ${response.body.slice(0, 500)}`;
+    tally.record(await postAnswer(url, spec.body, headers), performance.now() - sent);
   }
-  const durationS = (performance.now() - started) / 1000;
-  return {
-    requests: job.count,
-    durationS,
-    rps: job.count / durationS,
-    latencyMs: latencyStats(samples),
-    failed,
-    wrong,
-    ...(sample === undefined ? {} : { sample }),
-  };
+  return tally.result(job.count, (performance.now() - started) / 1000);
 }
 
 async function commits(job: CommitJob): Promise<CommitResult> {
