@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { BenchReport } from '../scripts/bench/report.ts';
@@ -79,6 +79,20 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
           'orders.inventory-events: claimed → completed (its batch handled)',
         ]);
         for (const row of hops?.rows ?? []) expect(Number(row[3])).toBeGreaterThan(0);
+        // What a confirmed order costs flat out: each service, Postgres (on this machine) and the machine,
+        // beside what 0.1 of the raw commit rate would allow.
+        const flatOut = report.scenarios
+          .find((scenario) => scenario.id === 4)
+          ?.tables.find((table) => table.title.startsWith('Flat out'));
+        const cost = new Map(flatOut?.rows.map((row) => [String(row[0]), String(row[1])]));
+        for (const name of ['router', 'orders', 'products', 'inventory', 'Postgres (every backend)']) {
+          expect(Number(cost.get(`${name}: CPU ms`))).toBeGreaterThan(0);
+        }
+        const busy = Number(
+          cost.get(`the machine's ${availableParallelism()} cores: busy`)?.replace('%', ''),
+        );
+        expect(busy).toBeGreaterThan(0);
+        expect(busy).toBeLessThanOrEqual(100);
         // Both stores measured; a made-up username never reaches a Redis key.
         expect(ratiosOf(8).map((each) => [each.name, each.name.includes('key') ? each.pass : true])).toEqual([
           ['router memory retained, memory stores (MB)', true],

@@ -12,8 +12,10 @@ function readStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may hold spaces and parentheses: fields are counted after its last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // After the name: state ppid … utime (14th field overall) stime (15th).
-    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+    // After the name: state ppid … utime (14th field overall) stime (15th), then cutime and cstime: the
+    // time of its children that ended and were waited for (a Postgres backend that closed, say).
+    const cpuTicks = fields.slice(11, 15).reduce((sum, field) => sum + Number(field), 0);
+    return { ppid: Number(fields[1]), cpuTicks };
   } catch {
     return undefined;
   }
@@ -40,7 +42,15 @@ export function processTree(pid: number): number[] {
   return tree;
 }
 
-/** CPU time (user + system) used so far by `pid` and its descendants, in ms. */
+/** The parent of `pid`; undefined when it is not running. */
+export function parentPid(pid: number): number | undefined {
+  return readStat(pid)?.ppid;
+}
+
+/**
+ * CPU time (user + system) used so far by `pid` and its descendants, in ms, with descendants that have
+ * ended since (a server's connections come and go).
+ */
 export function cpuMs(pid: number): number {
   return processTree(pid).reduce(
     (sum, each) => sum + ((readStat(each)?.cpuTicks ?? 0) * 1000) / TICKS_PER_SECOND,
@@ -93,4 +103,15 @@ export function openFilesLimit(pid: number | 'self' = 'self'): number | undefine
   } catch {
     return undefined;
   }
+}
+
+/** CPU time of the whole machine so far (/proc/stat), in ms: busy (user, system, interrupts, stolen) and in all. */
+export function machineCpuMs(): { busyMs: number; allMs: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1, 9);
+  // user nice system idle iowait irq softirq steal (guest time is counted in user already).
+  const ticks = fields.map(Number);
+  const all = ticks.reduce((sum, each) => sum + each, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  const toMs = (value: number) => (value * 1000) / TICKS_PER_SECOND;
+  return { busyMs: toMs(all - idle), allMs: toMs(all) };
 }
