@@ -108,13 +108,16 @@ export async function waitForReady(service: Service, url: string, timeoutMs?: nu
 }
 
 /** CPU and memory of a set of processes over one measured interval. */
+/** What a resource window reads of a process: its name and pid (a process tree from there). */
+export type MeasuredProcess = Pick<Service, 'name' | 'pid'>;
+
 export class ResourceWindow {
-  readonly #services: readonly Service[];
+  readonly #services: readonly MeasuredProcess[];
   readonly #cpuAtStart: Map<string, number>;
   readonly peakResettable: boolean;
   readonly #startedAt = performance.now();
 
-  constructor(services: readonly Service[]) {
+  constructor(services: readonly MeasuredProcess[]) {
     this.#services = services;
     this.peakResettable = services.every((service) => resetPeakMemory(service.pid));
     this.#cpuAtStart = new Map(services.map((service) => [service.name, cpuMs(service.pid)]));

@@ -30,7 +30,7 @@ import {
   loadUsers,
   type DataSetSize,
 } from './data-set.ts';
-import { startService, waitForReady, type Service } from './services.ts';
+import { startService, waitForReady, type MeasuredProcess, type Service } from './services.ts';
 
 export type BusKind = 'postgres' | 'pubsub';
 
@@ -71,6 +71,8 @@ export interface PharmacyStack {
   /** A router's environment in front of the stack's subgraphs, with the production rate limits (no PORT). */
   routerEnv: Record<string, string>;
   services: Record<SubgraphName | 'router', Service>;
+  /** The bus's own process, when it is one of the stack's (the Pub/Sub emulator). */
+  busProcess?: MeasuredProcess;
   probe: Record<ProbedSubgraph | 'router', Service>;
   /** Subgraph requests from the probe router, per subgraph. */
   requestCounters: Record<ProbedSubgraph, CountingProxy>;
@@ -292,6 +294,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       busEnv,
       routerEnv: { ...routerEnv, ...urlEnv(subgraphUrls) },
       services,
+      ...(emulator?.pid === undefined ? {} : { busProcess: { name: 'Pub/Sub emulator', pid: emulator.pid } }),
       probe,
       requestCounters,
       statementCounters,

@@ -14,12 +14,15 @@ export interface PubSubEmulator {
   /** `host:port`, what PUBSUB_EMULATOR_HOST would hold. */
   host: string;
   projectId: string;
+  /** Its process (gcloud, with the Java server below it), when it is the caller's own. */
+  pid?: number;
   /** Kills the emulator and waits for it to exit (or lets go of a shared one). */
   stop(): Promise<void>;
 }
 
 export interface PubSubEmulatorProcess {
   host: string;
+  pid: number;
   /** Resolves once the emulator answers; rejects with its output when it exits or `timeoutMs` passes. */
   ready(timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
@@ -95,7 +98,7 @@ export async function spawnPubSubEmulator(): Promise<PubSubEmulatorProcess> {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   };
-  return { host, ready, stop };
+  return { host, pid, ready, stop };
 }
 
 /** An emulator of the caller's own, answering, with a project of its own. */
@@ -107,7 +110,7 @@ export async function startPubSubEmulator(startTimeoutMs = 30_000): Promise<PubS
     await emulator.stop();
     throw error;
   }
-  return { host: emulator.host, projectId: newProjectId(), stop: emulator.stop };
+  return { host: emulator.host, pid: emulator.pid, projectId: newProjectId(), stop: emulator.stop };
 }
 
 /** The emulator answers a plain GET on its port with "Ok" once it serves. */
