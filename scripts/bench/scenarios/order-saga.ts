@@ -189,7 +189,7 @@ interface SagaCpu {
   services: Record<string, number>;
   /** CPU ms of the Postgres server (every backend); null when it is not a process of this machine. */
   postgres: number | null;
-  /** CPU ms of the whole machine (the load driver included), busy and in all. */
+  /** CPU ms of the whole machine (all it ran, the load driver included), busy and in all. */
   machineBusy: number;
   machineAll: number;
 }
@@ -220,7 +220,10 @@ function cpuRows(cpu: SagaCpu, perOrder: (value: number) => number): string[][] 
   return [
     ...Object.entries(cpu.services).map(([name, each]) => [`${name}: CPU ms`, perOrder(each).toFixed(2)]),
     ['Postgres (every backend): CPU ms', cpu.postgres === null ? 'n/a' : perOrder(cpu.postgres).toFixed(2)],
-    ['the whole machine (load driver included): CPU ms', perOrder(cpu.machineBusy).toFixed(2)],
+    [
+      'the whole machine (all it ran, the load driver included): CPU ms',
+      perOrder(cpu.machineBusy).toFixed(2),
+    ],
   ];
 }
 
@@ -233,7 +236,10 @@ export async function orderSaga(ctx: StackContext): Promise<ScenarioResult> {
     `placeOrder (two lines) through the router by ${CUSTOMERS} customers, ${profile.sagaConnections} connections for ` +
       `${profile.sagaS} s; the run's orders are then followed in the orders database until none is PENDING. Time ` +
       'until CONFIRMED is updated_at − created_at of each order (both written by the orders subgraph); confirmed ' +
-      'orders/s is their count over the time from the first order to the last confirmation. The raw commit rate: ' +
+      'orders/s is their count over the time from the first order to the last confirmation, and what one ' +
+      'confirmed order costs in that time is the CPU of each process, of the Postgres server (every backend) and ' +
+      'of the whole machine (/proc/stat) over their count, beside what 0.1 of the raw commit rate allows (the ' +
+      "cores' time over a tenth of the raw commits per second). The raw commit rate: " +
       `the same Postgres, ${profile.sagaConnections} connections, one transaction = an order row and two line rows ` +
       `(three INSERTs), for ${profile.sagaS} s. Then placeOrder at half the confirmed rate, steadily (evenly spaced, each sent when due), for ` +
       `${profile.sagaS} s: time until CONFIRMED, what one order costs (CPU of each process from placement ` +
