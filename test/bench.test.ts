@@ -93,6 +93,8 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
         );
         expect(busy).toBeGreaterThan(0);
         expect(busy).toBeLessThanOrEqual(100);
+        const allowed = [...cost].find(([name]) => name.includes('allow at 0.1 of the raw commit rate'));
+        expect(Number(allowed?.[1])).toBeGreaterThan(0);
         // Both stores measured; a made-up username never reaches a Redis key.
         expect(ratiosOf(8).map((each) => [each.name, each.name.includes('key') ? each.pass : true])).toEqual([
           ['router memory retained, memory stores (MB)', true],

@@ -107,10 +107,10 @@ export async function waitForReady(service: Service, url: string, timeoutMs?: nu
   );
 }
 
-/** CPU and memory of a set of processes over one measured interval. */
 /** What a resource window reads of a process: its name and pid (a process tree from there). */
 export type MeasuredProcess = Pick<Service, 'name' | 'pid'>;
 
+/** CPU and memory of a set of processes over one measured interval. */
 export class ResourceWindow {
   readonly #services: readonly MeasuredProcess[];
   readonly #cpuAtStart: Map<string, number>;
