@@ -47,15 +47,13 @@ export interface SubgraphDataSourceOptions {
 /** Answers that mean the subgraph (or what is in front of it) cannot serve now. */
 const UNAVAILABLE_STATUSES = new Set([502, 503, 504]);
 
-/** A subgraph's HTTP answer, read whole so that fetches sharing it can each parse their own copy. */
-type SubgraphAnswer = HttpAnswer;
-
 type Variables = Record<string, unknown>;
 type GatewayGraphQLResponse = Awaited<ReturnType<GraphQLDataSource<RouterContext>['process']>>;
 
 export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
   readonly #options: SubgraphDataSourceOptions;
-  readonly #inFlight = new Map<string, Promise<SubgraphAnswer>>();
+  /** Answers in flight, read whole (as text) so that the fetches sharing one each parse their own copy. */
+  readonly #inFlight = new Map<string, Promise<HttpAnswer>>();
   readonly #target: URL;
 
   constructor(options: SubgraphDataSourceOptions) {
@@ -95,14 +93,14 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
     return entities?.positions ? spreadEntities(response, entities.positions) : response;
   }
 
-  async #send(body: string, headers: Record<string, string>): Promise<SubgraphAnswer> {
+  async #send(body: string, headers: Record<string, string>): Promise<HttpAnswer> {
     const { breaker, name, metrics } = this.#options;
     if (!breaker.allow()) {
       metrics?.subgraphFetches.inc({ subgraph: name, outcome: 'unavailable' });
       throw new SubgraphUnavailableError(name, new Error('circuit open: failing fast'));
     }
     const stopTimer = metrics?.subgraphFetchSeconds.startTimer({ subgraph: name });
-    let answer: SubgraphAnswer;
+    let answer: HttpAnswer;
     try {
       // The trace goes on into the subgraph (below the gateway's fetch span); the proof does not cover it.
       answer = await sendTraced(
@@ -127,7 +125,7 @@ export class SubgraphDataSource implements GraphQLDataSource<RouterContext> {
     return answer;
   }
 
-  #shared(key: string, send: () => Promise<SubgraphAnswer>): Promise<SubgraphAnswer> {
+  #shared(key: string, send: () => Promise<HttpAnswer>): Promise<HttpAnswer> {
     const inFlight = this.#inFlight.get(key);
     if (inFlight) {
       this.#options.metrics?.deduplicatedFetches.inc({ subgraph: this.#options.name });
@@ -206,7 +204,7 @@ function spreadEntities(response: GatewayGraphQLResponse, positions: number[]): 
 }
 
 /** The GraphQL response in the answer, or undefined when it holds none (a proxy's error page). */
-function parseAnswer(answer: SubgraphAnswer): GatewayGraphQLResponse | undefined {
+function parseAnswer(answer: HttpAnswer): GatewayGraphQLResponse | undefined {
   try {
     const body: unknown = JSON.parse(answer.text);
     if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body;

@@ -697,16 +697,23 @@ class ControlledBus implements EventBus {
   close = () => this.#inner.close();
 }
 
-describe('transactional outbox (postgres bus)', () => {
-  let bus: EventBus;
-
+/** A Postgres bus for the tests of one describe block: opened before them, closed after. */
+function postgresBusForBlock(): () => EventBus {
+  let bus: EventBus | undefined;
   beforeAll(async () => {
     bus = await postgres.createBus();
   });
-
   afterAll(async () => {
     await bus?.close();
   });
+  return () => {
+    if (!bus) throw new Error('the bus opens in beforeAll');
+    return bus;
+  };
+}
+
+describe('transactional outbox (postgres bus)', () => {
+  const bus = postgresBusForBlock();
 
   it('refuses to enqueue outside a transaction', async () => {
     await expect(enqueueEvent(orm.em.fork(), 'test-topic', testEvent())).rejects.toThrow(/em\.transactional/);
@@ -715,8 +722,8 @@ describe('transactional outbox (postgres bus)', () => {
   it('publishes what was committed and never what was rolled back', async () => {
     const { topic, subscription } = uniqueNames();
     const { received, ids, handler } = recorder();
-    await bus.subscribe(topic, subscription, handler);
-    const relay = startRelay(bus);
+    await bus().subscribe(topic, subscription, handler);
+    const relay = startRelay(bus());
     const rolledBack = testEvent(1);
     const committed = testEvent(2);
     try {
@@ -736,7 +743,7 @@ describe('transactional outbox (postgres bus)', () => {
   it('publishes the rest of a batch when one of its rows holds a malformed event, which stays with its error', async () => {
     const { topic, subscription } = uniqueNames();
     const { received, ids, handler } = recorder();
-    await bus.subscribe(topic, subscription, handler);
+    await bus().subscribe(topic, subscription, handler);
     const [before, after] = [testEvent(1), testEvent(2)];
     const malformed = { ...testEvent(3), type: 'Not A Type' };
     await commitNote([[topic, before]]);
@@ -750,7 +757,7 @@ describe('transactional outbox (postgres bus)', () => {
       ]);
     await commitNote([[topic, after]]);
     // Started after the three commits, so that they are claimed together.
-    const relay = startRelay(bus, { retryDelayMs: 50, maxRetryDelayMs: 200 });
+    const relay = startRelay(bus(), { retryDelayMs: 50, maxRetryDelayMs: 200 });
     let tried: OutboxRow | undefined;
     try {
       await waitFor('both valid events', () => received.length >= 2);
@@ -778,8 +785,8 @@ describe('transactional outbox (postgres bus)', () => {
   it('keeps retrying through a bus outage and publishes everything, once, when the bus is back', async () => {
     const { topic, subscription } = uniqueNames();
     const { received, ids, handler } = recorder();
-    await bus.subscribe(topic, subscription, handler);
-    const flaky = new ControlledBus(bus);
+    await bus().subscribe(topic, subscription, handler);
+    const flaky = new ControlledBus(bus());
     flaky.down = true;
     const relay = startRelay(flaky, { retryDelayMs: 50, maxRetryDelayMs: 200 });
     const events = Array.from({ length: 5 }, (_, n) => testEvent(n));
@@ -804,7 +811,7 @@ describe('transactional outbox (postgres bus)', () => {
 
   it('stop() lets the batch in hand finish publishing and marking', async () => {
     const { topic } = uniqueNames();
-    const slow = new ControlledBus(bus);
+    const slow = new ControlledBus(bus());
     slow.delayMs = 500;
     const relay = startRelay(slow);
     const event = testEvent();
@@ -819,7 +826,7 @@ describe('transactional outbox (postgres bus)', () => {
 
   it('lets several relays share the outbox without publishing an event twice', async () => {
     const { topic } = uniqueNames();
-    const counting = new ControlledBus(bus);
+    const counting = new ControlledBus(bus());
     const events = Array.from({ length: 300 }, (_, n) => testEvent(n));
     for (let start = 0; start < events.length; start += 50) {
       await commitNote(events.slice(start, start + 50).map((event) => [topic, event]));
@@ -841,7 +848,7 @@ describe('transactional outbox (postgres bus)', () => {
          values ('test-topic', ?, ?::jsonb, now() - interval '9 days', now() - interval '8 days')`,
       [old.id, JSON.stringify(old)],
     );
-    const relay = startRelay(bus);
+    const relay = startRelay(bus());
     try {
       await waitFor('the old row to go', async () => (await outboxRows([old.id])).length === 0);
     } finally {
@@ -851,28 +858,20 @@ describe('transactional outbox (postgres bus)', () => {
 });
 
 describe('batch publishing (postgres bus)', () => {
-  let bus: EventBus;
-
-  beforeAll(async () => {
-    bus = await postgres.createBus();
-  });
-
-  afterAll(async () => {
-    await bus?.close();
-  });
+  const bus = postgresBusForBlock();
 
   it('queues an event once per subscription, twice in a batch or published again (its id is the job id)', async () => {
     const { topic, subscription } = uniqueNames();
     const { received, ids, handler } = recorder();
-    await bus.subscribe(topic, subscription, handler);
+    await bus().subscribe(topic, subscription, handler);
     const [repeated, other] = [testEvent(1), testEvent(2)];
-    const outcomes = await bus.publishAll([
+    const outcomes = await bus().publishAll([
       { topic, event: repeated },
       { topic, event: other },
       { topic, event: repeated },
     ]);
     expect(outcomes.map(({ status }) => status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
-    await bus.publish(topic, repeated);
+    await bus().publish(topic, repeated);
     await waitFor('both events', () => received.length >= 2);
     await sleep(1_000);
     expect(ids()).toEqual(idsOf([repeated, other]));
@@ -890,15 +889,7 @@ describe('batch publishing (postgres bus)', () => {
 });
 
 describe('temporary subscriptions left behind (postgres bus)', () => {
-  let bus: EventBus;
-
-  beforeAll(async () => {
-    bus = await postgres.createBus();
-  });
-
-  afterAll(async () => {
-    await bus?.close();
-  });
+  const bus = postgresBusForBlock();
 
   it('deletes a temporary subscription untouched for a day when another is created, and keeps the others', async () => {
     const { topic, subscription } = uniqueNames();
@@ -925,7 +916,7 @@ describe('temporary subscriptions left behind (postgres bus)', () => {
     } finally {
       await boss.stop({ graceful: true });
     }
-    await bus.ensureSubscription(topic, subscription);
+    await bus().ensureSubscription(topic, subscription);
     const touched = (name: string, hoursAgo: number) =>
       orm.em
         .fork()
@@ -940,7 +931,7 @@ describe('temporary subscriptions left behind (postgres bus)', () => {
     expect(await postgres.subscriptionsOf(topic)).toEqual([fresh, stale, subscription].sort());
 
     const received = recorder();
-    const handle = await bus.subscribeTemporary(topic, TEMPORARY_PREFIX, received.handler);
+    const handle = await bus().subscribeTemporary(topic, TEMPORARY_PREFIX, received.handler);
     const names = await postgres.subscriptionsOf(topic);
     const created = names.find((name) => isTemporarySubscription(name) && name !== fresh);
     expect(created).toMatch(TEMPORARY_NAME);
@@ -951,7 +942,7 @@ describe('temporary subscriptions left behind (postgres bus)', () => {
 
     // The topic goes on to the new subscription as usual.
     const event = testEvent();
-    await bus.publish(topic, event);
+    await bus().publish(topic, event);
     await waitFor('the event', () => received.received.length >= 1, 30_000);
     expect(received.ids()).toEqual([event.id]);
     await handle.close();
