@@ -3,11 +3,27 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 
 /**
+ * Ports this process has handed out: a child given one may not listen on it yet, so it still looks free,
+ * and once gave two services of one bench stack the same port (the second failed with EADDRINUSE).
+ */
+const handedOut = new Set<number>();
+
+/**
  * A port that is free now and that the kernel will not hand out by itself: it lies below the ephemeral range
  * that port-0 listeners and outgoing connections draw from, so another process's connection cannot take it
- * between this call and a child process listening on it.
+ * between this call and a child process listening on it. Never one this process handed out before.
  */
 export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await unclaimedPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+async function unclaimedPort(): Promise<number> {
   const [ephemeralLow = 32768] = (
     await readFile('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').catch(() => '')
   )
