@@ -107,7 +107,10 @@ export interface SubgraphDefinition<TConfig extends SubgraphConfig, TContext ext
   /** Its config from the environment (throws ConfigError listing every problem). */
   readConfig(env: Env): TConfig;
   /** What it builds from its config when it starts, once its database is open. */
-  assemble(config: TConfig, started: { orm: MikroORM; logger: Logger }): Promise<SubgraphParts<TContext>>;
+  assemble(
+    config: TConfig,
+    started: { orm: MikroORM; logger: Logger; metrics: ServiceMetrics },
+  ): Promise<SubgraphParts<TContext>>;
 }
 
 export interface SubgraphParts<TContext extends RequestScope> {
@@ -115,7 +118,7 @@ export interface SubgraphParts<TContext extends RequestScope> {
   createContext(scope: RequestScope): TContext;
   /** Extra GET endpoints (the users subgraph's JWKS). */
   routes?: Readonly<Record<string, Route>>;
-  /** Stops what runs beside the server (the inventory expiry sweep), before the database closes. */
+  /** Stops what runs beside the server (the inventory expiry sweep, a catalogue search index being built), before the database closes. */
   stop?(): Promise<void>;
 }
 
@@ -163,10 +166,11 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
     connectTimeoutMs: config.dbConnectTimeoutMs,
     logger,
   });
+  const metrics = new ServiceMetrics(name);
   let parts: SubgraphParts<TContext>;
   try {
     if (config.migrateOnStart) await migrateDatabase(orm, logger);
-    parts = await definition.assemble(config, { orm, logger });
+    parts = await definition.assemble(config, { orm, logger, metrics });
   } catch (error) {
     await orm.close();
     throw error;
@@ -198,7 +202,6 @@ export async function createSubgraph<TConfig extends SubgraphConfig, TContext ex
   });
 
   const tracer = new ServiceTracer(name);
-  const metrics = new ServiceMetrics(name);
 
   const events =
     definition.events && config.eventBus

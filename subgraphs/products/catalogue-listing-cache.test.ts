@@ -5,6 +5,7 @@
  * from MikroORM's debug log.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ServiceMetrics } from '../../lib/metrics.ts';
 import { createSubgraph, type Subgraph } from '../../lib/subgraph.ts';
 import { sql } from '../../test/support/database.ts';
 import { sqlLog } from '../../test/support/sql-log.ts';
@@ -19,6 +20,9 @@ import { productsSubgraph } from './products.subgraph.ts';
 const { logger: captureLogger, statementsDuring: sqlDuring } = sqlLog();
 
 const VERSION_READ = 'select version from catalogue_version';
+
+/** The search index (catalogue-search-index.test.ts) off: its background builds would add their SQL here. */
+const NO_SEARCH_INDEX = { CATALOGUE_SEARCH_INDEX_PRODUCTS: '0' };
 
 const SEARCH = `query Search($search: String, $page: Int) {
   products(filter: { search: $search }, page: $page, pageSize: 2) {
@@ -90,7 +94,7 @@ async function list(
 }
 
 beforeAll(async () => {
-  first = await startTestSubgraph('products', { LOG_LEVEL: 'debug' }, captureLogger);
+  first = await startTestSubgraph('products', { LOG_LEVEL: 'debug', ...NO_SEARCH_INDEX }, captureLogger);
   await sql(
     first,
     `insert into product (sku, name, price_minor, currency, category, manufacturer, requires_prescription,
@@ -110,6 +114,7 @@ beforeAll(async () => {
       DATABASE_URL: first.database.url,
       MIGRATE_ON_START: 'false',
       ROUTER_SECRET: TEST_ROUTER_SECRET,
+      ...NO_SEARCH_INDEX,
     }),
     captureLogger,
   );
@@ -293,11 +298,12 @@ describe('the catalogue listing cache', () => {
     expect([reads, cache.rows]).toEqual([2, 0]);
   });
 
-  it('without CATALOGUE_CACHE_ROWS (0) reads every listing from Postgres', async () => {
+  it('without CATALOGUE_CACHE_ROWS (0) and the search index reads every listing from Postgres', async () => {
     const config = productsSubgraph.readConfig({
       DATABASE_URL: first.database.url,
       ROUTER_SECRET: TEST_ROUTER_SECRET,
       CATALOGUE_CACHE_ROWS: '0',
+      ...NO_SEARCH_INDEX,
     });
     expect(config.catalogueCacheRows).toBe(0);
     expect(() =>
@@ -310,6 +316,7 @@ describe('the catalogue listing cache', () => {
     const { createContext } = await productsSubgraph.assemble(config, {
       orm: first.subgraph.orm,
       logger: captureLogger,
+      metrics: new ServiceMetrics('products'),
     });
     for (let asked = 0; asked < 2; asked++) {
       const { products } = createContext({
@@ -327,8 +334,16 @@ describe('the catalogue listing cache', () => {
   it('hands every request the same frozen records of a kept page, not entities to track', async () => {
     const cache = new CatalogueListingCache(100);
     const [firstEm, secondEm] = [first.subgraph.orm.em.fork(), first.subgraph.orm.em.fork()];
-    const once = await new ProductService({ em: firstEm }, cache).list({ search: 'cachetol' }, 1, 20);
-    const again = await new ProductService({ em: secondEm }, cache).list({ search: 'cachetol' }, 1, 20);
+    const once = await new ProductService({ em: firstEm }, { listings: cache }).list(
+      { search: 'cachetol' },
+      1,
+      20,
+    );
+    const again = await new ProductService({ em: secondEm }, { listings: cache }).list(
+      { search: 'cachetol' },
+      1,
+      20,
+    );
     expect(once.items.length).toBeGreaterThan(0);
     expect(again.items).toHaveLength(once.items.length);
     again.items.forEach((item, i) => expect(item).toBe(once.items[i]));

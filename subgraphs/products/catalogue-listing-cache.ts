@@ -40,11 +40,17 @@ export class CatalogueListingCache {
     return this.#rows;
   }
 
-  /** The page of `key`, read by `read` unless one read at the current catalogue version is kept. */
-  async listing(em: EntityManager, key: string, read: () => Promise<ListingRows>): Promise<ListingRows> {
-    // In a transaction the version read could be the transaction's own, not yet committed (or never).
-    if (em.isInTransaction()) return read();
+  /**
+   * The page of `key`, read by `read` unless one read at the current catalogue version is kept. `read` is
+   * given the version it reads at, or undefined inside a transaction.
+   */
+  async listing(
+    em: EntityManager,
+    key: string,
+    read: (version: string | undefined) => Promise<ListingRows>,
+  ): Promise<ListingRows> {
     const version = await catalogueVersion(em);
+    if (version === undefined) return read(undefined);
     const kept = this.#pages.get(key);
     if (kept?.version === version) {
       // Most recently used: a Map iterates in insertion order, so the first entry is the least recent.
@@ -52,7 +58,7 @@ export class CatalogueListingCache {
       this.#pages.set(key, kept);
       return kept;
     }
-    const listing = await read();
+    const listing = await read(version);
     this.#keep(key, { ...listing, version });
     return listing;
   }
@@ -79,8 +85,16 @@ export class CatalogueListingCache {
 
 const countedRows = (page: ListingRows) => page.rows.length + 1;
 
-/** The catalogue's version now (a UUID). */
-async function catalogueVersion(em: EntityManager): Promise<string> {
+/**
+ * The catalogue's version now (a UUID), or undefined inside a transaction, where the version read could be
+ * the transaction's own, not yet committed (or never).
+ */
+export async function catalogueVersion(em: EntityManager): Promise<string | undefined> {
+  return em.isInTransaction() ? undefined : readCatalogueVersion(em);
+}
+
+/** The catalogue's version as `em` sees it. */
+export async function readCatalogueVersion(em: EntityManager): Promise<string> {
   const [row] = await em.execute<{ version: string }[]>('select version from catalogue_version');
   if (!row) throw new Error('catalogue_version has no row: run the products migrations');
   return row.version;

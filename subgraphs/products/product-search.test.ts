@@ -8,6 +8,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { migrateDatabase, openDatabase } from '../../lib/database.ts';
 import { createTestDatabase, type TestDatabase } from '../../test/support/database.ts';
 import { silentLogger } from '../../test/support/services.ts';
+import { generatedCatalogue } from '../../test/support/catalogue.ts';
 import { sqlLog } from '../../test/support/sql-log.ts';
 import { CreateProduct } from './migrations/20261125-create-product.migration.ts';
 import { AddProductMaxQuantityPerOrder } from './migrations/20261127-product-max-quantity-per-order.migration.ts';
@@ -23,28 +24,6 @@ import { pageRequest } from '../../lib/paging.ts';
 import { containsPattern } from './product.rules.ts';
 
 const CATALOGUE_SIZE = 50_000;
-
-/** Varied generated names ("Ibuprofen Syrup 120 mg 1f0e3dad") and manufacturers ("Teva Pharma"). */
-const GENERATE_CATALOGUE = `
-  insert into product (sku, name, description, price_minor, currency, category, manufacturer,
-                       requires_prescription, is_active, created_at, updated_at)
-  select 'GEN-' || i,
-         (array['Amoxicillin', 'Ibuprofen', 'Paracetamol', 'Cetirizine', 'Loratadine', 'Omeprazole',
-                'Metformin', 'Atorvastatin', 'Lisinopril', 'Amlodipine', 'Vitamin D3', 'Zinc', 'Magnesium',
-                'Melatonin', 'Aspirin'])[1 + i % 15]
-           || ' ' || (array['Tablets', 'Capsules', 'Syrup', 'Cream', 'Drops', 'Spray'])[1 + (i / 15) % 6]
-           || ' ' || (10 * (1 + i % 50)) || ' mg ' || substr(md5(i::text), 1, 8),
-         null,
-         100 + i % 5000,
-         'USD',
-         (array['Pain Relief', 'Allergy', 'Vitamins', 'Digestive', 'Cardio'])[1 + i % 5],
-         (array['Pfizer', 'Bayer', 'Sandoz', 'Teva', 'Novartis', 'Sanofi', 'Mylan', 'Cipla', 'Lupin',
-                'Zydus'])[1 + i % 10] || ' ' || (array['Labs', 'Pharma', 'Healthcare', 'Inc'])[1 + i % 4],
-         i % 3 = 0,
-         true,
-         now(),
-         now()
-  from generate_series(1, ${CATALOGUE_SIZE}) as i`;
 
 /** The rows a search for "xyz" must find (name or manufacturer, any case), and one it must not. */
 const XYZ_ROWS = [
@@ -81,7 +60,7 @@ beforeAll(async () => {
   });
   await migrateDatabase(orm, silentLogger);
   const connection = orm.em.fork().getConnection();
-  await connection.execute(GENERATE_CATALOGUE);
+  await connection.execute(generatedCatalogue(CATALOGUE_SIZE));
   for (const [sku, name, manufacturer, active] of XYZ_ROWS) {
     await connection.execute(
       `insert into product (sku, name, price_minor, currency, category, manufacturer, requires_prescription,

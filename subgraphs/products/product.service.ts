@@ -10,7 +10,8 @@ import { ConflictError, NotFoundError } from '../../lib/errors.ts';
 import { parseRowId } from '../../lib/ids.ts';
 import { createRowLoader, loadReference } from '../../lib/row-loader.ts';
 import { pageRequest, toPage, type Page, type PageRequest } from '../../lib/paging.ts';
-import type { CatalogueListingCache, ListingRows } from './catalogue-listing-cache.ts';
+import { catalogueVersion, type CatalogueListingCache, type ListingRows } from './catalogue-listing-cache.ts';
+import type { CatalogueSearchIndex } from './catalogue-search-index.ts';
 import { Product, type ProductRecord } from './product.entity.ts';
 import {
   containsPattern,
@@ -97,6 +98,9 @@ export function productSearchQueries(em: EntityManager, listing: FilterQuery<Pro
 
 const TOTAL_COUNT = 'total_count';
 
+/** The catalogue version read with a page's rows. */
+const ROWS_VERSION = 'read_at_version';
+
 /** What names one listing page: the filters as given (trimmed, as the query reads them) and the page. */
 function listingKey(filter: ProductFilter, request: PageRequest): string {
   return JSON.stringify([
@@ -110,6 +114,14 @@ function listingKey(filter: ProductFilter, request: PageRequest): string {
   ]);
 }
 
+/** What a products process keeps of the catalogue for listings; without either, every listing reads Postgres. */
+export interface CatalogueMemory {
+  /** Listing pages already read (CATALOGUE_CACHE_ROWS). */
+  listings?: CatalogueListingCache;
+  /** The active catalogue's search text (CATALOGUE_SEARCH_INDEX_PRODUCTS). */
+  searchIndex?: CatalogueSearchIndex;
+}
+
 export class ProductService {
   readonly #em: EntityManager;
 
@@ -117,11 +129,13 @@ export class ProductService {
 
   readonly #listings: CatalogueListingCache | undefined;
 
-  /** `listings`: the process's cache of listing pages; without it every listing is read from Postgres. */
-  constructor({ em }: Pick<RequestScope, 'em'>, listings?: CatalogueListingCache) {
+  readonly #searchIndex: CatalogueSearchIndex | undefined;
+
+  constructor({ em }: Pick<RequestScope, 'em'>, { listings, searchIndex }: CatalogueMemory = {}) {
     this.#em = em;
     this.#byId = createRowLoader(em, Product);
     this.#listings = listings;
+    this.#searchIndex = searchIndex;
   }
 
   async list(
@@ -132,14 +146,24 @@ export class ProductService {
     const given = filter ?? {};
     validateFilterText(given);
     const request = pageRequest(page, pageSize);
-    const read = () => this.#readListing(given, request);
+    const read = (version: string | undefined) => this.#readListing(given, request, version);
     const { rows, totalCount } = this.#listings
       ? await this.#listings.listing(this.#em, listingKey(given, request), read)
-      : await read();
+      : await read(this.#searchIndex ? await catalogueVersion(this.#em) : undefined);
     return toPage([...rows], totalCount, request);
   }
 
-  async #readListing(filter: ProductFilter, request: PageRequest): Promise<ListingRows> {
+  /** A listing page as Postgres answers it at catalogue `version` (undefined: in a transaction). */
+  async #readListing(
+    filter: ProductFilter,
+    request: PageRequest,
+    version: string | undefined,
+  ): Promise<ListingRows> {
+    const indexed = version === undefined ? undefined : this.#searchIndex?.page(version, filter, request);
+    if (indexed && version !== undefined) {
+      const rows = await this.#rowsAtVersion(indexed.ids, version);
+      if (rows) return { rows, totalCount: indexed.totalCount };
+    }
     const listing = productListingQuery(filter);
     if (!filter.search?.trim()) {
       const [rows, totalCount] = await Promise.all([
@@ -162,6 +186,21 @@ export class ProductService {
         ? Number(matches[0]?.[TOTAL_COUNT])
         : Number((await search.count.execute<{ count: number | string }>('get')).count);
     return { rows: matches.map(({ [TOTAL_COUNT]: _, ...row }) => this.#record(row)), totalCount };
+  }
+
+  /**
+   * The products of `ids` in that order, read in one statement with the catalogue version, or undefined
+   * when the catalogue is no longer at `version` (the index's page may then be out of date).
+   */
+  async #rowsAtVersion(ids: readonly number[], version: string): Promise<ProductRecord[] | undefined> {
+    if (ids.length === 0) return [];
+    const rows = await this.#em.execute<Record<string, unknown>[]>(
+      `select p.*, v.version as ${ROWS_VERSION} from product p cross join catalogue_version v where p.id in (?)`,
+      [ids],
+    );
+    if (rows.length !== ids.length || rows.some((row) => row[ROWS_VERSION] !== version)) return undefined;
+    const byId = new Map(rows.map(({ [ROWS_VERSION]: _, ...row }) => [row.id, this.#record(row)]));
+    return ids.map((id) => byId.get(id) as ProductRecord);
   }
 
   /**
