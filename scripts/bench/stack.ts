@@ -19,6 +19,7 @@ import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
 import { seedSession } from '../../subgraphs/users/session-seed.ts';
 import { ensureSigningKeys, signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
 import { freePort } from '../support/ports.ts';
+import { sqlAt } from '../support/sql.ts';
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.ts';
 import { migrateSubgraphs } from '../database-migrations.ts';
 import { countingHttpProxy, countingPostgresProxy, type CountingProxy } from './counting-proxies.ts';
@@ -81,6 +82,11 @@ export interface PharmacyStack {
   tokenFor(viewer: Viewer): Promise<string>;
   /** Adds products to the catalogue (ids `from`..`to`). */
   growCatalogue(from: number, to: number): Promise<void>;
+  /**
+   * Waits until the products subgraph's search index holds every active product (its metric), as it does
+   * once built after a change: a build starts with the first search that finds the index behind.
+   */
+  searchIndexBuilt(): Promise<void>;
   /** Stops every process, then drops the databases. */
   stop(): Promise<void>;
 }
@@ -192,6 +198,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
     const ports = Object.fromEntries(
       await Promise.all(['router', ...SUBGRAPH_NAMES].map(async (name) => [name, await freePort()])),
     ) as Record<SubgraphName | 'router', number>;
+    const productsMetricsPort = await freePort();
     const subgraphUrls = Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => [name, graphqlUrl(ports[name])]),
     ) as Record<SubgraphName, string>;
@@ -229,7 +236,14 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       ...(name === 'orders' || name === 'inventory' ? busEnv : {}),
     });
     const services = Object.fromEntries(
-      SUBGRAPH_NAMES.map((name) => [name, serve(name, name, subgraphEnv(name))]),
+      SUBGRAPH_NAMES.map((name) => [
+        name,
+        serve(name, name, {
+          ...subgraphEnv(name),
+          // Scenario 6 reads its search index's size there.
+          ...(name === 'products' ? { METRICS_PORT: String(productsMetricsPort) } : {}),
+        }),
+      ]),
     ) as Record<SubgraphName | 'router', Service>;
     services.router = serve('router', 'router', {
       ...routerEnv,
@@ -310,10 +324,32 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
           },
         ),
       growCatalogue: (from, to) => loadProducts(databaseUrls.products, from, to),
+      searchIndexBuilt: () =>
+        searchIndexBuilt(databaseUrls.products, `http://127.0.0.1:${productsMetricsPort}/metrics`),
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
+  }
+}
+
+/** Polls the products subgraph's metrics until its search index, if it keeps one, holds as many products as are active. */
+async function searchIndexBuilt(productsDatabaseUrl: string, metricsUrl: string): Promise<void> {
+  const [{ active } = { active: -1 }] = await sqlAt<{ active: number }>(
+    productsDatabaseUrl,
+    'select count(*)::int as active from product where is_active',
+  );
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    const text = await (await fetch(metricsUrl)).text();
+    const line = text
+      .split('\n')
+      .find((each) => each.startsWith('pharmacy_catalogue_search_index_products '));
+    // No such metric: the index is off (CATALOGUE_SEARCH_INDEX_PRODUCTS=0).
+    if (line === undefined || Number(line.split(' ')[1]) === active) return;
+    if (Date.now() > deadline)
+      throw new Error(`the products search index did not reach ${active} products (${line})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

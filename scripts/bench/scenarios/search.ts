@@ -20,9 +20,13 @@ import type { StackContext } from '../settings.ts';
 const SEARCH =
   'query Search($term: String!, $page: Int) { products(filter: { search: $term }, page: $page, pageSize: 20) { totalCount items { id name manufacturer price } } }';
 const CONNECTIONS = 4;
-/** Spellings of each term (the cases of its first three letters) and pages of each, for the first-time run. */
+/**
+ * Spellings of each term (the cases of its first three letters) and pages of each, for the first-time run:
+ * 12,790 searches, more than 4 connections ask in 6 s when each costs a few milliseconds. Every term has
+ * more than 160 pages of matches at 100,000 products.
+ */
 const FIRST_TIME_SPELLINGS = 8;
-const FIRST_TIME_PAGES = 25;
+const FIRST_TIME_PAGES = 160;
 
 /**
  * Every term in FIRST_TIME_SPELLINGS spellings of its letters' cases, on pages 1 to FIRST_TIME_PAGES, the
@@ -78,6 +82,8 @@ export async function search(ctx: StackContext): Promise<ScenarioResult> {
         });
       }
     }
+    // The searches above started the index's build; the repeated and first-time runs measure it built.
+    await stack.searchIndexBuilt();
     const run = await measureLoad(
       driver,
       `search, ${catalogue.toLocaleString('en')} products`,
@@ -135,7 +141,7 @@ export async function search(ctx: StackContext): Promise<ScenarioResult> {
           uncached.load.latencyMs.p99,
           { atMost: 20 },
           ms,
-          'the page is in name order over every match, so a common term (3–10% of the catalogue) reads and sorts all its matches (totalCount adds only the window over them); 4 concurrent searches share the 2 cores with Postgres and the router',
+          "answered from the products replica's search index (the page's ids and totalCount from memory, then the version and the page's rows in two reads); what is left is the router and the subgraph on 2 cores shared with Postgres and the load driver",
         ),
       );
     }
