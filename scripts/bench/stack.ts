@@ -20,6 +20,7 @@ import { seedSession } from '../../subgraphs/users/session-seed.ts';
 import { ensureSigningKeys, signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
 import { freePort } from '../support/ports.ts';
 import { sqlAt } from '../support/sql.ts';
+import { graphqlBody, postGraphQL } from './results.ts';
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.ts';
 import { migrateSubgraphs } from '../database-migrations.ts';
 import { countingHttpProxy, countingPostgresProxy, type CountingProxy } from './counting-proxies.ts';
@@ -325,7 +326,7 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
         ),
       growCatalogue: (from, to) => loadProducts(databaseUrls.products, from, to),
       searchIndexBuilt: () =>
-        searchIndexBuilt(databaseUrls.products, `http://127.0.0.1:${productsMetricsPort}/metrics`),
+        searchIndexBuilt(databaseUrls.products, `http://127.0.0.1:${productsMetricsPort}/metrics`, routerUrl),
       stop: stopAll,
     };
   } catch (error) {
@@ -334,14 +335,25 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
   }
 }
 
-/** Polls the products subgraph's metrics until its search index, if it keeps one, holds as many products as are active. */
-async function searchIndexBuilt(productsDatabaseUrl: string, metricsUrl: string): Promise<void> {
+/**
+ * Polls the products subgraph's metrics until its search index, if it keeps one, holds as many products as
+ * are active, with a search each time (a search starts a build, unless the pause after the last holds it).
+ */
+async function searchIndexBuilt(
+  productsDatabaseUrl: string,
+  metricsUrl: string,
+  routerUrl: string,
+): Promise<void> {
   const [{ active } = { active: -1 }] = await sqlAt<{ active: number }>(
     productsDatabaseUrl,
     'select count(*)::int as active from product where is_active',
   );
   const deadline = Date.now() + 120_000;
   for (;;) {
+    await postGraphQL(
+      routerUrl,
+      graphqlBody('{ products(filter: { search: "index" }, pageSize: 1) { totalCount } }'),
+    );
     const text = await (await fetch(metricsUrl)).text();
     const line = text
       .split('\n')
@@ -350,6 +362,6 @@ async function searchIndexBuilt(productsDatabaseUrl: string, metricsUrl: string)
     if (line === undefined || Number(line.split(' ')[1]) === active) return;
     if (Date.now() > deadline)
       throw new Error(`the products search index did not reach ${active} products (${line})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -18,7 +18,7 @@ import {
   type TestSubgraph,
 } from '../../test/support/services.ts';
 import { sqlLog } from '../../test/support/sql-log.ts';
-import { waitFor } from '../../test/support/waiting.ts';
+import { sleep, waitFor } from '../../test/support/waiting.ts';
 import { CatalogueListingCache, readCatalogueVersion, type ListingRows } from './catalogue-listing-cache.ts';
 import { CatalogueSearchIndex } from './catalogue-search-index.ts';
 import { ProductService, type CatalogueMemory, type ProductFilter } from './product.service.ts';
@@ -133,7 +133,8 @@ describe('the catalogue search index', () => {
       '%',
       '_',
     ];
-    const others = ['\\', "o'", 'f_c', 'qqqq', 'labs', '  ibu  '];
+    // 'odd' and 'name' find ODD-3, whose name holds the separator itself.
+    const others = ['\\', "o'", 'f_c', 'qqqq', 'labs', '  ibu  ', 'odd', 'name'];
     const filters: ProductFilter[] = [...terms, ...others].flatMap((search) => [
       { search },
       { search, category: ' allergy ' },
@@ -264,21 +265,66 @@ describe('the catalogue search index', () => {
     });
   });
 
-  it('indexes no more than its bound: a larger catalogue is searched in Postgres', async () => {
+  it('indexes no more than its bound: a larger catalogue is searched in Postgres until it shrinks', async () => {
     const smallMetrics = new ServiceMetrics('products');
     const small = new CatalogueSearchIndex({ ...indexOptions(CATALOGUE_SIZE), metrics: smallMetrics });
-    const version = await readCatalogueVersion(em());
-    expect(small.page(version, { search: 'ibu' }, pageRequest(1, 20))).toBeUndefined();
-    await small.stop(); // waits for the build it started
-    expect(small.version).toBeUndefined();
-    expect(
-      await metric(smallMetrics, 'pharmacy_catalogue_search_index_builds_total{outcome="too_large"}'),
-    ).toBe(1);
-    expect(await metric(smallMetrics, 'pharmacy_catalogue_search_index_products')).toBe(0);
-    const service = new ProductService({ em: em() }, { searchIndex: small });
-    expect(await answer(service, { search: 'ibu' }, 1, 20)).toEqual(
-      await answer(truth(), { search: 'ibu' }, 1, 20),
-    );
+    const tooLarge = () =>
+      metric(smallMetrics, 'pharmacy_catalogue_search_index_builds_total{outcome="too_large"}');
+    try {
+      const version = await readCatalogueVersion(em());
+      expect(small.page(version, { search: 'ibu' }, pageRequest(1, 20))).toBeUndefined();
+      await waitFor('the build to find the catalogue too large', async () => (await tooLarge()) === 1);
+      expect(small.version).toBeUndefined();
+      expect(await metric(smallMetrics, 'pharmacy_catalogue_search_index_products')).toBe(0);
+      const service = new ProductService({ em: em() }, { searchIndex: small });
+      expect(await answer(service, { search: 'ibu' }, 1, 20)).toEqual(
+        await answer(truth(), { search: 'ibu' }, 1, 20),
+      );
+
+      // Ten products discontinued: within the bound at the new version, it is built.
+      await sql(subgraph, "update product set is_active = false where sku like 'GEN-1_'");
+      await indexUpToDate(small);
+      expect(await tooLarge()).toBe(1);
+      const active = await sql<{ n: number }>(
+        subgraph,
+        'select count(*)::int as n from product where is_active',
+      );
+      expect(await metric(smallMetrics, 'pharmacy_catalogue_search_index_products')).toBe(active[0]?.n);
+    } finally {
+      await small.stop();
+      await sql(subgraph, "update product set is_active = true where sku like 'GEN-1_'");
+    }
+  });
+
+  it('waits nine times as long as a build took before the next one', async () => {
+    let clock = 1_000_000;
+    const pausedMetrics = new ServiceMetrics('products');
+    const paused = new CatalogueSearchIndex({
+      ...indexOptions(100_000),
+      metrics: pausedMetrics,
+      now: () => clock,
+    });
+    const builds = () =>
+      metric(pausedMetrics, 'pharmacy_catalogue_search_index_builds_total{outcome="built"}');
+    try {
+      // The first build "takes" 100 ms on this clock: the next may start 900 ms after it ended.
+      const first = await readCatalogueVersion(em());
+      paused.page(first, { search: 'ibu' }, pageRequest(1, 20));
+      clock += 100;
+      await waitFor('the first build', () => paused.version === first);
+      await sql(subgraph, "update product set price_minor = price_minor + 1 where sku = 'GEN-2'");
+      const second = await readCatalogueVersion(em());
+      clock += 899;
+      expect(paused.page(second, { search: 'ibu' }, pageRequest(1, 20))).toBeUndefined();
+      await sleep(300);
+      expect([paused.version, await builds()]).toEqual([first, 1]);
+      clock += 1;
+      paused.page(second, { search: 'ibu' }, pageRequest(1, 20));
+      await waitFor('the second build', () => paused.version === second);
+      expect(await builds()).toBe(2);
+    } finally {
+      await paused.stop();
+    }
   });
 
   it('stops a build under way', async () => {
@@ -320,7 +366,7 @@ describe('the catalogue search index', () => {
       productsSubgraph.readConfig({ ...env, CATALOGUE_SEARCH_INDEX_PRODUCTS: '0' }).searchIndexProducts,
     ).toBe(0);
     expect(() => productsSubgraph.readConfig({ ...env, CATALOGUE_SEARCH_INDEX_PRODUCTS: '-1' })).toThrow(
-      'CATALOGUE_SEARCH_INDEX_PRODUCTS must be an integer between 0 and 2000000, got "-1"',
+      'CATALOGUE_SEARCH_INDEX_PRODUCTS must be an integer between 0 and 1000000, got "-1"',
     );
   });
 });

@@ -21,16 +21,7 @@ import type { Logger } from '../../lib/logger.ts';
 import type { ServiceMetrics } from '../../lib/metrics.ts';
 import type { PageRequest } from '../../lib/paging.ts';
 import { readCatalogueVersion } from './catalogue-listing-cache.ts';
-import { SEARCH_TEXT_SEPARATOR } from './product.service.ts';
-
-/** The part of a listing's filter the index answers (a listing that also filters on name or manufacturer reads Postgres). */
-export interface IndexedFilter {
-  search?: string | null;
-  name?: string | null;
-  manufacturer?: string | null;
-  category?: string | null;
-  requiresPrescription?: boolean | null;
-}
+import { SEARCH_TEXT_SEPARATOR, type ProductFilter } from './product.service.ts';
 
 /** The ids of a page of matches, in page order, and how many matches there are in all. */
 export interface IndexedPage {
@@ -49,6 +40,13 @@ interface Built {
   requiresPrescription: Uint8Array;
   /** For each trigram of the texts, the positions whose text holds it, ascending. */
   positions: Map<number, Int32Array>;
+  /**
+   * The positions matching a search (term, category, prescription) asked for lately, so that its other
+   * pages and spellings cost a page, not another pass; least recently used first.
+   */
+  matches: Map<string, Int32Array>;
+  /** Positions held in `matches`: at most as many as the index has products. */
+  matchedPositions: number;
 }
 
 /** Products indexed between two yields to the event loop while building. */
@@ -69,10 +67,12 @@ export interface CatalogueSearchIndexOptions {
   maxProducts: number;
   logger: Logger;
   metrics: ServiceMetrics;
+  /** The clock the pause between builds is read on (tests move it). */
+  now?: () => number;
 }
 
 /** How a build ended, as counted in pharmacy_catalogue_search_index_builds_total. */
-type BuildOutcome = 'built' | 'too_large' | 'failed' | 'stopped' | 'lowering_differs';
+type BuildOutcome = 'built' | 'unchanged' | 'too_large' | 'failed' | 'stopped' | 'lowering_differs';
 
 export class CatalogueSearchIndex {
   readonly #em: EntityManager;
@@ -80,6 +80,7 @@ export class CatalogueSearchIndex {
   readonly #logger: Logger;
   readonly #indexedProducts: Gauge;
   readonly #builds: Counter<'outcome'>;
+  readonly #now: () => number;
   #built: Built | undefined;
   #building: Promise<void> | undefined;
   #nextBuildAt = 0;
@@ -89,20 +90,21 @@ export class CatalogueSearchIndex {
   #asciiLoweringAgrees: boolean | undefined;
   #stopped = false;
 
-  constructor({ em, maxProducts, logger, metrics }: CatalogueSearchIndexOptions) {
+  constructor({ em, maxProducts, logger, metrics, now = Date.now }: CatalogueSearchIndexOptions) {
     if (!Number.isInteger(maxProducts) || maxProducts < 1) {
       throw new Error('maxProducts must be a positive integer');
     }
     this.#em = em;
     this.#maxProducts = maxProducts;
     this.#logger = logger;
+    this.#now = now;
     this.#indexedProducts = metrics.gauge({
       name: 'pharmacy_catalogue_search_index_products',
       help: 'Active products in the catalogue search index (0 while it holds none)',
     });
     this.#builds = metrics.counter({
       name: 'pharmacy_catalogue_search_index_builds_total',
-      help: 'Builds of the catalogue search index, by outcome (built, too_large, failed, stopped, lowering_differs)',
+      help: 'Builds of the catalogue search index, by outcome (built, unchanged, too_large, failed, stopped, lowering_differs)',
       labelNames: ['outcome'],
     });
   }
@@ -113,19 +115,19 @@ export class CatalogueSearchIndex {
   }
 
   /**
-   * The page of a search listing at catalogue `version`, or undefined when the index cannot answer it:
-   * not built at that version (a build then starts, unless one runs or the pause after the last has not
-   * passed), no search term, or a text it cannot match exactly as Postgres does (beyond printable ASCII,
-   * or a name or manufacturer filter).
+   * The page of a search listing at catalogue `version`, or undefined when the index cannot answer it: a
+   * listing without a search term, or with a text it cannot match exactly as Postgres does (beyond
+   * printable ASCII, or a name or manufacturer filter), or an index not built at that version (a build
+   * then starts, unless one runs or the pause after the last has not passed).
    */
-  page(version: string, filter: IndexedFilter, request: PageRequest): IndexedPage | undefined {
+  page(version: string, filter: ProductFilter, request: PageRequest): IndexedPage | undefined {
+    const term = filter.search?.trim();
+    if (!term || !PRINTABLE_ASCII.test(term) || filter.name?.trim() || filter.manufacturer?.trim()) {
+      return undefined;
+    }
     const built = this.#built;
     if (built?.version !== version) {
       this.#startBuild(version);
-      return undefined;
-    }
-    const term = filter.search?.trim();
-    if (!term || !PRINTABLE_ASCII.test(term) || filter.name?.trim() || filter.manufacturer?.trim()) {
       return undefined;
     }
     return findPage(built, term.toLowerCase(), filter, request);
@@ -138,30 +140,42 @@ export class CatalogueSearchIndex {
   }
 
   #startBuild(version: string): void {
-    if (this.#stopped || this.#building || Date.now() < this.#nextBuildAt) return;
+    if (this.#stopped || this.#building || this.#now() < this.#nextBuildAt) return;
     if (this.#tooLargeAt === version || this.#asciiLoweringAgrees === false) return;
-    const started = Date.now();
+    const started = this.#now();
     this.#building = this.#build()
       .catch((error: unknown): BuildOutcome => {
+        this.#built = undefined;
         this.#logger.warn({ err: error }, 'catalogue search index not built');
         return 'failed';
       })
       .then((outcome) => {
         this.#builds.inc({ outcome });
         this.#indexedProducts.set(this.#built?.ids.length ?? 0);
+        if (outcome === 'built') {
+          const products = this.#built?.ids.length;
+          this.#logger.info({ products, ms: this.#now() - started }, 'catalogue search index built');
+        }
       })
       .finally(() => {
         this.#building = undefined;
-        this.#nextBuildAt = Date.now() + PAUSE_PER_BUILD * (Date.now() - started);
+        this.#nextBuildAt = this.#now() + PAUSE_PER_BUILD * (this.#now() - started);
       });
   }
 
   async #build(): Promise<BuildOutcome> {
-    const started = Date.now();
+    this.#asciiLoweringAgrees ??= await this.#lowersAsciiAsJavaScript();
+    if (!this.#asciiLoweringAgrees) {
+      this.#logger.warn(
+        "catalogue search index off: Postgres' lower() differs from JavaScript's on ASCII letters",
+      );
+      return 'lowering_differs';
+    }
+    // The version and the rows from one snapshot: the rows are the catalogue at that version.
     const read = await this.#em.fork().transactional(
       async (tx) => {
-        this.#asciiLoweringAgrees ??= await this.#lowersAsciiAsJavaScript(tx);
         const version = await readCatalogueVersion(tx);
+        if (version === this.#built?.version) return { version, rows: undefined };
         const rows = await tx.execute<CatalogueRow[]>(
           `select id, search_text, lower(category) as category, requires_prescription
              from product where is_active order by name, id limit ?`,
@@ -171,15 +185,13 @@ export class CatalogueSearchIndex {
       },
       { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },
     );
-    if (!this.#asciiLoweringAgrees) {
-      this.#logger.warn(
-        "catalogue search index off: Postgres' lower() differs from JavaScript's on ASCII letters",
-      );
-      return 'lowering_differs';
-    }
+    // A request that read the version before the last build's asked for it.
+    if (!read.rows) return 'unchanged';
+    // Behind the catalogue, the index can answer nothing: not kept beside the one being built.
+    this.#built = undefined;
+    this.#indexedProducts.set(0);
     if (read.rows.length > this.#maxProducts) {
       this.#tooLargeAt = read.version;
-      this.#built = undefined;
       this.#logger.info(
         { maxProducts: this.#maxProducts },
         'catalogue search index not built: more active products than CATALOGUE_SEARCH_INDEX_PRODUCTS',
@@ -189,15 +201,13 @@ export class CatalogueSearchIndex {
     const built = await this.#index(read.version, read.rows);
     if (!built) return 'stopped';
     this.#built = built;
-    this.#logger.info(
-      { products: built.ids.length, trigrams: built.positions.size, ms: Date.now() - started },
-      'catalogue search index built',
-    );
     return 'built';
   }
 
-  async #lowersAsciiAsJavaScript(tx: EntityManager): Promise<boolean> {
-    const [row] = await tx.execute<{ lowered: string }[]>('select lower(?) as lowered', [LETTERS]);
+  async #lowersAsciiAsJavaScript(): Promise<boolean> {
+    const [row] = await this.#em
+      .fork()
+      .execute<{ lowered: string }[]>('select lower(?) as lowered', [LETTERS]);
     return row?.lowered === LETTERS.toLowerCase();
   }
 
@@ -256,7 +266,16 @@ export class CatalogueSearchIndex {
       });
     });
     if (!filled) return undefined;
-    return { version, ids, texts, categories, requiresPrescription, positions };
+    return {
+      version,
+      ids,
+      texts,
+      categories,
+      requiresPrescription,
+      positions,
+      matches: new Map(),
+      matchedPositions: 0,
+    };
   }
 }
 
@@ -299,24 +318,41 @@ function candidates(built: Built, term: string): Int32Array | undefined {
   return rarest;
 }
 
-function findPage(built: Built, term: string, filter: IndexedFilter, request: PageRequest): IndexedPage {
+function findPage(built: Built, term: string, filter: ProductFilter, request: PageRequest): IndexedPage {
   const category = filter.category?.trim().toLowerCase();
   const prescription =
     typeof filter.requiresPrescription === 'boolean' ? (filter.requiresPrescription ? 1 : 0) : undefined;
-  const matches = (position: number) =>
-    (built.texts[position] as string).includes(term) &&
-    (!category || built.categories[position] === category) &&
-    (prescription === undefined || built.requiresPrescription[position] === prescription);
-  const ids: number[] = [];
-  let totalCount = 0;
-  const take = (position: number) => {
-    if (!matches(position)) return;
-    if (totalCount >= request.offset && ids.length < request.pageSize)
-      ids.push(built.ids[position] as number);
-    totalCount += 1;
-  };
-  const list = candidates(built, term);
-  if (list) for (const position of list) take(position);
-  else for (let position = 0; position < built.ids.length; position++) take(position);
-  return { ids, totalCount };
+  const key = JSON.stringify([term, category ?? null, prescription ?? null]);
+  let matched = built.matches.get(key);
+  if (matched) {
+    built.matches.delete(key);
+  } else {
+    const list = candidates(built, term);
+    const found: number[] = [];
+    const take = (position: number) => {
+      if (!(built.texts[position] as string).includes(term)) return;
+      if (category && built.categories[position] !== category) return;
+      if (prescription !== undefined && built.requiresPrescription[position] !== prescription) return;
+      found.push(position);
+    };
+    if (list) for (const position of list) take(position);
+    else for (let position = 0; position < built.ids.length; position++) take(position);
+    matched = Int32Array.from(found);
+    built.matchedPositions += matched.length;
+  }
+  keepMatches(built, key, matched);
+  const ids = Array.from(matched.subarray(request.offset, request.offset + request.pageSize), (position) => {
+    return built.ids[position] as number;
+  });
+  return { ids, totalCount: matched.length };
+}
+
+/** Keeps `matched` as the most recently used, forgetting the least recently used beyond the bound. */
+function keepMatches(built: Built, key: string, matched: Int32Array): void {
+  built.matches.set(key, matched);
+  for (const [oldest, positions] of built.matches) {
+    if (built.matchedPositions <= built.ids.length) break;
+    built.matches.delete(oldest);
+    built.matchedPositions -= positions.length;
+  }
 }

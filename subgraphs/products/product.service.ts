@@ -159,11 +159,9 @@ export class ProductService {
     request: PageRequest,
     version: string | undefined,
   ): Promise<ListingRows> {
-    const indexed = version === undefined ? undefined : this.#searchIndex?.page(version, filter, request);
-    if (indexed && version !== undefined) {
-      const rows = await this.#rowsAtVersion(indexed.ids, version);
-      if (rows) return { rows, totalCount: indexed.totalCount };
-    }
+    const indexed =
+      version === undefined ? undefined : await this.#readIndexedListing(filter, request, version);
+    if (indexed) return indexed;
     const listing = productListingQuery(filter);
     if (!filter.search?.trim()) {
       const [rows, totalCount] = await Promise.all([
@@ -189,18 +187,26 @@ export class ProductService {
   }
 
   /**
-   * The products of `ids` in that order, read in one statement with the catalogue version, or undefined
-   * when the catalogue is no longer at `version` (the index's page may then be out of date).
+   * A search page from the search index: its products read in one statement with the catalogue version,
+   * or undefined when the index cannot answer or the catalogue is no longer at `version` (the index's page
+   * may then be out of date).
    */
-  async #rowsAtVersion(ids: readonly number[], version: string): Promise<ProductRecord[] | undefined> {
-    if (ids.length === 0) return [];
+  async #readIndexedListing(
+    filter: ProductFilter,
+    request: PageRequest,
+    version: string,
+  ): Promise<ListingRows | undefined> {
+    const indexed = this.#searchIndex?.page(version, filter, request);
+    if (!indexed) return undefined;
+    const { ids, totalCount } = indexed;
+    if (ids.length === 0) return { rows: [], totalCount };
     const rows = await this.#em.execute<Record<string, unknown>[]>(
       `select p.*, v.version as ${ROWS_VERSION} from product p cross join catalogue_version v where p.id in (?)`,
       [ids],
     );
     if (rows.length !== ids.length || rows.some((row) => row[ROWS_VERSION] !== version)) return undefined;
     const byId = new Map(rows.map(({ [ROWS_VERSION]: _, ...row }) => [row.id, this.#record(row)]));
-    return ids.map((id) => byId.get(id) as ProductRecord);
+    return { rows: ids.map((id) => byId.get(id) as ProductRecord), totalCount };
   }
 
   /**

@@ -35,7 +35,7 @@ export const productsSubgraph: SubgraphDefinition<ProductsConfig, ProductsContex
     readConfig(env, (read) => ({
       ...readSubgraphSettings(read, SUBGRAPHS.products.defaultPort),
       catalogueCacheRows: read.int('CATALOGUE_CACHE_ROWS', 20_000, { min: 0, max: 200_000 }),
-      searchIndexProducts: read.int('CATALOGUE_SEARCH_INDEX_PRODUCTS', 200_000, { min: 0, max: 2_000_000 }),
+      searchIndexProducts: read.int('CATALOGUE_SEARCH_INDEX_PRODUCTS', 200_000, { min: 0, max: 1_000_000 }),
     })),
   async assemble(config, { orm, logger, metrics }) {
     const memory: CatalogueMemory = {

@@ -82,7 +82,7 @@ export async function search(ctx: StackContext): Promise<ScenarioResult> {
         });
       }
     }
-    // The searches above started the index's build; the repeated and first-time runs measure it built.
+    // Measured as a replica serves once the build that the change started has ended.
     await stack.searchIndexBuilt();
     const run = await measureLoad(
       driver,
