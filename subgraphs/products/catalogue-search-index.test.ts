@@ -1,6 +1,6 @@
 /**
  * The catalogue search index: a search page from memory is exactly the page Postgres answers (same
- * products, same order, same totalCount) on a generated 20,000-product catalogue, and the index never
+ * products, same order, same totalCount) on a generated 5,000-product catalogue, and the index never
  * answers for a catalogue that changed since it was built, however the change races the read. The truth
  * is ProductService without the index, on the same database; which path answered is read from the SQL
  * MikroORM logs.
@@ -24,7 +24,7 @@ import { CatalogueSearchIndex } from './catalogue-search-index.ts';
 import { ProductService, type CatalogueMemory, type ProductFilter } from './product.service.ts';
 import { productsSubgraph } from './products.subgraph.ts';
 
-const CATALOGUE_SIZE = 20_000;
+const CATALOGUE_SIZE = 5_000;
 
 const { logger: captureLogger, statementsDuring } = sqlLog();
 

@@ -149,7 +149,7 @@ export class ProductService {
     const read = (version: string | undefined) => this.#readListing(given, request, version);
     const { rows, totalCount } = this.#listings
       ? await this.#listings.listing(this.#em, listingKey(given, request), read)
-      : await read(this.#searchIndex ? await catalogueVersion(this.#em) : undefined);
+      : await read(this.#searchIndex && given.search?.trim() ? await catalogueVersion(this.#em) : undefined);
     return toPage([...rows], totalCount, request);
   }
 
