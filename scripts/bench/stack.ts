@@ -337,7 +337,8 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
 
 /**
  * Polls the products subgraph's metrics until its search index, if it keeps one, holds as many products as
- * are active, with a search each time (a search starts a build, unless the pause after the last holds it).
+ * are active, with a search not asked before each time: a search the listing cache does not answer starts
+ * a build, unless the pause after the last build holds it (a search asked again would come from the cache).
  */
 async function searchIndexBuilt(
   productsDatabaseUrl: string,
@@ -349,10 +350,15 @@ async function searchIndexBuilt(
     'select count(*)::int as active from product where is_active',
   );
   const deadline = Date.now() + 120_000;
-  for (;;) {
+  for (let poll = 1; ; poll++) {
     await postGraphQL(
       routerUrl,
-      graphqlBody('{ products(filter: { search: "index" }, pageSize: 1) { totalCount } }'),
+      graphqlBody(
+        'query ($search: String!) { products(filter: { search: $search }, pageSize: 1) { totalCount } }',
+        {
+          search: `index ${poll}`,
+        },
+      ),
     );
     const text = await (await fetch(metricsUrl)).text();
     const line = text
