@@ -29,6 +29,27 @@ describe('LruMap', () => {
     expect(map.get(98_999)).toBeUndefined();
   });
 
+  it('with weights, holds at most its capacity in weight: a heavy entry forgets several, one heavier than all is not kept', () => {
+    const map = new LruMap<string, number[]>(6, (rows) => rows.length + 1);
+    map.set('a', [1]);
+    map.set('b', [1, 2]);
+    expect(map.weight).toBe(5);
+    map.set('c', [1, 2]); // 8 > 6: a, then nothing more
+    expect([...map.entries()].map(([key]) => key)).toEqual(['b', 'c']);
+    expect(map.weight).toBe(6);
+    map.set('b', []); // set again, lighter
+    expect(map.weight).toBe(4);
+    map.set('huge', [1, 2, 3, 4, 5, 6]); // 7 on its own: not kept, nothing forgotten
+    expect([...map.entries()].map(([key]) => key)).toEqual(['c', 'b']);
+    map.set('c', [1, 2, 3, 4, 5, 6, 7]); // too heavy: its earlier value goes too
+    expect([...map.entries()].map(([key]) => key)).toEqual(['b']);
+    map.delete('b');
+    expect([map.size, map.weight]).toEqual([0, 0]);
+    // Entries that hold nothing still weigh 1: any number of keys stays within the capacity.
+    for (let key = 0; key < 1_000; key++) map.set(`empty-${key}`, []);
+    expect([map.size, map.weight]).toEqual([6, 6]);
+  });
+
   it('refuses a capacity that is not a positive integer', () => {
     expect(() => new LruMap(0)).toThrow('capacity must be a positive integer');
     expect(() => new LruMap(1.5)).toThrow('capacity must be a positive integer');

@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPharmacyClient } from '../sdk/index.ts';
 import { freePort } from '../scripts/support/ports.ts';
+import { scrapeMetrics } from '../scripts/support/prometheus.ts';
 import { killAllServices } from './support/processes.ts';
 import { temporaryKeysFile } from './support/services.ts';
 import {
@@ -135,17 +136,8 @@ function startReceiver(): Promise<{
   );
 }
 
-/** Prometheus text as `name{labels}` → value (labels as written, in the order written). */
-async function scrape(port: number): Promise<Map<string, number>> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#') || line.trim() === '') continue;
-    const at = line.lastIndexOf(' ');
-    samples.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return samples;
-}
+/** A service's /metrics as `name{labels}` → value. */
+const scrape = (port: number) => scrapeMetrics(`http://127.0.0.1:${port}/metrics`);
 
 const sample = (samples: Map<string, number>, key: string): number => samples.get(key) ?? 0;
 

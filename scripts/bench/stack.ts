@@ -19,8 +19,8 @@ import { issueAccessToken } from '../../subgraphs/users/access-token.ts';
 import { seedSession } from '../../subgraphs/users/session-seed.ts';
 import { ensureSigningKeys, signingKeysFromFile } from '../../subgraphs/users/signing-keys.ts';
 import { freePort } from '../support/ports.ts';
+import { scrapeMetrics } from '../support/prometheus.ts';
 import { sqlAt } from '../support/sql.ts';
-import { graphqlBody, postGraphQL } from './results.ts';
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.ts';
 import { migrateSubgraphs } from '../database-migrations.ts';
 import { countingHttpProxy, countingPostgresProxy, type CountingProxy } from './counting-proxies.ts';
@@ -32,6 +32,7 @@ import {
   loadUsers,
   type DataSetSize,
 } from './data-set.ts';
+import { graphqlBody, postGraphQL } from './results.ts';
 import { startService, waitForReady, type MeasuredProcess, type Service } from './services.ts';
 
 export type BusKind = 'postgres' | 'pubsub';
@@ -360,14 +361,11 @@ async function searchIndexBuilt(
         },
       ),
     );
-    const text = await (await fetch(metricsUrl)).text();
-    const line = text
-      .split('\n')
-      .find((each) => each.startsWith('pharmacy_catalogue_search_index_products '));
+    const indexed = (await scrapeMetrics(metricsUrl)).get('pharmacy_catalogue_search_index_products');
     // No such metric: the index is off (CATALOGUE_SEARCH_INDEX_PRODUCTS=0).
-    if (line === undefined || Number(line.split(' ')[1]) === active) return;
+    if (indexed === undefined || indexed === active) return;
     if (Date.now() > deadline)
-      throw new Error(`the products search index did not reach ${active} products (${line})`);
+      throw new Error(`the products search index did not reach ${active} products (it holds ${indexed})`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }

@@ -8,6 +8,7 @@
  * a common search term costs one row instead of reading, sorting and counting thousands of matches.
  */
 import type { EntityManager } from '../../lib/database.ts';
+import { LruMap } from '../../lib/lru-map.ts';
 import type { ProductRecord } from './product.entity.ts';
 
 /** A page's products (frozen records, shared by every request that reads the page) and the count of all matches. */
@@ -21,9 +22,7 @@ interface CachedListing extends ListingRows {
 }
 
 export class CatalogueListingCache {
-  readonly #pages = new Map<string, CachedListing>();
-  readonly #maxRows: number;
-  #rows = 0;
+  readonly #pages: LruMap<string, CachedListing>;
 
   /**
    * `maxRows`: the rows kept over all pages, each page counting one more for itself (its key and entry,
@@ -31,13 +30,12 @@ export class CatalogueListingCache {
    * Memory is bounded however many distinct filters clients send.
    */
   constructor(maxRows: number) {
-    if (!Number.isInteger(maxRows) || maxRows < 1) throw new Error('maxRows must be a positive integer');
-    this.#maxRows = maxRows;
+    this.#pages = new LruMap<string, CachedListing>(maxRows, countedRows);
   }
 
   /** The rows the kept pages count (each page its rows plus one). */
   get rows(): number {
-    return this.#rows;
+    return this.#pages.weight;
   }
 
   /**
@@ -52,34 +50,10 @@ export class CatalogueListingCache {
     const version = await catalogueVersion(em);
     if (version === undefined) return read(undefined);
     const kept = this.#pages.get(key);
-    if (kept?.version === version) {
-      // Most recently used: a Map iterates in insertion order, so the first entry is the least recent.
-      this.#pages.delete(key);
-      this.#pages.set(key, kept);
-      return kept;
-    }
+    if (kept?.version === version) return kept;
     const listing = await read(version);
-    this.#keep(key, { ...listing, version });
+    this.#pages.set(key, { ...listing, version });
     return listing;
-  }
-
-  #keep(key: string, page: CachedListing): void {
-    this.#forget(key);
-    const rows = countedRows(page);
-    if (rows > this.#maxRows) return;
-    this.#pages.set(key, page);
-    this.#rows += rows;
-    for (const oldest of this.#pages.keys()) {
-      if (this.#rows <= this.#maxRows) break;
-      this.#forget(oldest);
-    }
-  }
-
-  #forget(key: string): void {
-    const page = this.#pages.get(key);
-    if (!page) return;
-    this.#pages.delete(key);
-    this.#rows -= countedRows(page);
   }
 }
 

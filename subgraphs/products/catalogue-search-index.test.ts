@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { EntityManager } from '../../lib/database.ts';
 import { ServiceMetrics } from '../../lib/metrics.ts';
 import { pageRequest } from '../../lib/paging.ts';
+import { prometheusSamples } from '../../scripts/support/prometheus.ts';
 import { generatedCatalogue } from '../../test/support/catalogue.ts';
 import { sql } from '../../test/support/database.ts';
 import {
@@ -62,8 +63,7 @@ const indexOptions = (maxProducts: number) => ({
 
 /** A metric's value as /metrics shows it (labels as written there, e.g. `{outcome="built"}`). */
 async function metric(registry: ServiceMetrics, name: string): Promise<number | undefined> {
-  const line = (await registry.registry.metrics()).split('\n').find((each) => each.startsWith(`${name} `));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
+  return prometheusSamples(await registry.registry.metrics()).get(name);
 }
 let truth: () => ProductService;
 

@@ -18,6 +18,7 @@ import { IsolationLevel } from '@mikro-orm/core';
 import type { Counter, Gauge } from 'prom-client';
 import type { EntityManager } from '../../lib/database.ts';
 import type { Logger } from '../../lib/logger.ts';
+import { LruMap } from '../../lib/lru-map.ts';
 import type { ServiceMetrics } from '../../lib/metrics.ts';
 import type { PageRequest } from '../../lib/paging.ts';
 import { readCatalogueVersion } from './catalogue-listing-cache.ts';
@@ -42,11 +43,10 @@ interface Built {
   positions: Map<number, Int32Array>;
   /**
    * The positions matching a search (term, category, prescription) asked for lately, so that its other
-   * pages and spellings cost a page, not another pass; least recently used first.
+   * pages and spellings cost a page, not another pass: at most as many as the index has products, each
+   * search counting one more (so that searches matching nothing are bounded too).
    */
-  matches: Map<string, Int32Array>;
-  /** Positions held in `matches`: at most as many as the index has products. */
-  matchedPositions: number;
+  matches: LruMap<string, Int32Array>;
 }
 
 /** Products indexed between two yields to the event loop while building. */
@@ -273,8 +273,7 @@ export class CatalogueSearchIndex {
       categories,
       requiresPrescription,
       positions,
-      matches: new Map(),
-      matchedPositions: 0,
+      matches: new LruMap(rows.length + 1, (matched) => matched.length + 1),
     };
   }
 }
@@ -324,9 +323,7 @@ function findPage(built: Built, term: string, filter: ProductFilter, request: Pa
     typeof filter.requiresPrescription === 'boolean' ? (filter.requiresPrescription ? 1 : 0) : undefined;
   const key = JSON.stringify([term, category ?? null, prescription ?? null]);
   let matched = built.matches.get(key);
-  if (matched) {
-    built.matches.delete(key);
-  } else {
+  if (!matched) {
     const list = candidates(built, term);
     const found: number[] = [];
     const take = (position: number) => {
@@ -338,21 +335,10 @@ function findPage(built: Built, term: string, filter: ProductFilter, request: Pa
     if (list) for (const position of list) take(position);
     else for (let position = 0; position < built.ids.length; position++) take(position);
     matched = Int32Array.from(found);
-    built.matchedPositions += matched.length;
+    built.matches.set(key, matched);
   }
-  keepMatches(built, key, matched);
   const ids = Array.from(matched.subarray(request.offset, request.offset + request.pageSize), (position) => {
     return built.ids[position] as number;
   });
   return { ids, totalCount: matched.length };
-}
-
-/** Keeps `matched` as the most recently used, forgetting the least recently used beyond the bound. */
-function keepMatches(built: Built, key: string, matched: Int32Array): void {
-  built.matches.set(key, matched);
-  for (const [oldest, positions] of built.matches) {
-    if (built.matchedPositions <= built.ids.length) break;
-    built.matches.delete(oldest);
-    built.matchedPositions -= positions.length;
-  }
 }
