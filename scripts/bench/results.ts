@@ -85,6 +85,26 @@ const perRequest = (usage: ResourceUsage, services: readonly Service[], requests
     ? null
     : services.reduce((sum, service) => sum + (usage.processes[service.name]?.cpuMs ?? 0), 0) / requests;
 
+/** A row of the report: a load run, with CPU per request of its router and of `subgraphRequests`' subgraphs. */
+function measurement(
+  label: string,
+  load: HttpLoadResult,
+  usage: ResourceUsage,
+  processes: MeasuredProcesses,
+  subgraphRequests = load.requests,
+): Measurement {
+  return {
+    label,
+    load,
+    routerCpuMsPerRequest: perRequest(usage, processes.router, load.requests),
+    subgraphCpuMsPerRequest: perRequest(usage, processes.subgraphs, subgraphRequests),
+    peakMemoryMb: Object.fromEntries(
+      Object.entries(usage.processes).map(([name, each]) => [name, Math.round(each.peakMemoryMb)]),
+    ),
+    usage,
+  };
+}
+
 /** An HTTP load run (autocannon or sequential) measured as a row of the report. */
 export async function measureLoad(
   driver: LoadDriver,
@@ -93,16 +113,70 @@ export async function measureLoad(
   processes: MeasuredProcesses,
 ): Promise<Measurement> {
   const { result: load, usage } = await measured(driver, job, processes);
-  return {
-    label,
-    load,
-    routerCpuMsPerRequest: perRequest(usage, processes.router, load.requests),
-    subgraphCpuMsPerRequest: perRequest(usage, processes.subgraphs, load.requests),
-    peakMemoryMb: Object.fromEntries(
-      Object.entries(usage.processes).map(([name, each]) => [name, Math.round(each.peakMemoryMb)]),
-    ),
-    usage,
-  };
+  return measurement(label, load, usage, processes);
+}
+
+/** A router given evenly paced requests at the same time as other routers (see `measureTogether`). */
+export interface PacedContender<TName extends string> {
+  name: TName;
+  label: string;
+  url: string;
+  router: Service;
+  /** Requests sent in turn, at the rate all contenders share. */
+  requests: HttpLoadJob['requests'];
+}
+
+/**
+ * Router CPU per request of routers that differ in one thing, each measured in the same seconds as the
+ * others: every router gets the same evenly paced requests (`ratePerSecond` each, below what any of them
+ * serves alone) at once, `repeats` times. Taken in turns on this shared 2-core machine, two routers with the
+ * same code on that path came out 0.92–1.81× of each other's CPU per request within one run, after whatever
+ * else ran on the cores in each turn; run together, they share those conditions. (They must also have served
+ * the same before: see `routersTogether`.) The subgraphs serve them all, so their CPU is per request of all.
+ */
+export async function measureTogether<TName extends string>(
+  driver: LoadDriver,
+  contenders: readonly PacedContender<TName>[],
+  paced: { ratePerSecond: number; durationS: number; connections: number; repeats: number; warmUp: boolean },
+  subgraphs: readonly Service[],
+): Promise<Record<TName, Measurement[]>> {
+  const runs = Object.fromEntries(contenders.map(({ name }) => [name, [] as Measurement[]])) as Record<
+    TName,
+    Measurement[]
+  >;
+  const check = { kind: 'no-errors' } as const;
+  for (let repeat = paced.warmUp ? -1 : 0; repeat < paced.repeats; repeat++) {
+    const window = new ResourceWindow([...contenders.map(({ router }) => router), ...subgraphs]);
+    const loads = await Promise.all(
+      contenders.map(({ url, requests }) =>
+        driver.run({
+          kind: 'http',
+          url,
+          requests,
+          check,
+          connections: paced.connections,
+          durationS: paced.durationS,
+          ratePerSecond: paced.ratePerSecond,
+        }),
+      ),
+    );
+    const usage = window.close();
+    if (repeat < 0) continue;
+    const allRequests = loads.reduce((sum, load) => sum + load.requests, 0);
+    for (const [index, { name, label, router }] of contenders.entries()) {
+      const load = loads[index] as HttpLoadResult;
+      runs[name].push(
+        measurement(
+          `${label}, ${paced.ratePerSecond} req/s each, together`,
+          load,
+          usage,
+          { router: [router], subgraphs },
+          allRequests,
+        ),
+      );
+    }
+  }
+  return runs;
 }
 
 /** A check that a load run got only right answers. */

@@ -12,6 +12,7 @@ import {
   graphqlBody,
   interleaved,
   measureLoad,
+  measureTogether,
   medianRun,
   ms,
   newScenario,
@@ -22,13 +23,20 @@ import {
   times,
   type Check,
   type Measurement,
+  type PacedContender,
   type Ratio,
   type ScenarioResult,
 } from '../results.ts';
 import { BENCH_PASSWORD } from '../data-set.ts';
 import type { Service } from '../services.ts';
 import type { StackContext } from '../settings.ts';
-import { ADMITTING_RATE_LIMITS, startExtraRouter, startTogether } from '../stack.ts';
+import {
+  ADMITTING_RATE_LIMITS,
+  startExtraRouter,
+  startTogether,
+  type ExtraRouter,
+  type PharmacyStack,
+} from '../stack.ts';
 import { observabilityCost, startObservedRouter } from '../observed-router.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
 
@@ -59,9 +67,55 @@ async function loginWorks(routerUrl: string, viewer: Viewer): Promise<Check> {
   };
 }
 
+/** What all routers measured together are sent, as a part of what the router without deduplication served alone. */
+const TOGETHER_SHARE = 0.6;
+
+/**
+ * Routers configured the same but for one thing (a query sent as its hash or as text; session checks or
+ * none), each given the same paced requests at once (`measureTogether`), together 0.6 of what the router
+ * served alone at full load (`aloneRps`).
+ *
+ * Routers compared must have served the same before: a router that had served the scenario's full-load
+ * turns cost 1.12–1.24× less CPU per request than its twin that had not, both sent the same text (its
+ * heap had grown, its code had been optimised under load). Hence the twin routers of `startHashPair`,
+ * which serve nothing but these runs.
+ */
+export function routersTogether<TName extends string>(
+  { driver, settings: { profile } }: StackContext,
+  aloneRps: number,
+  contenders: readonly PacedContender<TName>[],
+  subgraphs: readonly Service[],
+): Promise<Record<TName, Measurement[]>> {
+  return measureTogether(
+    driver,
+    contenders,
+    {
+      ratePerSecond: Math.max(10, Math.round((aloneRps * TOGETHER_SHARE) / contenders.length)),
+      durationS: profile.throughputS,
+      connections: profile.connections,
+      repeats: profile.repeats,
+      warmUp: profile.warmUpRound,
+    },
+    subgraphs,
+  );
+}
+
+/** Two routers configured as `env` says, one to be sent queries as text and one as their hashes. */
+export async function startHashPair(
+  stack: PharmacyStack,
+  env: Record<string, string>,
+  logDir: string,
+): Promise<{ text: ExtraRouter; hashes: ExtraRouter; stop(): Promise<void> }> {
+  const [text, hashes] = await startTogether([
+    startExtraRouter(stack, { name: 'router-no-dedup-text', env, logDir }),
+    startExtraRouter(stack, { name: 'router-no-dedup-hashes', env, logDir }),
+  ]);
+  return { text, hashes, stop: async () => void (await Promise.all([text.stop(), hashes.stop()])) };
+}
+
 /**
  * Router CPU per request of a query sent as its hash, against the same query sent as text to a router configured
- * the same (median of the repeats). Reported; it fails only if hashes cost clearly more.
+ * the same, the two measured together (median of the repeats). Reported; it fails only if hashes cost clearly more.
  */
 export function hashesAgainstText(name: string, hashes: Measurement[], text: Measurement[]): Ratio {
   return repeatedRatio(
@@ -87,9 +141,13 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
       `${profile.repeats} time(s)${profile.warmUpRound ? ' after an unmeasured warm-up round' : ''}, each ratio ` +
       `the median), latency one request at a time ` +
       `(${profile.sequentialRequests} requests, sub-ms timer). CPU from /proc of the router and the subgraphs. ` +
-      'Two more routers without deduplication, each a process of its own so that every compared process serves ' +
-      'one run per turn: one runs each query sent as its trusted-document hash only (as the SDK sends it), ' +
-      'against the same query sent as text, for the router CPU each costs per request; the other has tracing on ' +
+      'More routers without deduplication, each a process of its own so that every compared process serves ' +
+      'one run per turn. Two twins, for the router CPU per request of each query sent as its trusted-document ' +
+      'hash only (as the SDK sends it) against the same query sent as text: not in turns but at the same time, ' +
+      'each given the same evenly paced requests (together 0.6 of what the router without deduplication served ' +
+      'alone), so that both run under the same load on the machine, and serving nothing else, so that both have ' +
+      'served the same before (a router that had served the full-load turns cost 1.12–1.24× less CPU per ' +
+      'request than its twin sent the same text). One more has tracing on ' +
       '(one trace in ten, exported over OTLP to a sink that drops them) and /metrics served, for the cost of ' +
       'observability (issue 18: at least 0.9× the throughput without it).',
   );
@@ -118,9 +176,9 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
   };
   // Each contender compared has a process of its own, so that every process serves one run per turn: one
   // that served two would be warmer than the one it is compared with.
-  const [noDedup, noDedupForHashes, observed] = await startTogether([
+  const [noDedup, hashPair, observed] = await startTogether([
     startExtraRouter(stack, { name: 'router-no-dedup', env: noDedupEnv, logDir: ctx.workDir }),
-    startExtraRouter(stack, { name: 'router-no-dedup-hashes', env: noDedupEnv, logDir: ctx.workDir }),
+    startHashPair(stack, noDedupEnv, ctx.workDir),
     startObservedRouter(stack, noDedupEnv, ctx.workDir),
   ]);
   try {
@@ -142,7 +200,8 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
         ['the router', stack.routerUrl, first],
         ['the router without deduplication', noDedup.url, first],
         ['the router traced (10%) and metered', observed.url, first],
-        ['the router without deduplication, by hash only', noDedupForHashes.url, query.hashed[0] ?? first],
+        ['the twin router without deduplication', hashPair.text.url, first],
+        ['the router without deduplication, by hash only', hashPair.hashes.url, query.hashed[0] ?? first],
       ] as const) {
         const routed = await postGraphQL(url, body, bearer(token));
         scenario.checks.push({
@@ -186,16 +245,30 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
             viaRouter,
             [observed.service],
           ),
-          contender(
-            'noDedupHashes',
-            'via router without deduplication, hashes only',
-            noDedupForHashes.url,
-            byHash,
-            [noDedupForHashes.service],
-          ),
           contender('direct', 'direct to products', stack.subgraphUrls.products, direct, [], { signAs }),
         ],
         { warmUp: profile.warmUpRound },
+      );
+      const byHashAgainstText = await routersTogether(
+        ctx,
+        medianRun(throughput.noDedup).load.rps,
+        [
+          {
+            name: 'text',
+            label: `${query.name} via twin router without deduplication`,
+            url: hashPair.text.url,
+            router: hashPair.text.service,
+            requests: viaRouter,
+          },
+          {
+            name: 'hashes',
+            label: `${query.name} via router without deduplication, hashes only`,
+            url: hashPair.hashes.url,
+            router: hashPair.hashes.service,
+            requests: byHash,
+          },
+        ],
+        subgraphs,
       );
       const sequential = { count: profile.sequentialRequests, check };
       const routerLatency = await measureLoad(
@@ -214,8 +287,9 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
         ...throughput.router,
         ...throughput.noDedup,
         ...throughput.observed,
-        ...throughput.noDedupHashes,
         ...throughput.direct,
+        ...byHashAgainstText.text,
+        ...byHashAgainstText.hashes,
         routerLatency,
         directLatency,
       ];
@@ -224,8 +298,9 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
         medianRun(throughput.router),
         medianRun(throughput.noDedup),
         medianRun(throughput.observed),
-        medianRun(throughput.noDedupHashes),
         medianRun(throughput.direct),
+        medianRun(byHashAgainstText.text),
+        medianRun(byHashAgainstText.hashes),
         routerLatency,
         directLatency,
       );
@@ -247,7 +322,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
           'the router does its own work (token, limits, planning, a second HTTP hop) on the same 2 cores as the subgraph',
         ),
         observabilityCost(query.name, throughput.observed, throughput.noDedup),
-        hashesAgainstText(query.name, throughput.noDedupHashes, throughput.noDedup),
+        hashesAgainstText(query.name, byHashAgainstText.hashes, byHashAgainstText.text),
         ratio(
           `${query.name}: router − direct p50, 1 at a time`,
           routerLatency.load.latencyMs.p50 - directLatency.load.latencyMs.p50,
@@ -259,7 +334,7 @@ export async function routerOverhead(ctx: StackContext): Promise<ScenarioResult>
     }
     scenario.checks.push(...(await observed.checks()));
   } finally {
-    await Promise.all([noDedup.stop(), noDedupForHashes.stop(), observed.stop()]);
+    await Promise.all([noDedup.stop(), hashPair.stop(), observed.stop()]);
   }
   return scenario;
 }

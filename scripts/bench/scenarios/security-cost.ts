@@ -25,7 +25,7 @@ import {
 import { startService, waitUntil, type Service } from '../services.ts';
 import { ADMITTING_RATE_LIMITS, startExtraRouter, startTogether } from '../stack.ts';
 import { hashedBody, writeBenchManifest } from '../trusted-documents.ts';
-import { hashesAgainstText } from './router-overhead.ts';
+import { hashesAgainstText, routersTogether, startHashPair } from './router-overhead.ts';
 import { observabilityCost, startObservedRouter } from '../observed-router.ts';
 import type { StackContext } from '../settings.ts';
 
@@ -94,15 +94,18 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       `interleaved ${profile.repeats} time(s)${profile.warmUpRound ? ' after an unmeasured warm-up round' : ''}. ` +
       'The cost of security is judged on a router without inbound ' +
       'deduplication (neither contender shares identical in-flight queries); the deduplicating router, as ' +
-      'deployed, has its own row. Two more routers without deduplication, each a process of its own: one runs ' +
-      'the query sent as its trusted-document hash only, for the router CPU per request of hashes against text; ' +
-      'the other is traced (one trace in ten, to a sink that drops them) and metered, for the cost of ' +
+      'deployed, has its own row. More routers without deduplication, each a process of its own: twins, one ' +
+      'sent the query as its trusted-document hash only and one as text, for the router CPU per request of ' +
+      'hashes against text (at the same time, with the same paced requests, as in scenario 1); and one ' +
+      'traced (one trace in ten, to a sink that drops them) and metered, for the cost of ' +
       'observability (issue 18: at least 0.9× the throughput without it).' +
       (profile.measureSessionChecks
         ? ' The same router once more, interleaved with the rest, with a bench-only module loaded (--import ' +
           'scripts/bench/without-session-checks.ts) that answers every session check "the users service cannot ' +
           'say" without asking it, so the router goes by the token alone: the two differ only in session ' +
-          'checks (issue 16: they may cost at most 5%, in throughput and in router CPU per request). A session logged out through the API ' +
+          'checks (issue 16: they may cost at most 5%, in throughput, and in router CPU per request, measured ' +
+          'with the same paced requests at the same time as the twins, beside the router without deduplication, ' +
+          'which served the same turns). A session logged out through the API ' +
           'is checked to be refused by the routers and served by that one.'
         : ''),
   );
@@ -112,9 +115,9 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
     TRUSTED_DOCUMENTS_MANIFEST: await writeBenchManifest(ctx.workDir, [CATALOGUE_WITH_STOCK]),
   };
   // Each contender compared has a process of its own (see router-overhead.ts).
-  const [noDedup, noDedupForHashes, unchecked, observed] = await startTogether([
+  const [noDedup, hashPair, unchecked, observed] = await startTogether([
     startExtraRouter(stack, { name: 'router-no-dedup', env: noDedupEnv, logDir: ctx.workDir }),
-    startExtraRouter(stack, { name: 'router-no-dedup-hashes', env: noDedupEnv, logDir: ctx.workDir }),
+    startHashPair(stack, noDedupEnv, ctx.workDir),
     profile.measureSessionChecks
       ? startExtraRouter(stack, {
           name: 'router-without-session-checks',
@@ -153,9 +156,10 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       ['the router', stack.routerUrl, body],
       ['the router without deduplication', noDedup.url, body],
       ['the router traced (10%) and metered', observed.url, body],
+      ['the twin router without deduplication', hashPair.text.url, body],
       [
         'the router without deduplication, by hash only',
-        noDedupForHashes.url,
+        hashPair.hashes.url,
         hashedBody(CATALOGUE_WITH_STOCK),
       ],
     ] as const) {
@@ -218,13 +222,6 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
           observed.url,
           observed.service,
         ),
-        viaRouter(
-          'noDedupHashes',
-          'router (security on, no inbound dedup), hashes only',
-          noDedupForHashes.url,
-          noDedupForHashes.service,
-          hashedBody(CATALOGUE_WITH_STOCK),
-        ),
         viaRouter('router', 'router (security on, deduplicating)', stack.routerUrl, stack.services.router),
         {
           name: 'bare' as const,
@@ -239,9 +236,50 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       ],
       { warmUp: profile.warmUpRound },
     );
-    const all = Object.values(runs).flat();
+    const textRequests = [{ body, headers: bearer(token) }];
+    const together = await routersTogether(
+      ctx,
+      medianRun(runs.noDedup).load.rps,
+      [
+        {
+          name: 'twin',
+          label: 'twin router (security on, no inbound dedup)',
+          url: hashPair.text.url,
+          router: hashPair.text.service,
+          requests: textRequests,
+        },
+        {
+          name: 'hashes',
+          label: 'router (security on, no inbound dedup), hashes only',
+          url: hashPair.hashes.url,
+          router: hashPair.hashes.service,
+          requests: [{ body: hashedBody(CATALOGUE_WITH_STOCK), headers: bearer(token) }],
+        },
+        // Session checks: both routers served the full-load turns above.
+        ...(unchecked
+          ? [
+              {
+                name: 'checked' as const,
+                label: 'router (security on, no inbound dedup)',
+                url: noDedup.url,
+                router: noDedup.service,
+                requests: textRequests,
+              },
+              {
+                name: 'unchecked' as const,
+                label: 'router (security on, no inbound dedup), without session checks',
+                url: unchecked.url,
+                router: unchecked.service,
+                requests: textRequests,
+              },
+            ]
+          : []),
+      ],
+      subgraphs,
+    );
+    const all = [...Object.values(runs), ...Object.values(together)].flat();
     scenario.checks.push(...all.map(answeredRight));
-    scenario.measurements.push(...Object.values(runs).map(medianRun));
+    scenario.measurements.push(...[...Object.values(runs), ...Object.values(together)].map(medianRun));
     const againstBare = (runsOf: Measurement[]) =>
       runsOf.map((run, repeat) => run.load.rps / (runs.bare[repeat] as Measurement).load.rps);
     scenario.ratios.push(
@@ -259,7 +297,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
         times,
         'as above, less what sharing identical in-flight queries saves',
       ),
-      hashesAgainstText('two-subgraph query', runs.noDedupHashes, runs.noDedup),
+      hashesAgainstText('two-subgraph query', together.hashes, together.twin),
       observabilityCost('two-subgraph query', runs.observed, runs.noDedup),
     );
     scenario.checks.push(...(await observed.checks()));
@@ -274,10 +312,10 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
             'it once per SESSION_CHECK_INTERVAL_MS (30 s); more than 5% means that path costs more than a lookup',
         ),
         // Throughput varies by ±15% between repeats here, more than the 5% judged: the CPU each request
-        // costs the router says the same with less noise.
+        // costs the routers, measured together under the same load, says the same with less noise.
         repeatedRatio(
           'router / router without session checks, router CPU per request (both without inbound dedup)',
-          routerCpuRatios(runs.noDedup, runs.unchecked),
+          routerCpuRatios(together.checked ?? [], together.unchecked ?? []),
           { atMost: 1.05 },
           times,
           'the session lookup and its periodic check cost more than 5% of the CPU the router spends per request',
@@ -285,13 +323,7 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       );
     }
   } finally {
-    await Promise.all([
-      bare.stop(),
-      noDedup.stop(),
-      noDedupForHashes.stop(),
-      unchecked?.stop(),
-      observed.stop(),
-    ]);
+    await Promise.all([bare.stop(), noDedup.stop(), hashPair.stop(), unchecked?.stop(), observed.stop()]);
   }
   return scenario;
 }
