@@ -57,6 +57,14 @@ describe('npm run bench (BENCH_QUICK=1)', () => {
         }
         const ratiosOf = (id: number) =>
           report.scenarios.find((scenario) => scenario.id === id)?.ratios ?? [];
+        // Hashes against text, measured with both routers serving paced requests together: one value each.
+        expect(
+          [1, 2].flatMap((id) =>
+            ratiosOf(id)
+              .filter((each) => each.name.endsWith('hashes only / text'))
+              .map((each) => typeof each.value),
+          ),
+        ).toEqual(['number', 'number', 'number']);
         expect(ratiosOf(3).map((each) => [each.target, each.pass])).toEqual([
           ['constant', true],
           ['constant', true],

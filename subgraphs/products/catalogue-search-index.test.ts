@@ -172,6 +172,28 @@ describe('the catalogue search index', () => {
     expect(await metric(metrics, 'pharmacy_catalogue_search_index_builds_total{outcome="built"}')).toBe(1);
   });
 
+  it("keeps recent searches' matches within the index's size, however many distinct searches a client sends", async () => {
+    const version = await readCatalogueVersion(em());
+    const indexedProducts = CATALOGUE_SIZE + 8;
+    for (let i = 0; i < 500; i++) {
+      // Distinct terms and categories that match nothing: each still costs its key and entry.
+      expect(
+        index.page(version, { search: `zq${i}x`, category: `made up ${i}` }, pageRequest(1, 20)),
+      ).toEqual({
+        ids: [],
+        totalCount: 0,
+      });
+    }
+    expect(index.keptMatchWeight).toBeLessThanOrEqual(indexedProducts + 1);
+    // Each counted for more than a position: 500 searches matching nothing filled the bound.
+    expect(index.keptMatchWeight).toBeGreaterThan(indexedProducts / 2);
+    // What is kept still answers right.
+    expect(await answer(indexed(), { search: 'pharma' }, 3, 20)).toEqual(
+      await answer(truth(), { search: 'pharma' }, 3, 20),
+    );
+    expect(index.keptMatchWeight).toBeLessThanOrEqual(indexedProducts + 1);
+  });
+
   it('leaves to Postgres what it could match otherwise: non-ASCII, the separator, name and manufacturer filters', async () => {
     const filters: ProductFilter[] = [
       { search: 'éclat' },

@@ -44,10 +44,17 @@ interface Built {
   /**
    * The positions matching a search (term, category, prescription) asked for lately, so that its other
    * pages and spellings cost a page, not another pass: at most as many as the index has products, each
-   * search counting one more (so that searches matching nothing are bounded too).
+   * search counting KEPT_MATCH_OVERHEAD more (so that searches matching nothing, in any number of distinct
+   * terms and categories a client sends, are bounded by what they hold too).
    */
   matches: LruMap<string, Int32Array>;
 }
+
+/**
+ * What a kept match holds beyond its positions, counted in positions (4 bytes each): its key (a term and a
+ * category of up to 100 characters each), the map's entry and the array's header, about 0.5 KB.
+ */
+const KEPT_MATCH_OVERHEAD = 128;
 
 /** Products indexed between two yields to the event loop while building. */
 const SLICE = 2_000;
@@ -112,6 +119,11 @@ export class CatalogueSearchIndex {
   /** The catalogue version the index holds, if it is built. */
   get version(): string | undefined {
     return this.#built?.version;
+  }
+
+  /** What the kept matches weigh, in positions (KEPT_MATCH_OVERHEAD each beside their own): at most products + 1. */
+  get keptMatchWeight(): number {
+    return this.#built?.matches.weight ?? 0;
   }
 
   /**
@@ -273,7 +285,7 @@ export class CatalogueSearchIndex {
       categories,
       requiresPrescription,
       positions,
-      matches: new LruMap(rows.length + 1, (matched) => matched.length + 1),
+      matches: new LruMap(rows.length + 1, (matched) => matched.length + KEPT_MATCH_OVERHEAD),
     };
   }
 }
