@@ -227,6 +227,7 @@ describe('a manifest that changes', () => {
     const onHangUp = join(workDir, 'on-hang-up.json');
     const periodic = join(workDir, 'periodic.json');
     await Promise.all([writeFile(onHangUp, '{}'), writeFile(periodic, '{}')]);
+    const hangUpListeners = process.listenerCount('SIGHUP');
     const [hangUpRouter, periodicRouter] = await Promise.all([
       startTestRouter(subgraphUrlEnv(stack), {
         TRUSTED_DOCUMENTS: 'enforce',
@@ -240,6 +241,8 @@ describe('a manifest that changes', () => {
       }),
     ]);
     try {
+      // One listener of the process reloads every open router's manifest, however many are open.
+      expect(process.listenerCount('SIGHUP') - hangUpListeners).toBeLessThanOrEqual(1);
       const release = JSON.stringify({ [`sha256:${CATEGORIES.hash}`]: CATEGORIES.text });
       for (const router of [hangUpRouter, periodicRouter]) {
         expectRefused(await post(router, byHash(CATEGORIES.hash), customer));
@@ -264,5 +267,6 @@ describe('a manifest that changes', () => {
     } finally {
       await Promise.all([hangUpRouter.close(), periodicRouter.close()]);
     }
+    expect(process.listenerCount('SIGHUP')).toBe(hangUpListeners);
   });
 });

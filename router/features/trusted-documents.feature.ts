@@ -52,6 +52,25 @@ function notAllowed(message: string): GraphQLError {
   return refusal(new DomainError(ErrorCode.PERSISTED_QUERY_NOT_ALLOWED, message), 400);
 }
 
+/**
+ * The reloads of the routers open in this process, run on SIGHUP by one listener of the process (rather
+ * than one per router: a process may hold several routers, as the tests do).
+ */
+const reloadsOnHangUp = new Set<() => void>();
+const reloadEveryManifest = () => {
+  for (const reload of reloadsOnHangUp) reload();
+};
+
+/** Runs `reload` on SIGHUP until the returned function is called. */
+function reloadOnHangUp(reload: () => void): () => void {
+  if (reloadsOnHangUp.size === 0) process.on('SIGHUP', reloadEveryManifest);
+  reloadsOnHangUp.add(reload);
+  return () => {
+    reloadsOnHangUp.delete(reload);
+    if (reloadsOnHangUp.size === 0) process.off('SIGHUP', reloadEveryManifest);
+  };
+}
+
 /** The operation without its hash (`documentId`, `extensions.persistedQuery`). */
 function withoutHash(operation: OperationSource, otherExtensions: Record<string, unknown>): OperationSource {
   const copy: Record<string, unknown> = { ...operation, extensions: otherExtensions };
@@ -88,8 +107,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): RouterFea
   else loaded(readManifestFile(options.manifest));
   const timer = options.reloadMs > 0 ? setInterval(() => void reload(), options.reloadMs) : undefined;
   timer?.unref();
-  const onHangUp = () => void reload();
-  process.on('SIGHUP', onHangUp);
+  const stopReloadingOnHangUp = reloadOnHangUp(() => void reload());
 
   function noteUnknown(hash: string, operation: OperationSource, context: RouterContext): void {
     unknownCount += 1;
@@ -177,7 +195,7 @@ export function useTrustedDocuments(options: TrustedDocumentsOptions): RouterFea
     },
     async close() {
       clearInterval(timer);
-      process.off('SIGHUP', onHangUp);
+      stopReloadingOnHangUp();
     },
   };
 }

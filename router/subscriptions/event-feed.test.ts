@@ -7,6 +7,7 @@ import { describe, expect, it } from '@jest/globals';
 import type { FormattedExecutionResult } from 'graphql';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
 import { silentLogger } from '../../test/support/services.ts';
+import { textOfFrame } from '../../test/support/websocket-frames.ts';
 import type { VerifiedViewer } from '../token-verifier.ts';
 import { EventFeed, type EventSubscriber, type SubscribedEvents } from './event-feed.ts';
 import type { EventQuery } from './event-query.ts';
@@ -47,8 +48,8 @@ class FakeSocket {
   bufferedAmount = 0;
   closed: number | undefined;
   readonly sent: Buffer[] = [];
-  send(data: Buffer, _options: { binary: boolean }, written: () => void): void {
-    this.sent.push(data);
+  writeFrame(frame: Buffer, written: () => void): void {
+    this.sent.push(frame);
     setImmediate(written);
   }
 }
@@ -113,7 +114,7 @@ describe('EventFeed', () => {
     const [first] = sockets[0]?.sent ?? [];
     expect(sockets.map((socket) => socket.sent.length)).toEqual([1, 1, 1]);
     expect(sockets.every((socket) => socket.sent[0] === first)).toBe(true);
-    expect(JSON.parse(first?.toString() ?? 'null')).toEqual({
+    expect(JSON.parse(textOfFrame(first ?? Buffer.alloc(0)))).toEqual({
       id: '1',
       type: 'next',
       payload: { data: { lowStockAlerts: { available: 2 } } },
@@ -128,7 +129,7 @@ describe('EventFeed', () => {
     ]);
     await feed.publish(envelope('e2'));
     expect(
-      sockets.map((socket) => socket.sent.map((data) => JSON.parse(data.toString()) as unknown)),
+      sockets.map((socket) => socket.sent.map((data) => JSON.parse(textOfFrame(data)) as unknown)),
     ).toEqual([
       [{ id: '1', type: 'next', payload: { data: { lowStockAlerts: { available: 2 } } } }],
       [],

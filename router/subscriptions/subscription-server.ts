@@ -38,7 +38,7 @@ import type { RouterContext } from '../router-context.ts';
 import type { RouterRuntime } from '../router-feature.ts';
 import type { EventFeed, EventSubscriber } from './event-feed.ts';
 import { eventQuery, type EventQueryOptions } from './event-query.ts';
-import { createEventStream, type EventStream, type EventStreamLimits } from './event-stream.ts';
+import { createEventStream, frameWriter, type EventStream, type EventStreamLimits } from './event-stream.ts';
 
 export interface SubscriptionSettings extends EventStreamLimits {
   /** Open sockets this router accepts; more are refused with HTTP 503. */
@@ -121,7 +121,12 @@ export function attachSubscriptionServer(
   const subscribingRoles = new Set(options.fields.flatMap((field) => field.allowedRoles));
   const perAddress = new OpenCounts<string>();
   const perUser = new OpenCounts<number>();
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: settings.maxMessageBytes });
+  // Uncompressed, so that event frames built once can be written to every socket (frameWriter).
+  const sockets = new WebSocketServer({
+    noServer: true,
+    maxPayload: settings.maxMessageBytes,
+    perMessageDeflate: false,
+  });
   let closing = false;
   const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '/').split('?', 1)[0];
@@ -315,7 +320,7 @@ export function attachSubscriptionServer(
         };
         const stream: EventStream = createEventStream(
           settings,
-          socket,
+          frameWriter(socket),
           id,
           () => {
             context.logger.warn('subscriber too slow: disconnected');
