@@ -28,6 +28,7 @@ export class RouterMetrics {
   /** Reads the open sockets and subscriptions at each scrape, once the WebSocket endpoint is attached. */
   #sockets: (() => { connections: number; subscriptions: number }) | undefined;
   readonly alertFanOutSeconds: Histogram;
+  readonly alertExecutions: Counter;
 
   constructor(service: ServiceMetrics, maxOperationNames: number) {
     this.service = service;
@@ -99,6 +100,10 @@ export class RouterMetrics {
       name: 'pharmacy_router_alert_fan_out_delay_seconds',
       help: 'Time from a low-stock event occurring to its delivery to the subscribers of this replica',
       buckets: SAGA_BUCKETS,
+    });
+    this.alertExecutions = service.counter({
+      name: 'pharmacy_router_alert_executions_total',
+      help: 'Low-stock alerts resolved through the gateway: one per alert and group of subscribers that get the same answer',
     });
   }
 

@@ -17,6 +17,8 @@ import { readRouterConfig } from '../router/config.ts';
 import { createRouter, type Router } from '../router/create-router.ts';
 import { createMigratedDatabase, sqlAt, type TestDatabase } from './support/database.ts';
 import { dataOf, postGraphQL } from './support/graphql.ts';
+import { freePort } from '../scripts/support/ports.ts';
+import { scrapeMetrics } from '../scripts/support/prometheus.ts';
 import { startRecordingProxy } from './support/network.ts';
 import { startTestRouter, subgraphUrlEnv } from './support/routers.ts';
 import { asViewer } from './support/client.ts';
@@ -649,7 +651,16 @@ describe('live low-stock alerts over WebSocket', () => {
 
   it('resolves one alert once per group of identical subscriptions and role at the inventory subgraph, and delivers it to every subscriber', async () => {
     const proxy = await startRecordingProxy(stack.subgraphs.inventory.server.url);
-    const fanOut = await startAlertRouter({ ...subgraphUrlEnv(stack), INVENTORY_URL: proxy.url });
+    const metricsPort = await freePort();
+    const fanOut = await startAlertRouter({
+      ...subgraphUrlEnv(stack),
+      INVENTORY_URL: proxy.url,
+      METRICS_PORT: String(metricsPort),
+    });
+    const alertExecutions = async () =>
+      (await scrapeMetrics(`http://127.0.0.1:${metricsPort}/metrics`)).get(
+        'pharmacy_router_alert_executions_total',
+      );
     extraRouters.push(fanOut);
     const productId = await stockedProduct({ sku: 'LSA-FAN-1', name: 'Loratadine 10mg' });
     const same = 'subscription { lowStockAlerts { id available product { name } } }';
@@ -666,6 +677,7 @@ describe('live low-stock alerts over WebSocket', () => {
     for (const socket of [a, b, c]) await subscribe(fanOut, socket, 's', same);
     await subscribe(fanOut, d, 's', other);
     const before = proxy.recorded.filter((request) => request.body.includes('lowStockAlert')).length;
+    expect(await alertExecutions()).toBe(0);
 
     await takeOff(productId, 4);
 
@@ -685,6 +697,8 @@ describe('live low-stock alerts over WebSocket', () => {
     expect(results[2]).toEqual(results[0]);
     expect(before).toBe(0);
     expect(proxy.recorded.filter((request) => request.body.includes('lowStockAlert'))).toHaveLength(2);
+    // The router counts them too, for operators (and the bench) to see the grouping at work.
+    expect(await alertExecutions()).toBe(2);
     await closeAll(...clients);
     await proxy.close();
   });

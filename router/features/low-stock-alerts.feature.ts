@@ -91,6 +91,7 @@ export function useLowStockAlerts(options: LowStockAlertsOptions): RouterFeature
         {
           tracer: options.tracer,
           fanOutDelay: (seconds) => options.metrics.alertFanOutSeconds.observe(seconds),
+          executed: (count) => options.metrics.alertExecutions.inc(count),
         },
       );
       bus = BusConnection.open(options.eventBus, options.logger, (connected) => feed.listen(connected));

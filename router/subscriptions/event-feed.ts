@@ -46,10 +46,12 @@ export type EventQueryExecutor = (
   requestId: string,
 ) => Promise<FormattedExecutionResult>;
 
-/** What a feed reports: a span per delivery, and the delay from the event to its subscribers. */
+/** What a feed reports: a span per delivery, the delay from the event to its subscribers, its executions. */
 export interface FeedObserver {
   tracer: ServiceTracer;
   fanOutDelay(seconds: number): void;
+  /** An event was resolved `count` times: once per group of subscribers that wanted it. */
+  executed(count: number): void;
 }
 
 /** Event ids remembered to drop a redelivered event (at-least-once bus), far more than arrive in minutes. */
@@ -209,6 +211,7 @@ export class EventFeed<TEvent> {
     );
     if (wanted > 0) {
       this.#observer?.fanOutDelay(Math.max(0, Date.now() - Date.parse(envelope.occurredAt)) / 1000);
+      this.#observer?.executed(wanted);
     }
     log.debug({ groups: wanted }, 'event delivered');
   }

@@ -11,8 +11,6 @@ import { startTcpProxy } from '../support/tcp-proxy.ts';
 export interface Counter {
   /** Requests (HTTP) or statements (SQL) so far. */
   count: number;
-  /** HTTP only: requests whose body contains each watched string. */
-  matches: Map<string, number>;
 }
 
 export interface CountingProxy {
@@ -23,14 +21,11 @@ export interface CountingProxy {
 }
 
 function newCounter(): Counter {
-  return { count: 0, matches: new Map() };
+  return { count: 0 };
 }
 
-/** An HTTP proxy to `target` (origin and path kept), counting requests and bodies containing `watch`. */
-export async function countingHttpProxy(
-  target: string,
-  watch: readonly string[] = [],
-): Promise<CountingProxy> {
+/** An HTTP proxy to `target` (origin and path kept), counting requests. */
+export async function countingHttpProxy(target: string): Promise<CountingProxy> {
   const upstream = new URL(target);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const counter = newCounter();
@@ -40,11 +35,6 @@ export async function countingHttpProxy(
     incoming.on('end', () => {
       const body = Buffer.concat(chunks);
       counter.count++;
-      if (watch.length > 0) {
-        const text = body.toString('utf8');
-        for (const word of watch)
-          if (text.includes(word)) counter.matches.set(word, (counter.matches.get(word) ?? 0) + 1);
-      }
       const forward = httpRequest(
         {
           host: upstream.hostname,
@@ -74,7 +64,6 @@ export async function countingHttpProxy(
     counter,
     reset: () => {
       counter.count = 0;
-      counter.matches.clear();
     },
     close: () =>
       new Promise((resolve) => {

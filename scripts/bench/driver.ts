@@ -163,6 +163,8 @@ export function latencyStats(samples: number[]): LatencyStats {
 
 export class LoadDriver {
   readonly child: ChildProcess;
+  /** The driver's process, for its CPU. */
+  readonly pid: number;
   #nextId = 1;
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 
@@ -171,6 +173,8 @@ export class LoadDriver {
       serialization: 'advanced',
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (this.child.pid === undefined) throw new Error('the load driver could not be started');
+    this.pid = this.child.pid;
     this.child.on('message', (message: DriverMessage) => {
       const waiting = this.#pending.get(message.id);
       this.#pending.delete(message.id);
