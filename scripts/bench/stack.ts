@@ -65,8 +65,6 @@ export interface StackOptions {
 
 export interface PharmacyStack {
   routerUrl: string;
-  /** The router's /metrics (it counts, for instance, the executions of each alert). */
-  routerMetricsUrl: string;
   probeRouterUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
   databaseUrls: Record<SubgraphName | 'events' | 'raw', string>;
@@ -203,7 +201,6 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       await Promise.all(['router', ...SUBGRAPH_NAMES].map(async (name) => [name, await freePort()])),
     ) as Record<SubgraphName | 'router', number>;
     const productsMetricsPort = await freePort();
-    const routerMetricsPort = await freePort();
     const subgraphUrls = Object.fromEntries(
       SUBGRAPH_NAMES.map((name) => [name, graphqlUrl(ports[name])]),
     ) as Record<SubgraphName, string>;
@@ -254,8 +251,6 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
       ...routerEnv,
       ...ADMITTING_RATE_LIMITS,
       PORT: String(ports.router),
-      // Served on a port of its own; the router counts its metrics whether or not they are served.
-      METRICS_PORT: String(routerMetricsPort),
       ...urlEnv(subgraphUrls),
     });
 
@@ -308,7 +303,6 @@ export async function startPharmacyStack(options: StackOptions): Promise<Pharmac
     ]);
     return {
       routerUrl,
-      routerMetricsUrl: `http://127.0.0.1:${routerMetricsPort}/metrics`,
       probeRouterUrl,
       subgraphUrls,
       databaseUrls,
