@@ -6,6 +6,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { FormattedExecutionResult } from 'graphql';
 import type { EventEnvelope } from '../../lib/event-bus/event.ts';
+import { ServiceTracer } from '../../lib/telemetry.ts';
 import { silentLogger } from '../../test/support/services.ts';
 import { textOfFrame } from '../../test/support/websocket-frames.ts';
 import type { VerifiedViewer } from '../token-verifier.ts';
@@ -71,6 +72,8 @@ const RESULT: FormattedExecutionResult = {
 function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000, events = EVENTS) {
   let executions = 0;
   const executed: string[] = [];
+  /** What the feed reported per event: its executions, and whether it reported a fan-out delay. */
+  const reported: { executions: number[]; delays: number } = { executions: [], delays: 0 };
   const feed = new EventFeed(
     events,
     (each) => {
@@ -79,6 +82,11 @@ function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000, events = 
       return Promise.resolve(RESULT);
     },
     silentLogger,
+    {
+      tracer: new ServiceTracer('router'),
+      fanOutDelay: () => (reported.delays += 1),
+      executed: (count) => reported.executions.push(count),
+    },
   );
   const sockets = queries.map((each) => {
     const socket = new FakeSocket();
@@ -103,6 +111,7 @@ function feedWith(queries: EventQuery[], maxBufferedBytes = 1_000_000, events = 
     subscribers: sockets.map(({ subscriber }) => subscriber),
     executions: () => executions,
     executed,
+    reported,
   };
 }
 
@@ -149,6 +158,26 @@ describe('EventFeed', () => {
     expect(feed.subscriberCount).toBe(1);
     await feed.publish(envelope('e4'));
     expect(fast.sent).toHaveLength(2);
+  });
+
+  it('reports the executions of each event that a group wanted, and nothing for an event none wanted', async () => {
+    const byProduct: SubscribedEvents<Alert> = {
+      ...EVENTS,
+      wants: ({ productIds }, alert) => !Array.isArray(productIds) || productIds.includes(alert.productId),
+    };
+    const { feed, reported } = feedWith(
+      [
+        query({ productIds: [3] }, 'lowStockAlerts', 'available'),
+        query({ productIds: [3] }, 'lowStockAlerts', 'reorderLevel'),
+        query({ productIds: [4] }, 'lowStockAlerts', 'shortage'),
+      ],
+      1_000_000,
+      byProduct,
+    );
+    await feed.publish(envelope('e9'));
+    expect(reported).toEqual({ executions: [2], delays: 1 });
+    await feed.publish({ ...envelope('e10'), payload: { productId: 5 } });
+    expect(reported).toEqual({ executions: [2], delays: 1 });
   });
 
   it('executes once for subscribers whose arguments differ, and applies the filter of each', async () => {
