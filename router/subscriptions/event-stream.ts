@@ -11,7 +11,7 @@
 import { Socket } from 'node:net';
 import type { FormattedExecutionResult } from 'graphql';
 import { MessageType } from 'graphql-ws';
-import { WebSocket } from 'ws';
+import * as ws from 'ws';
 
 export interface EventStreamLimits {
   /** Messages written to the socket but not yet handed to the network before the client counts as too slow. */
@@ -49,8 +49,9 @@ export class NextMessage {
       const head = Buffer.from(
         `{"id":${JSON.stringify(id)},"type":${JSON.stringify(MessageType.Next)},"payload":`,
       );
-      const length = head.length + this.#payload.length + MESSAGE_END.length;
-      frame = Buffer.concat([textFrameHeader(length), head, this.#payload, MESSAGE_END]);
+      frame = Buffer.concat(
+        framing.Sender.frame(Buffer.concat([head, this.#payload, MESSAGE_END]), SERVER_TEXT_FRAME),
+      );
       this.#frames.set(id, frame);
     }
     return frame;
@@ -59,21 +60,21 @@ export class NextMessage {
 
 const MESSAGE_END = Buffer.from('}');
 
-/** The header of an unmasked, final text frame of `length` bytes (RFC 6455 §5.2). */
-function textFrameHeader(length: number): Buffer {
-  const FIN_TEXT = 0x81;
-  if (length < 126) return Buffer.from([FIN_TEXT, length]);
-  if (length < 0x10000) {
-    const header = Buffer.from([FIN_TEXT, 126, 0, 0]);
-    header.writeUInt16BE(length, 2);
-    return header;
-  }
-  const header = Buffer.alloc(10);
-  header[0] = FIN_TEXT;
-  header[1] = 127;
-  header.writeBigUInt64BE(BigInt(length), 2);
-  return header;
-}
+/**
+ * ws's own framing, which its `send` uses: exported as `Sender` but not in @types/ws. Given data and no
+ * mask, it returns the frame's header and the data, to be written one after the other.
+ */
+const framing = ws as unknown as {
+  Sender: {
+    frame(
+      data: Buffer,
+      options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean },
+    ): Buffer[];
+  };
+};
+
+/** A final, uncompressed text frame (opcode 1), unmasked as a server's are (RFC 6455 §5.1). */
+const SERVER_TEXT_FRAME = { fin: true, rsv1: false, opcode: 0x01, mask: false, readOnly: false };
 
 /**
  * Writes frames built beforehand to a `ws` WebSocket's own TCP socket. `ws` has no public way to send a
@@ -83,7 +84,7 @@ function textFrameHeader(length: number): Buffer {
  * queues inside it: without compression (the server turns permessage-deflate off) ws writes each frame
  * whole and at once, so frames never interleave, and its `bufferedAmount` counts these bytes too.
  */
-export function frameWriter(webSocket: WebSocket): EventSocket {
+export function frameWriter(webSocket: ws.WebSocket): EventSocket {
   const tcp: unknown = (webSocket as unknown as { _socket?: unknown })._socket;
   if (!(tcp instanceof Socket)) {
     throw new Error('ws no longer keeps its TCP socket as _socket: event frames cannot be written under it');
@@ -94,7 +95,7 @@ export function frameWriter(webSocket: WebSocket): EventSocket {
     },
     writeFrame(frame, written) {
       // A closing socket takes nothing more (ws would refuse it too); graphql-ws ends the stream.
-      if (webSocket.readyState !== WebSocket.OPEN) return void queueMicrotask(written);
+      if (webSocket.readyState !== ws.WebSocket.OPEN) return void queueMicrotask(written);
       tcp.write(frame, written);
     },
   };

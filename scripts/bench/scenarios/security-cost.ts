@@ -277,9 +277,9 @@ export async function securityCost(ctx: StackContext): Promise<ScenarioResult> {
       ],
       subgraphs,
     );
-    const all = [...Object.values(runs), ...Object.values(together)].flat();
-    scenario.checks.push(...all.map(answeredRight));
-    scenario.measurements.push(...[...Object.values(runs), ...Object.values(together)].map(medianRun));
+    const contenders = [...Object.values(runs), ...Object.values(together)];
+    scenario.checks.push(...contenders.flat().map(answeredRight));
+    scenario.measurements.push(...contenders.map(medianRun));
     const againstBare = (runsOf: Measurement[]) =>
       runsOf.map((run, repeat) => run.load.rps / (runs.bare[repeat] as Measurement).load.rps);
     scenario.ratios.push(
